@@ -1,0 +1,1 @@
+"""Canopy's domain and daemon: entries, the log store, settings, the CLI."""

@@ -1,0 +1,1 @@
+"""Everything Meshtastic: the adapter, the command language, fragmenting, the simulator."""
