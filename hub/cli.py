@@ -23,6 +23,14 @@ LAZY_COMMANDS: dict[str, str] = {
     "radio": "radio.cli:radio_group",
     "deploy": "hub.deploy:deploy_group",
     "sticker": "hub.deploy:sticker_cmd",
+    "portal": "portal.cli:portal_cmd",
+    "charter": "hub.cli_content:charter_group",
+    "protocol": "hub.cli_content:protocol_group",
+    "partner": "hub.cli_content:partner_group",
+    "nodes": "hub.cli_nodes:nodes_cmd",
+    "roster": "hub.cli_roster:roster_group",
+    "alert": "hub.cli_roster:alert_cmd",
+    "alerts": "hub.cli_roster:alerts_cmd",
 }
 
 

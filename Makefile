@@ -1,0 +1,44 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both set up everything on a fresh Debian / Raspberry Pi OS machine first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test setup system-deps system-deps-demo lint typecheck unit bench clean
+
+demo: system-deps-demo $(STAMP)
+	$(BIN)/python -m hub.demo
+
+test: system-deps $(STAMP) lint typecheck unit
+
+system-deps:
+	sh deploy/system-deps.sh test
+
+system-deps-demo:
+	sh deploy/system-deps.sh demo
+
+setup: system-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Canopy needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

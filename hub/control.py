@@ -1,0 +1,136 @@
+"""The daemon's local control socket: one JSON object per line, request then response.
+
+Request ``{"op": NAME, ...args}``; response ``{"ok": true, ...}`` or
+``{"ok": false, "error": REASON}``. The socket lives in the data directory with mode
+0660, so only the hub's user and group (the portal) can write through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import socketserver
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hub.errors import DaemonError
+
+MAX_LINE = 256 * 1024
+Dispatch = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class DaemonNotRunning(DaemonError):
+    """Nobody answers on the control socket."""
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        self.request.settimeout(30)
+        while True:
+            try:
+                line = self.rfile.readline(MAX_LINE + 1)
+            except (OSError, TimeoutError):
+                return
+            if not line:
+                return
+            if len(line) > MAX_LINE:
+                self._reply({"ok": False, "error": "request too large"})
+                return
+            try:
+                request = json.loads(line)
+                if not isinstance(request, dict) or not isinstance(request.get("op"), str):
+                    raise ValueError("request must be an object with an 'op'")
+            except ValueError as e:
+                self._reply({"ok": False, "error": f"bad request: {e}"})
+                continue
+            try:
+                response = self.server.dispatch(request)
+            except Exception as e:  # a handler bug must not kill the socket thread
+                response = {"ok": False, "error": f"internal error: {type(e).__name__}: {e}"}
+            if not self._reply(response):
+                return
+
+    def _reply(self, response: dict[str, Any]) -> bool:
+        try:
+            self.wfile.write(json.dumps(response).encode() + b"\n")
+            self.wfile.flush()
+            return True
+        except OSError:
+            return False
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    dispatch: Dispatch
+
+
+class ControlServer:
+    """Serves the control socket in a background thread; built cheaply, started explicitly."""
+
+    def __init__(self, path: Path, dispatch: Dispatch) -> None:
+        self.path = path
+        self.dispatch = dispatch
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        old_umask = os.umask(0o117)
+        try:
+            server = _Server(str(self.path), _Handler)
+        finally:
+            os.umask(old_umask)
+        server.dispatch = self.dispatch
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="control", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def call(sock_path: Path, op: str, timeout: float = 15.0, **args: Any) -> dict[str, Any]:
+    """Send one request; return the response or raise :class:`DaemonError`.
+
+    Raises :class:`DaemonNotRunning` if nobody listens on the socket.
+    """
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        try:
+            s.connect(str(sock_path))
+        except (FileNotFoundError, ConnectionRefusedError) as e:
+            raise DaemonNotRunning("the hub daemon is not running") from e
+        except OSError as e:
+            raise DaemonNotRunning(f"cannot reach the hub daemon: {e.strerror}") from e
+        s.sendall(json.dumps({"op": op, **args}).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                raise DaemonError("the hub daemon closed the connection without answering")
+            buf += chunk
+    except TimeoutError as e:
+        raise DaemonError("the hub daemon did not answer in time") from e
+    except OSError as e:
+        raise DaemonError(f"control socket error: {e}") from e
+    finally:
+        s.close()
+    response = json.loads(buf)
+    if not isinstance(response, dict):
+        raise DaemonError("the hub daemon sent a malformed answer")
+    if not response.get("ok"):
+        raise DaemonError(str(response.get("error", "request refused")))
+    return response

@@ -1,0 +1,100 @@
+"""The data directory: where everything lives, and the one-writer lock.
+
+Layout::
+
+    DIR/identity.json      hub name, feed key, origin (written once by ``canopy init``)
+    DIR/hub.key            Ed25519 seed, mode 0600
+    DIR/state.json         TinyDB (AtomicJSONStorage): settings, cursors, roster, …
+    DIR/feeds/<hex>.log    one append-only file per feed
+    DIR/writer.lock        flock held by whichever process writes
+    DIR/hub.sock           the daemon's control socket, while ``canopy run`` runs
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from hub.errors import Busy, DataDirError
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("CANOPY_DATA")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return Path(base) / "canopy"
+
+
+class DataDir:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def identity(self) -> Path:
+        return self.root / "identity.json"
+
+    @property
+    def key(self) -> Path:
+        return self.root / "hub.key"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.json"
+
+    @property
+    def feeds(self) -> Path:
+        return self.root / "feeds"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "writer.lock"
+
+    @property
+    def socket(self) -> Path:
+        return self.root / "hub.sock"
+
+    def feed_path(self, feed_hex: str) -> Path:
+        return self.feeds / f"{feed_hex}.log"
+
+    def require_initialised(self) -> None:
+        if not self.identity.exists():
+            raise DataDirError(
+                f"no hub in {self.root}: run `canopy init --name NAME --data {self.root}` first"
+            )
+
+
+class WriterLock:
+    """An exclusive, non-blocking flock on ``writer.lock``; released when the process dies."""
+
+    def __init__(self, datadir: DataDir) -> None:
+        self.datadir = datadir
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            fd = os.open(self.datadir.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise DataDirError(f"cannot open {self.datadir.lock_path}: {e.strerror}") from e
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            os.close(fd)
+            raise Busy(
+                f"another canopy process is writing {self.datadir.root} "
+                "and does not answer on its control socket"
+            ) from e
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

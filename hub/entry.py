@@ -1,0 +1,244 @@
+"""The signed entry's body: kinds, fields and deterministic CBOR.
+
+A body is the CBOR array ``[version, kind, time, time_source, author, *fields]``:
+
+- ``version`` is 1;
+- ``kind`` is an unsigned integer from :data:`KINDS` (unknown kinds still verify and display);
+- ``time`` is the claimed Unix time in whole seconds; ``time_source`` one of
+  :class:`TimeSource`; within a feed claimed time never goes backwards;
+- ``author`` is a text handle (``""`` means the hub itself);
+- the fields follow positionally, as named by the kind's schema. New fields are only ever
+  appended, so old verifiers show newer entries with the extra fields unnamed.
+
+Encoding uses cbor2 with ``canonical=True``: shortest integer and length forms,
+definite lengths, no maps, so one body has exactly one encoding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+
+from hub.errors import EntryError
+
+FORMAT_VERSION = 1
+FieldValue = int | str | bytes | None
+
+
+class TimeSource(enum.IntEnum):
+    UNSYNCED = 0
+    GPS = 1
+    MESH = 2
+    NTP = 3
+    MANUAL = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    type: type
+    optional: bool = False
+    max_len: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    code: int
+    name: str
+    fields: tuple[Field, ...]
+    public: bool = True  # shown on the public portal log
+
+
+def _text(name: str, optional: bool = False, max_len: int = 1000) -> Field:
+    return Field(name, str, optional, max_len)
+
+
+def _int(name: str, optional: bool = False) -> Field:
+    return Field(name, int, optional)
+
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec(1, "note", (_text("text"),)),
+    KindSpec(2, "checkin", (_int("minutes", True), _text("text", True))),
+    KindSpec(3, "checkout", (_text("text", True),)),
+    KindSpec(4, "incident", (_text("text"),)),
+    KindSpec(5, "alert", (_text("text"),)),
+    KindSpec(6, "ack", (_int("alert"),)),
+    KindSpec(7, "cancel", (_int("alert"), _text("text", True))),
+    KindSpec(
+        8,
+        "enrol",
+        (
+            _text("handle", max_len=32),
+            _text("role", max_len=32),
+            _int("until"),
+            _int("node", True),
+            Field("pkey", bytes, True, 32),
+        ),
+    ),
+    KindSpec(9, "revoke", (_text("handle", max_len=32), _text("text", True))),
+    KindSpec(10, "charter", (_text("text", max_len=60000),)),
+    KindSpec(11, "protocol", (_text("slug", max_len=64), _text("text", max_len=60000))),
+    KindSpec(12, "vow", (_text("name", max_len=200), _text("text", max_len=4000))),
+    KindSpec(13, "compact", (_text("name", True, max_len=80),)),
+    KindSpec(14, "correction", (_int("target"), _text("text"))),
+    KindSpec(
+        15,
+        "mandate",
+        (
+            _text("handle", max_len=32),
+            _text("role", max_len=32),
+            _int("until"),
+            _text("text", True),
+        ),
+    ),
+    KindSpec(16, "overdue", (_text("handle", max_len=32), _text("stage", max_len=32))),
+)
+BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
+BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}
+
+
+def kind_name(code: int) -> str:
+    spec = BY_CODE.get(code)
+    return spec.name if spec else f"kind-{code}"
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A decoded entry body."""
+
+    kind: int
+    time: int
+    time_source: TimeSource
+    author: str
+    fields: tuple[FieldValue, ...]
+
+    @property
+    def kind_name(self) -> str:
+        return kind_name(self.kind)
+
+    def named_fields(self) -> dict[str, FieldValue]:
+        """The kind's fields by name; fields this version doesn't know are ``extra_<i>``."""
+        spec = BY_CODE.get(self.kind)
+        names = [f.name for f in spec.fields] if spec else []
+        out: dict[str, FieldValue] = {}
+        for i, value in enumerate(self.fields):
+            out[names[i] if i < len(names) else f"extra_{i}"] = value
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind_name,
+            "time": iso_time(self.time),
+            "timestamp": self.time,
+            "time_source": self.time_source.name.lower(),
+            "author": self.author or "hub",
+        }
+        for name, value in self.named_fields().items():
+            data[name] = value.hex() if isinstance(value, bytes) else value
+        return data
+
+
+def iso_time(t: int) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_text(name: str, value: str, max_len: int) -> None:
+    if len(value.encode("utf-8")) > max_len:
+        raise EntryError(f"{name} is longer than {max_len} bytes")
+    for ch in value:
+        o = ord(ch)
+        if (o < 0x20 and ch not in "\n\t") or 0x7F <= o < 0xA0:
+            raise EntryError(f"{name} contains a control character (U+{o:04X})")
+        if 0xD800 <= o <= 0xDFFF:
+            raise EntryError(f"{name} contains a lone surrogate")
+
+
+def make_body(
+    kind: str,
+    fields: Mapping[str, FieldValue] | Sequence[FieldValue],
+    *,
+    time: int,
+    time_source: TimeSource = TimeSource.UNSYNCED,
+    author: str = "",
+) -> Body:
+    """Validate and build a body; raises :class:`EntryError` naming the bad field."""
+    spec = BY_NAME.get(kind)
+    if spec is None:
+        raise EntryError(f"unknown entry kind {kind!r}")
+    if not 0 <= time < 2**40:
+        raise EntryError(f"time {time} out of range")
+    _check_text("author", author, 32)
+    if isinstance(fields, Mapping):
+        unknown = set(fields) - {f.name for f in spec.fields}
+        if unknown:
+            raise EntryError(f"{kind} has no field {sorted(unknown)[0]!r}")
+        values = [fields.get(f.name) for f in spec.fields]
+    else:
+        if len(fields) > len(spec.fields):
+            raise EntryError(f"{kind} takes at most {len(spec.fields)} fields")
+        values = list(fields) + [None] * (len(spec.fields) - len(fields))
+    for f, v in zip(spec.fields, values, strict=True):
+        if v is None:
+            if not f.optional:
+                raise EntryError(f"{kind} needs {f.name}")
+            continue
+        if f.type is int and (not isinstance(v, int) or isinstance(v, bool)):
+            raise EntryError(f"{f.name} must be an integer")
+        if f.type is str:
+            if not isinstance(v, str):
+                raise EntryError(f"{f.name} must be text")
+            _check_text(f.name, v, f.max_len)
+        if f.type is bytes and (not isinstance(v, bytes) or len(v) > f.max_len):
+            raise EntryError(f"{f.name} must be at most {f.max_len} bytes")
+        if isinstance(v, int) and not -(2**63) <= v < 2**64:
+            raise EntryError(f"{f.name} out of range")
+    while values and values[-1] is None:  # trailing optionals cost nothing
+        values.pop()
+    return Body(spec.code, time, time_source, author, tuple(values))
+
+
+def encode_body(body: Body) -> bytes:
+    items: list[Any] = [
+        FORMAT_VERSION,
+        body.kind,
+        body.time,
+        int(body.time_source),
+        body.author,
+        *body.fields,
+    ]
+    return cbor2.dumps(items, canonical=True)
+
+
+def decode_body(data: bytes) -> Body:
+    """Decode body bytes; raises :class:`EntryError` with the reason."""
+    try:
+        items = cbor2.loads(data)
+    except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, RecursionError) as e:
+        raise EntryError(f"body is not valid CBOR: {e}") from e
+    if not isinstance(items, list) or len(items) < 5:
+        raise EntryError("body is not an array of at least five items")
+    version, kind, time, tsrc, author, *fields = items
+    if version != FORMAT_VERSION:
+        raise EntryError(f"unsupported body version {version!r}")
+    if not isinstance(kind, int) or isinstance(kind, bool) or kind < 0:
+        raise EntryError("body kind is not an unsigned integer")
+    if not isinstance(time, int) or isinstance(time, bool) or time < 0:
+        raise EntryError("body time is not an unsigned integer")
+    try:
+        source = TimeSource(tsrc)
+    except ValueError as e:
+        raise EntryError(f"unknown time source {tsrc!r}") from e
+    if not isinstance(author, str):
+        raise EntryError("body author is not text")
+    for v in fields:
+        if v is not None and not isinstance(v, int | str | bytes):
+            raise EntryError("body fields must be integers, text, bytes or null")
+    if cbor2.dumps(items, canonical=True) != data:
+        raise EntryError("body is not deterministically encoded")
+    return Body(kind, time, source, author, tuple(fields))

@@ -1,0 +1,43 @@
+"""The hub's error classes, split by fault; only the CLI turns them into exit codes."""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Root of every error the hub raises on purpose."""
+
+
+class InputError(HubError):
+    """Bad input from outside (a file, a packet, a form, a CLI argument)."""
+
+
+class EntryError(InputError):
+    """An entry does not decode or does not fit its kind."""
+
+
+class StoreError(HubError):
+    """The log store cannot do what was asked (corruption, full disk, I/O error)."""
+
+
+class StoreCorrupt(StoreError):
+    """A feed file holds damaged records that are not a torn tail."""
+
+
+class StoreFull(StoreError):
+    """The disk is full; the append was rolled back."""
+
+
+class DataDirError(HubError):
+    """The data directory is missing, not initialised, locked or unreadable."""
+
+
+class Busy(DataDirError):
+    """Another process holds the writer lock and does not answer on the control socket."""
+
+
+class VerifyError(HubError):
+    """An exported log does not verify; the message names the first bad entry."""
+
+
+class DaemonError(HubError):
+    """The hub daemon refused or failed a request sent over the control socket."""
