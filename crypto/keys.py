@@ -6,6 +6,7 @@ A private key file holds the 32-byte seed as hex on one line. It is created with
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ import nacl.exceptions
 import nacl.signing
 
 from crypto.errors import BadSignature, KeyFileError, MalformedData
+
+
+@functools.lru_cache(maxsize=64)
+def _verify_key(raw: bytes) -> nacl.signing.VerifyKey:
+    return nacl.signing.VerifyKey(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +50,7 @@ class PublicKey:
         if len(signature) != 64:
             raise BadSignature(f"an Ed25519 signature is 64 bytes, got {len(signature)}")
         try:
-            nacl.signing.VerifyKey(self.raw).verify(message, signature)
+            _verify_key(self.raw).verify(message, signature)
         except nacl.exceptions.BadSignatureError as e:
             raise BadSignature("signature does not verify") from e
         except nacl.exceptions.CryptoError as e:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
 from hub.errors import Busy, DataDirError
@@ -72,19 +73,25 @@ class WriterLock:
         self.datadir = datadir
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, wait: float = 0.0) -> None:
+        """Take the lock, retrying for up to ``wait`` seconds; raises :class:`Busy`."""
         try:
             fd = os.open(self.datadir.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
             raise DataDirError(f"cannot open {self.datadir.lock_path}: {e.strerror}") from e
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            os.close(fd)
-            raise Busy(
-                f"another canopy process is writing {self.datadir.root} "
-                "and does not answer on its control socket"
-            ) from e
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as e:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise Busy(
+                        f"another canopy process is writing {self.datadir.root} "
+                        "and does not answer on its control socket"
+                    ) from e
+                time.sleep(0.02)
         self._fd = fd
 
     def release(self) -> None:
@@ -93,7 +100,7 @@ class WriterLock:
             self._fd = None
 
     def __enter__(self) -> WriterLock:
-        self.acquire()
+        self.acquire(wait=10.0)
         return self
 
     def __exit__(self, *exc: object) -> None:

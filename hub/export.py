@@ -63,14 +63,7 @@ def verify_bundle(
         except CryptoError as e:
             raise VerifyError(f"{path.name}: file name is not a feed key") from e
         verifier = _verifier_for(bundle, feed, pinned)
-        try:
-            data = path.read_bytes()
-            note = (bundle / f"{feed_hex}.checkpoint").read_text(encoding="utf-8")
-        except FileNotFoundError as e:
-            raise VerifyError(f"{e.filename} is missing") from e
-        except (OSError, UnicodeDecodeError) as e:
-            raise VerifyError(f"cannot read the bundle: {e}") from e
-        entries = split_sequence(data)
+        entries = split_sequence(_read(path))
         if show_progress and len(entries) > 5000:
             with click.progressbar(
                 length=len(entries), label=f"verifying {feed_hex[:12]}…", file=sys.stderr
@@ -78,11 +71,21 @@ def verify_bundle(
                 verified = verify_entries(feed, entries, bar.update)
         else:
             verified = verify_entries(feed, entries)
+        note = _read(bundle / f"{feed_hex}.checkpoint").decode("utf-8", errors="replace")
         cp = verify_checkpoint(note, verifier, verified)
         yield (
             f"OK {cp.origin}: {verified.size} entries, every signature, the chain and the "
             f"checkpoint verify (feed {feed_hex[:16]}…)"
         )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as e:
+        raise VerifyError(f"{path.name} is missing") from e
+    except OSError as e:
+        raise VerifyError(f"cannot read {path.name}: {e.strerror}") from e
 
 
 def _verifier_for(bundle: Path, feed: PublicKey, pinned: Verifier | None) -> Verifier:
