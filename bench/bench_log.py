@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.datadir import DataDir  # noqa: E402
-from hub.hublog import HubLog  # noqa: E402
-from hub.identity import create_identity  # noqa: E402
-from hub.verify import verify_entries  # noqa: E402
+from hub.datadir import DataDir
+from hub.hublog import HubLog
+from hub.identity import create_identity
+from hub.verify import verify_entries
 
 
 def verdict(ok: bool) -> str:
@@ -43,7 +43,10 @@ def bench_append(root: Path, big: int, rounds: int) -> bool:
     t0 = time.perf_counter()
     big_log = make_log(root, "big", big)
     build = time.perf_counter() - t0
-    print(f"built a {big:,}-entry feed in {build:.1f} s ({big / build:,.0f} signed appends/s unsynced)")
+    print(
+        f"built a {big:,}-entry feed in {build:.1f} s "
+        f"({big / build:,.0f} signed appends/s without fsync)"
+    )
     small_t: list[float] = []
     big_t: list[float] = []
     for i in range(rounds):  # interleave so disk noise hits both sides alike
@@ -75,7 +78,12 @@ def bench_sizes(root: Path) -> bool:
     log = make_log(root, "sizes", 0)
     ok = True
     samples = [
-        ("note, 40 ASCII chars", "note", {"text": "Quiet on Elm St, lights out at the park"}, "mara"),
+        (
+            "note, 40 ASCII chars",
+            "note",
+            {"text": "Quiet on Elm St, lights out at the park"},
+            "mara",
+        ),
         ("check-in, 45 min + note", "checkin", {"minutes": 45, "text": "north loop"}, "mara"),
     ]
     for label, kind, fields, author in samples:

@@ -1,6 +1,6 @@
 """Run every benchmark in bench/ in turn and report which met their budgets.
 
-    make bench        (or: .venv/bin/python bench/run_all.py [NAME ...])
+make bench        (or: .venv/bin/python bench/run_all.py [NAME ...])
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from conftest import run_canopy
+from support import run_canopy
+
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
 from crypto.note import Checkpoint, Verifier, open_note
 from hub.datadir import DataDir
@@ -115,9 +116,7 @@ def test_verify_rejects_reordered_duplicated_truncated(hub_dir: Path, tmp_path: 
         assert expect in r.err, (name, r.err)
 
 
-def test_verify_rejects_resigned_feed_and_wrong_checkpoint(
-    hub_dir: Path, tmp_path: Path
-) -> None:
+def test_verify_rejects_resigned_feed_and_wrong_checkpoint(hub_dir: Path, tmp_path: Path) -> None:
     out, ef = _bundle(hub_dir, tmp_path)
     other = tmp_path / "other"
     assert run_canopy("init", "--name", "Other", data=other).code == 0

@@ -11,7 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from conftest import ROOT, run_canopy
+from support import ROOT, run_canopy
+
 from hub.control import call
 from hub.datadir import DataDir, WriterLock
 from hub.errors import Busy
@@ -63,10 +64,15 @@ def test_daemon_socket_rejects_hostile_requests(hub_dir: Path, daemon: object) -
     s = socket.socket(socket.AF_UNIX)
     s.connect(str(hub_dir / "hub.sock"))
     f = s.makefile("rwb")
-    for bad in (b"not json\n", b"[1,2]\n", b'{"op": 5}\n', b'{"op": "nope"}\n',
-                b'{"op": "append", "kind": "note", "fields": {"text": "\\u0007"}}\n',
-                b'{"op": "append", "kind": "vote", "fields": {}}\n',
-                b'{"op": "append", "kind": "note", "fields": {"text": [1]}}\n'):
+    for bad in (
+        b"not json\n",
+        b"[1,2]\n",
+        b'{"op": 5}\n',
+        b'{"op": "nope"}\n',
+        b'{"op": "append", "kind": "note", "fields": {"text": "\\u0007"}}\n',
+        b'{"op": "append", "kind": "vote", "fields": {}}\n',
+        b'{"op": "append", "kind": "note", "fields": {"text": [1]}}\n',
+    ):
         f.write(bad)
         f.flush()
         answer = json.loads(f.readline())
