@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 
 from crypto.errors import BadSignature, MalformedData
@@ -178,7 +179,7 @@ class Checkpoint:
         origin, size_s, root_s = lines[0], lines[1], lines[2]
         if not origin:
             raise MalformedData("checkpoint origin is empty")
-        if not size_s.isdigit() or (size_s != "0" and size_s.startswith("0")):
+        if not re.fullmatch(r"0|[1-9][0-9]*", size_s):
             raise MalformedData(f"checkpoint size {size_s[:30]!r} is not a decimal number")
         root = _b64decode(root_s, "checkpoint root")
         if len(root) != 32:

@@ -215,6 +215,11 @@ def encode_body(body: Body) -> bytes:
     return cbor2.dumps(items, canonical=True)
 
 
+def _uint(v: object) -> bool:
+    """A CBOR unsigned integer: not a bool, a float or a bignum (``True == 1 == 1.0``)."""
+    return type(v) is int and 0 <= v < 2**64
+
+
 def decode_body(data: bytes) -> Body:
     """Decode body bytes; raises :class:`EntryError` with the reason."""
     try:
@@ -224,12 +229,14 @@ def decode_body(data: bytes) -> Body:
     if not isinstance(items, list) or len(items) < 5:
         raise EntryError("body is not an array of at least five items")
     version, kind, time, tsrc, author, *fields = items
-    if version != FORMAT_VERSION:
+    if not _uint(version) or version != FORMAT_VERSION:
         raise EntryError(f"unsupported body version {version!r}")
-    if not isinstance(kind, int) or isinstance(kind, bool) or kind < 0:
+    if not _uint(kind):
         raise EntryError("body kind is not an unsigned integer")
-    if not isinstance(time, int) or isinstance(time, bool) or time < 0:
+    if not _uint(time):
         raise EntryError("body time is not an unsigned integer")
+    if not _uint(tsrc):
+        raise EntryError(f"unknown time source {tsrc!r}")
     try:
         source = TimeSource(tsrc)
     except ValueError as e:
@@ -237,7 +244,7 @@ def decode_body(data: bytes) -> Body:
     if not isinstance(author, str):
         raise EntryError("body author is not text")
     for v in fields:
-        if v is not None and not isinstance(v, int | str | bytes):
+        if not (v is None or type(v) in (str, bytes) or (type(v) is int and -(2**64) <= v < 2**64)):
             raise EntryError("body fields must be integers, text, bytes or null")
     if cbor2.dumps(items, canonical=True) != data:
         raise EntryError("body is not deterministically encoded")
