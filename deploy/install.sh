@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Install a Canopy hub on a fresh Raspberry Pi OS Lite (Debian bookworm), in one command.
+#
+#   sudo deploy/install.sh [--name "Corner Shop"] [--wheelhouse DIR] [render options...]
+#
+# Idempotent: running it again changes nothing that is already right. --dry-run prints
+# what it would do and changes nothing. --root DIR installs into DIR instead of / (for
+# tests and image builds): apt, useradd, chown and systemctl are then printed, not run.
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=/
+DRY_RUN=0
+WHEELHOUSE=""
+NAME=""
+CANOPY=""
+PREFIX=/opt/canopy
+DATA=/var/lib/canopy
+HUB_USER=canopy
+MOSQUITTO_DIR=/var/lib/mosquitto
+RENDER_ARGS=()
+PACKAGES=(python3 python3-venv hostapd dnsmasq-base nftables mosquitto mosquitto-clients chrony rfkill)
+SERVICES=(systemd-networkd hostapd canopy-dnsmasq nftables mosquitto chrony canopy-hub canopy-portal.socket)
+
+usage() {
+	cat <<'EOF'
+Usage: install.sh [options] [render options]
+
+  --name NAME        hub name for `canopy init` (default: the host name)
+  --wheelhouse DIR   install Canopy from wheels in DIR, without network
+  --root DIR         install into DIR instead of /; system commands are only printed
+  --dry-run          print what would be done; change nothing
+  --canopy PATH      use this canopy program instead of creating the venv
+  --prefix DIR       where the venv goes (default /opt/canopy)
+  -h, --help         this help
+
+Render options passed to `canopy deploy render`: --iface --ssid --country --channel
+--address --subnet --portal-port --mqtt-port --radio --bridge --journal
+EOF
+}
+
+die() {
+	printf 'install.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--root) ROOT=${2:?--root needs a directory}; shift 2 ;;
+	--dry-run) DRY_RUN=1; shift ;;
+	--wheelhouse) WHEELHOUSE=${2:?--wheelhouse needs a directory}; shift 2 ;;
+	--name) NAME=${2:?--name needs a value}; shift 2 ;;
+	--canopy) CANOPY=${2:?--canopy needs a path}; shift 2 ;;
+	--prefix) PREFIX=${2:?--prefix needs a directory}; shift 2 ;;
+	--iface | --ssid | --country | --channel | --address | --subnet | --portal-port | \
+		--mqtt-port | --radio | --bridge | --journal)
+		RENDER_ARGS+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown option: $1" ;;
+	esac
+done
+
+case "$ROOT" in /*) ;; *) ROOT="$(pwd)/$ROOT" ;; esac
+ROOT=${ROOT%/}
+R() { printf '%s%s' "$ROOT" "$1"; }
+
+say() { printf '%s\n' "$*"; }
+# A change to files under ROOT: done unless --dry-run.
+run() {
+	say "+ $*"
+	if [ "$DRY_RUN" = 0 ]; then "$@"; fi
+}
+# A change to the running system: done only for a real install into /.
+system() {
+	if [ "$DRY_RUN" = 1 ] || [ -n "$ROOT" ]; then
+		say "(skipped) $*"
+	else
+		say "+ $*"
+		"$@"
+	fi
+}
+
+[ "$DRY_RUN" = 1 ] && say "dry run: nothing will be changed"
+if [ -z "$ROOT" ] && [ "$DRY_RUN" = 0 ] && [ "$(id -u)" != 0 ]; then
+	die "run as root (sudo), or use --root DIR / --dry-run"
+fi
+
+# 1. System packages.
+system apt-get update
+system env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+
+# 2. A dedicated user; dialout for the serial radio, _chrony to feed GPS time to chronyd.
+if [ -z "$ROOT" ] && id "$HUB_USER" >/dev/null 2>&1; then
+	say "user $HUB_USER exists"
+else
+	system useradd --system --user-group --home-dir "$DATA" --no-create-home \
+		--shell /usr/sbin/nologin "$HUB_USER"
+fi
+system usermod -a -G dialout,_chrony "$HUB_USER"
+
+# 3. The venv, from the wheelhouse (offline) or from this source tree.
+TARGET_BIN="$PREFIX/venv/bin/canopy"
+if [ -n "$CANOPY" ]; then
+	[ -x "$CANOPY" ] || die "--canopy $CANOPY is not executable"
+	say "using $CANOPY"
+	[ -z "$ROOT" ] && TARGET_BIN=$CANOPY
+else
+	VENV=$(R "$PREFIX/venv")
+	if [ ! -x "$VENV/bin/python" ]; then
+		run python3 -m venv "$VENV"
+	fi
+	if [ -n "$WHEELHOUSE" ]; then
+		PIP_SOURCE=(--no-index --find-links "$WHEELHOUSE")
+		PKG=canopy-hub
+	else
+		PIP_SOURCE=()
+		PKG=$SRC
+	fi
+	run "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_SOURCE[@]}" "$PKG"
+	# segno draws the sticker; it is a declared dependency, make sure it is there.
+	if [ "$DRY_RUN" = 1 ] || ! "$VENV/bin/python" -c 'import segno' 2>/dev/null; then
+		run "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_SOURCE[@]}" segno
+	fi
+	CANOPY="$VENV/bin/canopy"
+fi
+
+# 4. The hub identity, once.
+DATA_HERE=$(R "$DATA")
+if [ -x "$CANOPY" ] && "$CANOPY" id --data "$DATA_HERE" >/dev/null 2>&1; then
+	say "hub already initialised in $DATA_HERE"
+else
+	run "$CANOPY" init --name "${NAME:-$(hostname)}" --data "$DATA_HERE"
+fi
+HUB_ID_ARGS=()
+if [ -x "$CANOPY" ] && [ -e "$DATA_HERE/identity.json" ]; then
+	IDENT=$("$CANOPY" id --json --data "$DATA_HERE")
+	field() { "$(dirname "$CANOPY")/python" -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+	[ -n "$NAME" ] || NAME=$(field '["name"]' <<<"$IDENT")
+	HUB_ID_ARGS=(--hub-id "$(field '["feed"][:16]' <<<"$IDENT")")
+fi
+NAME=${NAME:-$(hostname)}
+system chown -R "$HUB_USER:$HUB_USER" "$DATA_HERE"
+run chmod 0750 "$DATA_HERE"
+run mkdir -p "$(R "$MOSQUITTO_DIR")"
+system chown mosquitto: "$(R "$MOSQUITTO_DIR")"
+
+# 5. Render the system files and install those that differ.
+if [ -x "$CANOPY" ]; then
+	STAGE=$(mktemp -d)
+	trap 'rm -rf "$STAGE"' EXIT
+	"$CANOPY" deploy render --out "$STAGE/tree" --source "$SRC" --name "$NAME" \
+		--data "$DATA" --canopy-bin "$TARGET_BIN" --user "$HUB_USER" \
+		--mosquitto-dir "$MOSQUITTO_DIR" "${HUB_ID_ARGS[@]}" "${RENDER_ARGS[@]}" >/dev/null
+	(cd "$STAGE/tree" && find . -type f | sort) | while read -r rel; do
+		rel=${rel#./}
+		dest=$(R "/$rel")
+		mode=$(stat -c %a "$STAGE/tree/$rel")
+		if [ -f "$dest" ] && cmp -s "$STAGE/tree/$rel" "$dest" &&
+			[ "$(stat -c %a "$dest")" = "$mode" ]; then
+			say "unchanged /$rel"
+		else
+			run install -D -m "$mode" "$STAGE/tree/$rel" "$dest"
+		fi
+	done
+else
+	say "(skipped) canopy deploy render: canopy is not installed yet"
+fi
+system chgrp mosquitto "$(R /etc/mosquitto/mosquitto.conf)" "$(R /etc/mosquitto/canopy.acl)"
+
+# 6. The LAN password file for Mosquitto (created once; the secret stays in the data dir).
+SECRET="$DATA_HERE/mqtt-bridge.secret"
+PASSWD=$(R /etc/mosquitto/canopy.passwd)
+if [ ! -f "$SECRET" ]; then
+	say "+ create $SECRET"
+	if [ "$DRY_RUN" = 0 ]; then
+		(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$SECRET")
+	fi
+fi
+if [ -f "$PASSWD" ]; then
+	say "unchanged /etc/mosquitto/canopy.passwd"
+elif command -v mosquitto_passwd >/dev/null 2>&1; then
+	run mkdir -p "$(dirname "$PASSWD")"
+	if [ "$DRY_RUN" = 0 ]; then
+		(umask 027 && mosquitto_passwd -c -b "$PASSWD" canopy-bridge "$(cat "$SECRET")")
+	else
+		say "+ mosquitto_passwd -c -b $PASSWD canopy-bridge ****"
+	fi
+else
+	say "(skipped) mosquitto_passwd not installed: /etc/mosquitto/canopy.passwd not created"
+fi
+system chgrp mosquitto "$PASSWD"
+
+# 7. Enable and (re)start the services.
+system systemctl daemon-reload
+# Raspberry Pi OS keeps Wi-Fi soft-blocked until a country is set; hostapd sets it.
+system rfkill unblock wlan
+system systemctl unmask hostapd
+system systemctl enable "${SERVICES[@]}"
+system sysctl --system
+system systemctl restart systemd-journald
+system systemctl restart "${SERVICES[@]}"
+say "done: join the Wi-Fi network and the portal opens (see docs/deploy.md)"

@@ -1,0 +1,28 @@
+"""The docs say what the code does: the command reference is generated from the commands,
+and every document the README links to exists."""
+
+from __future__ import annotations
+
+import re
+
+from hub.cli_docs import render
+from support import ROOT
+
+
+def test_cli_reference_is_current() -> None:
+    current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert current == render(), "docs/cli.md is stale: run `python -m hub.cli_docs > docs/cli.md`"
+
+
+def test_readme_links_resolve() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)#]+)\)", readme)
+    assert links
+    for link in links:
+        assert (ROOT / link).exists(), f"README links to missing {link}"
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make demo" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
