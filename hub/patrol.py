@@ -1,0 +1,152 @@
+"""Who is on duty and who is overdue, folded from check-in, check-out and overdue entries.
+
+Invariants:
+
+- A ``checkin`` starts (or restarts) the author's shift; ``checkout`` ends it. ``IN 45``
+  means "expect me back within 45 minutes": the shift is *due* 45 minutes after the
+  check-in's claimed time. A shift without minutes is never overdue.
+- Overdue handling is a pure function of the folded state and ``now``
+  (:func:`overdue_steps`): at the due time the steward is reminded, after the grace period
+  the coordinators are told. Each step is logged as an ``overdue`` entry (author: the hub),
+  and folding that entry records the step, so a restarted hub never repeats a step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.alerts import BELL, Notice, ago
+from hub.entry import Body
+from hub.roster import COORDINATOR, Roster
+
+REMINDER = "reminder"
+ESCALATED = "escalated"
+STAGES = (REMINDER, ESCALATED)
+DEFAULT_GRACE = 600
+
+
+@dataclass(slots=True)
+class Shift:
+    handle: str
+    start: int
+    index: int
+    minutes: int | None = None
+    text: str | None = None
+    stage: str | None = None  # last overdue step taken for this shift
+
+    @property
+    def due(self) -> int | None:
+        return self.start + self.minutes * 60 if self.minutes else None
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueStep:
+    handle: str
+    stage: str
+    shift: Shift
+
+
+class Patrol:
+    """Open shifts by handle; fed entries with :meth:`apply`."""
+
+    def __init__(self) -> None:
+        self.shifts: dict[str, Shift] = {}
+
+    def apply(self, index: int, body: Body) -> None:
+        f = body.named_fields()
+        author = body.author
+        if body.kind_name == "checkin" and author:
+            minutes = f.get("minutes")
+            text = f.get("text")
+            self.shifts[author] = Shift(
+                author,
+                body.time,
+                index,
+                minutes if isinstance(minutes, int) and minutes > 0 else None,
+                text if isinstance(text, str) else None,
+            )
+        elif body.kind_name == "checkout" and author:
+            self.shifts.pop(author, None)
+        elif body.kind_name == "overdue":
+            handle, stage = f.get("handle"), f.get("stage")
+            shift = self.shifts.get(handle) if isinstance(handle, str) else None
+            if shift is not None and stage in STAGES and shift.index < index:
+                shift.stage = str(stage)
+        elif body.kind_name == "revoke":
+            handle = f.get("handle")
+            if isinstance(handle, str):
+                self.shifts.pop(handle, None)
+
+    def on_duty(self) -> list[Shift]:
+        """Open shifts, longest on duty first."""
+        return sorted(self.shifts.values(), key=lambda s: (s.start, s.index))
+
+    def is_on_duty(self, handle: str) -> bool:
+        return handle in self.shifts
+
+
+def overdue_steps(patrol: Patrol, now: float, grace: int = DEFAULT_GRACE) -> list[OverdueStep]:
+    """The overdue steps due at ``now``, oldest shift first (pure)."""
+    steps: list[OverdueStep] = []
+    for shift in patrol.on_duty():
+        due = shift.due
+        if due is None:
+            continue
+        if shift.stage is None and now >= due:
+            steps.append(OverdueStep(shift.handle, REMINDER, shift))
+        elif shift.stage == REMINDER and now >= due + grace:
+            steps.append(OverdueStep(shift.handle, ESCALATED, shift))
+    return steps
+
+
+def next_overdue_time(patrol: Patrol, grace: int = DEFAULT_GRACE) -> float | None:
+    """When :func:`overdue_steps` will next have something to do, if ever."""
+    times: list[float] = []
+    for shift in patrol.shifts.values():
+        due = shift.due
+        if due is None:
+            continue
+        if shift.stage is None:
+            times.append(due)
+        elif shift.stage == REMINDER:
+            times.append(due + grace)
+    return min(times) if times else None
+
+
+def coordinator_nodes(roster: Roster, on_duty: list[str], now: float, exclude: str) -> list[int]:
+    """Radios of the coordinators on duty, or of every current coordinator if none is."""
+    coords = [m for m in roster.with_role(COORDINATOR, now) if m.handle != exclude]
+    duty = set(on_duty)
+    chosen = [m for m in coords if m.handle in duty] or coords
+    return [m.node for m in chosen if m.node is not None]
+
+
+def overdue_notices(
+    step: OverdueStep, roster: Roster, on_duty: list[str], now: float
+) -> list[Notice]:
+    """The reminder to the steward, or the escalation to the coordinators."""
+    late = ago(now, step.shift.due or now)
+    minutes = step.shift.minutes
+    if step.stage == REMINDER:
+        m = roster.get(step.handle)
+        if m is None or m.node is None:
+            return []
+        text = f"{BELL}You are due back (IN {minutes}, {late} ago). "
+        text += "Reply OUT if safe, or IN <min> to extend."
+        return [Notice(m.node, text)]
+    text = (
+        f"{BELL}OVERDUE: {step.handle} was due back {late} ago "
+        f"(IN {minutes}, #{step.shift.index}) and has not answered."
+    )
+    return [Notice(n, text) for n in coordinator_nodes(roster, on_duty, now, step.handle)]
+
+
+def all_clear_notices(
+    shift: Shift | None, what: str, roster: Roster, on_duty: list[str], now: float
+) -> list[Notice]:
+    """Tell the coordinators who were alarmed about an overdue steward that they answered."""
+    if shift is None or shift.stage != ESCALATED:
+        return []
+    text = f"{shift.handle} has answered ({what}); no longer overdue."
+    nodes = coordinator_nodes(roster, on_duty, now, shift.handle)
+    return [Notice(n, text, urgent=False) for n in nodes]

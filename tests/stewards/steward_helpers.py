@@ -1,0 +1,149 @@
+"""Helpers for the steward tests: a real hub core on a tmp data dir with a hand-driven clock."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.datadir import DataDir
+from hub.entry import Body, FieldValue
+from hub.identity import create_identity
+from hub.ops import HubCore
+from hub.roster import Invite, create_invite, redeem_invite
+from hub.steward_ops import StewardState, state_of
+from radio.commands import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
+from radio.events import BROADCAST, TextReceived
+
+HUB = 0x1000_0001
+T0 = 1_800_000_000.0
+
+
+class FakeClock:
+    def __init__(self, t: float = T0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def new_core(root: Path, clock: FakeClock) -> HubCore:
+    dd = DataDir(root)
+    create_identity(dd, "Corner Shop")
+    core = HubCore(dd, clock)
+    core.open()
+    return core
+
+
+@dataclass
+class Radio:
+    """A steward's handheld as the hub sees it: node number and PKI key."""
+
+    num: int
+    pkey: bytes = field(default_factory=lambda: os.urandom(32))
+    next_id: int = 1
+
+    def dm(
+        self,
+        text: str,
+        *,
+        pki: bool = True,
+        key: bytes | None = None,
+        to: int = HUB,
+        packet_id: int | None = None,
+    ) -> TextReceived:
+        if packet_id is None:
+            packet_id = self.next_id
+            self.next_id += 1
+        return TextReceived(
+            from_num=self.num,
+            to_num=to,
+            packet_id=packet_id,
+            channel=0,
+            text=text,
+            pki_encrypted=pki,
+            public_key=(key or self.pkey) if pki else None,
+            rx_time=None,
+            hop_start=3,
+            hop_limit=3,
+            rx_snr=None,
+            rx_rssi=None,
+        )
+
+    def channel(self, text: str) -> TextReceived:
+        return self.dm(text, pki=False, to=BROADCAST)
+
+
+class Desk:
+    """A StewardDesk on a real HubCore (signed, durable log; TinyDB), driven by hand."""
+
+    def __init__(self, root: Path, policy: DeskPolicy | None = None) -> None:
+        self.clock = FakeClock()
+        self.core = new_core(root, self.clock)
+        self.state: StewardState = state_of(self.core)
+
+        def append(kind: str, fields: dict[str, FieldValue], author: str) -> tuple[int, Body]:
+            done = self.core.log.append(kind, fields, author=author)
+            return done.index, done.body
+
+        def redeem(code: str, now: float) -> Invite:
+            return redeem_invite(self.core.db, code, now)
+
+        self.desk = StewardDesk(self.state, append, redeem, policy)
+        self.desk.hub_num = HUB
+
+    def send(self, msg: TextReceived) -> list[Action]:
+        return self.desk.handle(msg, self.clock())
+
+    def say(self, radio: Radio, text: str, **kw: object) -> str:
+        """Send a DM and return the single reply's text (joined parts)."""
+        out = self.send(radio.dm(text, **kw))  # type: ignore[arg-type]
+        replies = [a for a in out if isinstance(a, Reply)]
+        assert len(replies) == 1, out
+        assert replies[0].dest == radio.num
+        return " ".join(replies[0].parts)
+
+    def invite(self, handle: str, role: str = "steward", until: float | None = None) -> str:
+        t = self.clock()
+        return create_invite(self.core.db, handle, role, int(until or t + 86400 * 30), t)
+
+    def enrol(self, radio: Radio, handle: str, role: str = "steward") -> None:
+        reply = self.say(radio, f"JOIN {self.invite(handle, role)}")
+        assert reply.startswith(f"Welcome, {handle}!"), reply
+
+    def tick(self) -> list[Action]:
+        return self.desk.tick(self.clock())
+
+    def kinds(self) -> list[str]:
+        from crypto.entrysig import split_entry
+        from hub.entry import decode_body
+
+        own = self.core.log.own
+        assert own is not None
+        return [decode_body(split_entry(own.read(i))[0]).kind_name for i in range(len(own))]
+
+    def entries(self) -> list[Body]:
+        from crypto.entrysig import split_entry
+        from hub.entry import decode_body
+
+        own = self.core.log.own
+        assert own is not None
+        return [decode_body(split_entry(own.read(i))[0]) for i in range(len(own))]
+
+    def close(self) -> None:
+        self.core.close()
+
+
+def replies(actions: list[Action]) -> list[Reply]:
+    return [a for a in actions if isinstance(a, Reply)]
+
+
+def broadcasts(actions: list[Action]) -> list[Broadcast]:
+    return [a for a in actions if isinstance(a, Broadcast)]
+
+
+def refusals(actions: list[Action]) -> list[Refusal]:
+    return [a for a in actions if isinstance(a, Refusal)]

@@ -1,0 +1,123 @@
+"""The radio service in the real daemon loop, in-process, with a hand-driven clock.
+
+The daemon, its control socket, the adapter and the simulator are real; only the wall clock
+is ours, so overdue and re-paging times pass without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from steward_e2e import Handheld, canopy_json, run_canopy
+from steward_helpers import FakeClock
+
+from hub.daemon import Daemon
+from hub.datadir import DataDir
+from hub.steward_ops import state_of
+from radio.events import TextReceived
+from radio.hubservice import RadioService
+from radio.sim.testing import running_sim
+
+
+@dataclass
+class Rig:
+    daemon: Daemon
+    service: RadioService
+    clock: FakeClock
+    data: Path
+    hub: int
+    coord: Handheld
+    alice: Handheld
+
+    def kinds(self) -> list[str]:
+        return [e["kind"] for e in canopy_json("log", "show", data=self.data)]
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    data = tmp_path / "hub"
+    assert run_canopy("init", "--name", "Corner Shop", data=data).code == 0
+    # written while no daemon runs: logged now, broadcast when the radio comes up
+    assert run_canopy("alert", "Water main burst on Elm St", data=data).code == 0
+    clock = FakeClock(time.time() + 1)
+    with running_sim(nodes=3, topology="full", speed=50.0) as sim:
+        coord = Handheld(sim.ports[1], sim.node_num(1), sim.node_num(0))
+        alice = Handheld(sim.ports[2], sim.node_num(2), sim.node_num(0))
+        daemon = Daemon(DataDir(data), clock=clock)
+        service = RadioService(f"tcp://127.0.0.1:{sim.ports[0]}", tick=0.05)
+        daemon.services.append(service)
+        daemon.start()
+        loop = threading.Thread(target=daemon.run_forever, daemon=True)
+        loop.start()
+        try:
+            yield Rig(daemon, service, clock, data, sim.node_num(0), coord, alice)
+        finally:
+            coord.close()
+            alice.close()
+            daemon.stop()
+            loop.join(10)
+
+
+def enrol(rig: Rig, radio: Handheld, handle: str, role: str = "steward") -> None:
+    inv = canopy_json("roster", "invite", "--handle", handle, "--role", role, data=rig.data)
+    assert radio.ask(f"JOIN {inv['code']}").startswith(f"Welcome, {handle}!")
+
+
+def test_offline_alert_broadcast_when_radio_comes_up(rig: Rig) -> None:
+    text = rig.alice.wait(lambda t: "Water main" in t)
+    assert text == "\aALERT #0: Water main burst on Elm St (reply ACK 0)"
+
+
+def test_overdue_and_repaging_follow_the_hub_clock(rig: Rig) -> None:
+    enrol(rig, rig.coord, "coord", "coordinator")
+    enrol(rig, rig.alice, "alice")
+    assert rig.alice.ask("IN 5").startswith("On duty")
+    since = rig.alice.mark()
+    rig.clock.advance(121)  # alert #0 (sent offline) is now unacknowledged past the timeout
+    page = rig.alice.wait(lambda t: t.startswith("\aALERT #0 ("), since)
+    assert "Water main" in page
+    rig.clock.advance(180)  # 5 minutes since IN 5
+    assert "due back" in rig.alice.wait(lambda t: "due back" in t, since)
+    since_c = rig.coord.mark()
+    rig.clock.advance(600)
+    assert "OVERDUE: alice" in rig.coord.wait(lambda t: "OVERDUE" in t, since_c)
+    assert rig.kinds().count("overdue") == 2
+
+
+def test_unauthenticated_path_is_read_only(rig: Rig) -> None:
+    enrol(rig, rig.alice, "alice")
+    member = rig.daemon.submit(lambda: state_of(rig.daemon.core).roster.get("alice"))
+    assert member is not None and member.pkey is not None
+
+    def mqtt_text(text: str, packet_id: int) -> TextReceived:
+        # claims everything a radio DM would, but it came over MQTT
+        return TextReceived(
+            rig.alice.num,
+            rig.hub,
+            packet_id,
+            0,
+            text,
+            True,
+            member.pkey,
+            None,
+            None,
+            None,
+            None,
+            None,
+            via="mqtt",
+        )
+
+    since = rig.alice.mark()
+    rig.service.handle_unauthenticated(mqtt_text("LOG via the broker", 77))
+    refusal = rig.alice.wait(lambda t: t.startswith("Not accepted"), since)
+    assert refusal == "Not accepted: send an encrypted DM from your enrolled radio."
+    rig.service.handle_unauthenticated(mqtt_text("WHO", 78))
+    assert rig.alice.wait(lambda t: t == "Nobody is on duty.", since)
+    assert "note" not in rig.kinds()
+    status = rig.daemon.status()["services"]["radio"]
+    assert status["connected"] is True and status["commands"]["refused:not-pki"] == 1
