@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test setup system-deps system-deps-demo lint typecheck unit bench clean
 
 demo: system-deps-demo $(STAMP)
-	$(BIN)/python -m hub.demo
+	$(BIN)/canopy demo --data demo-data
 
 test: system-deps $(STAMP) lint typecheck unit
 
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Canopy needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --config-settings editable_mode=compat -e '.[dev]'
 	touch $(STAMP)
 
 lint: $(STAMP)

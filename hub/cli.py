@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "checkpoint": "hub.cli_log:checkpoint_cmd",
     "run": "hub.cli_run:run_cmd",
     "sim": "radio.sim.cli:sim_cmd",
+    "demo": "radio.demo:demo_cmd",
     "radio": "radio.cli:radio_group",
     "deploy": "hub.deploy:deploy_group",
     "sticker": "hub.deploy:sticker_cmd",

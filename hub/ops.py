@@ -104,3 +104,8 @@ def _status(hub: HubCore, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "online": False, "entries": len(hub.log.own or [])}
     result: dict[str, Any] = daemon.status()
     return result
+
+
+# Ops of the other areas register themselves on import; they need `op` and `HubCore` above.
+import hub.portal_ops  # noqa: E402
+import hub.steward_ops  # noqa: E402, F401

@@ -1,0 +1,146 @@
+"""What the public pages show, derived from the hub's own feed and updated incrementally.
+
+The feed is append-only, so the derived state only ever needs the entries it has not
+seen yet: each request costs one ``refresh`` of the feed reader (a stat-sized read of
+nothing when the log has not grown), never a re-decode of the whole log. The state keeps
+indexes (entry numbers), not entry texts, so a worker's memory grows by a few bytes per
+entry; pages read the handful of entries they show from the feed file.
+
+Rules (see docs/portal.md):
+
+- on duty: a ``checkin`` without a later ``checkout`` (or ``revoke``) by the same author;
+- active alert: an ``alert`` with no ``cancel`` pointing at it; acknowledgements are
+  counted once per author;
+- charter, protocol (per slug) and vow (per partner name): the latest entry wins;
+- corrections are listed by the index of the entry they correct.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from array import array
+from collections import deque
+from dataclasses import dataclass, field
+
+from hub.entry import BY_NAME
+from hub.logview import LoggedEntry, LogView
+
+K = {name: spec.code for name, spec in BY_NAME.items()}
+DAY = 86400
+
+
+@dataclass(slots=True)
+class AlertState:
+    index: int
+    cancel: int | None = None
+    ackers: set[str] = field(default_factory=set)
+
+
+class LogState:
+    """Derived state of the own feed; call :meth:`update` before reading it."""
+
+    def __init__(self, view: LogView) -> None:
+        self.view = view
+        self.size = 0
+        self.times = array("q")
+        self.kinds = array("H")
+        self.by_kind: dict[int, array[int]] = {}
+        self.on_duty: dict[str, int] = {}
+        self.alerts: dict[int, AlertState] = {}
+        self.charter: int | None = None
+        self.protocols: dict[str, int] = {}
+        self.vows: dict[str, int] = {}
+        self.compact_count = 0
+        self.compact_recent: deque[int] = deque(maxlen=12)
+        self.corrections: dict[int, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def update(self) -> int:
+        """Take in entries appended since the last call; return the feed size."""
+        with self._lock:
+            size = len(self.view.reader())
+            if size > self.size:
+                for e in self.view.entries(None, self.size, size):
+                    self._apply(e)
+                self.size = size
+            return self.size
+
+    def _apply(self, e: LoggedEntry) -> None:
+        b, i = e.body, e.index
+        self.times.append(b.time)
+        self.kinds.append(min(b.kind, 0xFFFF))
+        self.by_kind.setdefault(b.kind, array("I")).append(i)
+        f = b.named_fields()
+        name = b.kind_name
+        if name == "checkin":
+            self.on_duty[b.author] = i
+        elif name == "checkout":
+            self.on_duty.pop(b.author, None)
+        elif name == "revoke" and isinstance(f.get("handle"), str):
+            self.on_duty.pop(str(f["handle"]), None)
+        elif name == "alert":
+            self.alerts[i] = AlertState(i)
+        elif name in ("ack", "cancel"):
+            target = f.get("alert")
+            alert = self.alerts.get(target) if isinstance(target, int) else None
+            if alert is not None:
+                if name == "ack":
+                    alert.ackers.add(b.author)
+                elif alert.cancel is None:
+                    alert.cancel = i
+        elif name == "charter":
+            self.charter = i
+        elif name == "protocol" and isinstance(f.get("slug"), str):
+            self.protocols[str(f["slug"])] = i
+        elif name == "vow" and isinstance(f.get("name"), str):
+            self.vows[str(f["name"])] = i
+        elif name == "compact":
+            self.compact_count += 1
+            self.compact_recent.append(i)
+        elif name == "correction":
+            target = f.get("target")
+            if isinstance(target, int):
+                self.corrections.setdefault(target, []).append(i)
+
+    # -- queries ------------------------------------------------------------------
+    def active_alerts(self) -> list[AlertState]:
+        return [a for a in reversed(self.alerts.values()) if a.cancel is None]
+
+    def past_alerts(self) -> list[AlertState]:
+        return [a for a in reversed(self.alerts.values()) if a.cancel is not None]
+
+    def day_range(self, day_start: int) -> tuple[int, int]:
+        """Indexes [lo, hi) of entries claimed on the UTC day starting at ``day_start``.
+
+        Claimed time never goes backwards within a feed, so the times are sorted.
+        """
+        lo = bisect.bisect_left(self.times, day_start, 0, self.size)
+        hi = bisect.bisect_left(self.times, day_start + DAY, lo, self.size)
+        return lo, hi
+
+    def select(self, kind: int | None, day_start: int | None) -> tuple[int, int, array[int] | None]:
+        """The matching entries as ``(lo, hi, indexes)``.
+
+        With no kind filter the matches are the contiguous range ``[lo, hi)`` and
+        ``indexes`` is None; with one, they are ``indexes[lo:hi]``.
+        """
+        lo, hi = (0, self.size) if day_start is None else self.day_range(day_start)
+        if kind is None:
+            return lo, hi, None
+        idx = self.by_kind.get(kind, array("I"))
+        return bisect.bisect_left(idx, lo), bisect.bisect_left(idx, hi), idx
+
+    def page(
+        self, kind: int | None, day_start: int | None, page: int, per_page: int
+    ) -> tuple[list[int], int]:
+        """Entry indexes of one page, newest first, and the number of matches."""
+        lo, hi, idx = self.select(kind, day_start)
+        total = hi - lo
+        top = hi - (page - 1) * per_page
+        bottom = max(lo, top - per_page)
+        if top <= lo:
+            return [], total
+        if idx is None:
+            return list(range(top - 1, bottom - 1, -1)), total
+        return [idx[j] for j in range(top - 1, bottom - 1, -1)], total

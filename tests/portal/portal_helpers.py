@@ -1,0 +1,249 @@
+"""Helpers for the portal tests: a seeded hub, a daemon and gunicorn as subprocesses."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hub.datadir import DataDir
+from hub.identity import create_identity
+from hub.ops import HubCore
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+# The daemon with the portal's ops registered (until hub/ops.py imports them itself).
+DAEMON = [sys.executable, "-c", "import hub.portal_ops; from hub.cli import main; main()"]
+CANOPY = [sys.executable, "-c", "import hub.portal_ops; from hub.cli import main; main()"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def seed_hub(root: Path) -> dict[str, int]:
+    """Create a hub with one entry of each interesting kind; return their indexes."""
+    dd = DataDir(root)
+    create_identity(dd, "Corner Shop")
+    core = HubCore(dd)
+    core.open()
+    idx: dict[str, int] = {}
+
+    def add(name: str, kind: str, fields: dict[str, Any], author: str = "") -> None:
+        idx[name] = core.log.append(kind, fields, author=author).index
+
+    try:
+        add("note", "note", {"text": "quiet evening on Elm Street"})
+        add("xss", "note", {"text": XSS}, author="ana")
+        add("checkin_ana", "checkin", {"minutes": 60, "text": "north loop"}, author="ana")
+        add("checkin_bo", "checkin", {}, author="bo")
+        add("checkout_bo", "checkout", {}, author="bo")
+        add("alert_old", "alert", {"text": "lost child near the park"}, author="cy")
+        add("ack1", "ack", {"alert": idx["alert_old"]}, author="ana")
+        add("ack2", "ack", {"alert": idx["alert_old"]}, author="ana")
+        add("ack3", "ack", {"alert": idx["alert_old"]}, author="bo")
+        add("cancel", "cancel", {"alert": idx["alert_old"], "text": "found"}, author="cy")
+        add("alert_now", "alert", {"text": "water main burst on 5th"}, author="cy")
+        add("incident", "incident", {"text": "bike stolen at 8pm"}, author="ana")
+        add("correction", "correction", {"target": idx["incident"], "text": "it was 9pm"})
+        add("charter_old", "charter", {"text": "# Old charter"})
+        add("charter", "charter", {"text": f"# Our charter\n\nWe **help**.\n\n{XSS}"})
+        add("protocol", "protocol", {"slug": "de-escalation", "text": "Talk *first*."})
+        add("protocol2", "protocol", {"slug": "outside-help", "text": "Call 112 when..."})
+        add("vow", "vow", {"name": "Corner Shop", "text": "We keep the door open."})
+        add("vow2", "vow", {"name": "Bakery", "text": "Warm bread, safe street."})
+        add("compact", "compact", {"name": "J.R."})
+    finally:
+        core.close()
+    return idx
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited early: {log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer: {log.read_text(errors='replace')}")
+
+
+def wait_daemon(data: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float = 15) -> None:
+    from hub.control import DaemonNotRunning, call
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"daemon exited early: {log.read_text(errors='replace')}")
+        try:
+            call(data / "hub.sock", "ping", timeout=2)
+            return
+        except DaemonNotRunning:
+            time.sleep(0.05)
+    raise AssertionError("daemon did not open its control socket")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def run_daemon(data: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*DAEMON, "run", "--data", str(data)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            wait_daemon(data, proc, log)
+            yield proc
+        finally:
+            stop(proc)
+
+
+@contextmanager
+def run_portal(data: Path, log: Path, workers: int = 2) -> Iterator[str]:
+    """`canopy portal` on a free port; yields its base URL."""
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(BIN / "canopy"),
+                "portal",
+                "--data",
+                str(data),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_http(base + "/healthz", proc, log)
+            yield base
+        finally:
+            stop(proc)
+
+
+def csrf_from(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "no CSRF token in the form"
+    return m.group(1)
+
+
+def request(
+    base: str,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(u.hostname or "", u.port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def get(base: str, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    return request(base, "GET", path, headers=headers)
+
+
+def post_form(base: str, path: str, fields: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    body = urllib.parse.urlencode(fields).encode()
+    ctype = {"Content-Type": "application/x-www-form-urlencoded"}
+    return request(base, "POST", path, body=body, headers=ctype)
+
+
+class Handheld:
+    """A steward's radio: the real meshtastic TCPInterface on one simulated node."""
+
+    def __init__(self, port: int, hub: int) -> None:
+        from meshtastic.tcp_interface import TCPInterface
+        from pubsub import pub
+
+        self.hub = hub
+        self.heard: list[str] = []
+        self.iface = TCPInterface("127.0.0.1", portNumber=port, timeout=20)
+        pub.subscribe(self._on_receive, "meshtastic.receive")
+
+    def _on_receive(self, packet: dict[str, Any], interface: object) -> None:
+        decoded = packet.get("decoded", {})
+        if (
+            interface is self.iface
+            and decoded.get("portnum") == "TEXT_MESSAGE_APP"
+            and packet.get("from") == self.hub
+        ):
+            self.heard.append(str(decoded.get("text", "")))
+
+    def ask(self, text: str, match: str, timeout: float = 20) -> str:
+        since = len(self.heard)
+        self.iface.sendText(text, destinationId=self.hub)
+        return self.wait(match, since, timeout)
+
+    def wait(self, match: str, since: int, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for t in self.heard[since:]:
+                if match in t:
+                    return t
+            time.sleep(0.02)
+        raise AssertionError(f"the radio heard nothing with {match!r}: {self.heard}")
+
+    def close(self) -> None:
+        from pubsub import pub
+
+        pub.unsubscribe(self._on_receive, "meshtastic.receive")
+        self.iface.close()
+
+
+@contextmanager
+def run_radio_daemon(data: Path, radio_port: int, log: Path) -> Iterator[None]:
+    """`canopy run --radio tcp://…` on a simulated node."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*DAEMON, "run", "--data", str(data), "--radio", f"tcp://127.0.0.1:{radio_port}"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            wait_daemon(data, proc, log)
+            yield
+        finally:
+            stop(proc)
