@@ -119,6 +119,35 @@ def _http_ok(url: str) -> bool:
         return bool(r.status == 200)
 
 
+def _show_retained(port: int) -> None:
+    """Print the retained topics (hub status, active alerts) as a dashboard would see them."""
+    if not shutil.which("mosquitto_sub"):
+        return
+    p = subprocess.run(
+        [
+            "mosquitto_sub",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-t",
+            "canopy/v1/+/status",
+            "-t",
+            "canopy/v1/+/alerts",
+            "-v",
+            "-C",
+            "2",
+            "-W",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in p.stdout.splitlines():
+        click.echo(f"    {line[:160]}")
+
+
 def _fresh(data: Path) -> None:
     if data.exists():
         if not (data / MARKER).exists():
@@ -246,6 +275,7 @@ The simulated neighbourhood is running.
                 f"  MQTT topics:                   mosquitto_sub -h 127.0.0.1 "
                 f"-p {mqtt_port} -t 'canopy/v1/#' -v"
             )
+            _show_retained(mqtt_port)
         if once:
             return
         click.echo("\nA steward logs a patrol note every 30 s. Ctrl-C to stop.")
