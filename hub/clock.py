@@ -19,13 +19,14 @@ chronyd, which then serves it to the LAN.
 
 from __future__ import annotations
 
-import contextlib
-import enum
-import os
+import ctypes
+import ctypes.util
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from hub.entry import TimeSource
+from hub.tinystore import atomic_write
 
 __all__ = [
     "CLOCK_FILE",
@@ -34,6 +35,7 @@ __all__ = [
     "SavedClock",
     "TimeSource",
     "chrony_sample",
+    "system_source",
 ]
 
 CLOCK_FILE = "clock.saved"
@@ -42,16 +44,6 @@ CLOCK_FILE = "clock.saved"
 # int pulse; int leap; int _pad; int magic; } with native alignment.
 _SOCK_SAMPLE = struct.Struct("@lldiiii")
 _SOCK_MAGIC = 0x534F434B
-
-
-class TimeSource(enum.IntEnum):
-    """Where a claimed time came from; the numbers are part of the signed entry format."""
-
-    UNSYNCED = 0
-    GPS = 1
-    MESH = 2
-    NTP = 3
-    MANUAL = 4
 
 
 class ClockError(ValueError):
@@ -128,24 +120,8 @@ class SavedClock:
         :raises ClockError: if the file cannot be written.
         """
         value = max(self._floor, system_time)
-        directory = self.path.parent
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".clock.", dir=directory)
-            try:
-                with os.fdopen(fd, "w", encoding="ascii") as f:
-                    f.write(f"{value:.6f}\n")
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
-            dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            atomic_write(self.path, f"{value:.6f}\n".encode("ascii"))
         except OSError as e:
             raise ClockError(f"cannot save clock to {self.path}: {e}") from e
         self._floor = value
@@ -166,3 +142,37 @@ def chrony_sample(true_time: float, local_time: float, leap: int = 0) -> bytes:
     if usec >= 1_000_000:
         sec, usec = sec + 1, usec - 1_000_000
     return _SOCK_SAMPLE.pack(sec, usec, true_time - local_time, 0, leap, 0, _SOCK_MAGIC)
+
+
+class _Timex(ctypes.Structure):
+    # struct timex from <sys/timex.h> (Linux); only the leading fields are read.
+    _fields_ = [
+        ("modes", ctypes.c_uint),
+        ("offset", ctypes.c_long),
+        ("freq", ctypes.c_long),
+        ("maxerror", ctypes.c_long),
+        ("esterror", ctypes.c_long),
+        ("status", ctypes.c_int),
+        ("_rest", ctypes.c_byte * 512),
+    ]
+
+
+STA_UNSYNC = 0x0040
+MAX_SYNCED_ERROR_US = 16_000_000
+
+
+def system_source() -> TimeSource:
+    """How far to trust the system clock: ``NTP`` when the kernel says a time daemon
+    (chrony, fed by a GPS radio or a LAN peer) keeps it synchronised, else ``UNSYNCED``.
+
+    Reads ``adjtimex(2)`` without changing anything; any failure means ``UNSYNCED``.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        tx = _Timex()
+        state = libc.adjtimex(ctypes.byref(tx))
+    except (OSError, AttributeError):
+        return TimeSource.UNSYNCED
+    if state < 0 or state == 5 or tx.status & STA_UNSYNC:  # 5 = TIME_ERROR
+        return TimeSource.UNSYNCED
+    return TimeSource.NTP if tx.maxerror < MAX_SYNCED_ERROR_US else TimeSource.UNSYNCED

@@ -8,6 +8,7 @@ lock. Services (radio, MQTT, …) run their own I/O threads and hand work to the
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -20,13 +21,16 @@ from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
 from hub import sdnotify
+from hub.clock import ClockError, SavedClock, system_source
 from hub.control import ControlServer
 from hub.datadir import DataDir, WriterLock
+from hub.entry import TimeSource
 from hub.errors import DaemonError, HubError
 from hub.ops import HubCore
 
 log = logging.getLogger("canopy.daemon")
 T = TypeVar("T")
+CLOCK_SAVE_EVERY = 300.0  # seconds between saves of the never-backwards clock
 
 
 class Service(Protocol):
@@ -55,6 +59,7 @@ class Daemon:
         self._control = ControlServer(datadir.socket, self._dispatch)
         self._loop_thread: int | None = None
         self.started_at = 0.0
+        self.saved_clock = SavedClock(datadir.root)
 
     # -- life cycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -62,6 +67,7 @@ class Daemon:
         self._lock.acquire()
         try:
             self.core.open()
+            self._start_clock()
             self.core.online = True
             self.core.services["daemon"] = self
             for service in self.services:
@@ -75,6 +81,28 @@ class Daemon:
         self.started_at = self.clock()
         log.info("hub %s running, feed %s", self.core.log.identity, self.core.log.feed_hex[:16])
 
+    def _start_clock(self) -> None:
+        """Claimed times never go backwards, even across reboots of a Pi with no RTC."""
+        try:
+            self.saved_clock.load()
+        except ClockError as e:
+            log.warning("clock: %s; starting without a saved time", e)
+
+        def wall() -> tuple[float, TimeSource]:
+            read = self.saved_clock.now(self.clock(), system_source())
+            return read.seconds, read.source
+
+        self.core.log.wall = wall
+        self._save_clock()
+
+    def _save_clock(self) -> None:
+        try:
+            self.saved_clock.save(self.clock())
+        except ClockError as e:
+            log.warning("clock: %s", e)
+        if not self._stop.is_set():
+            self.call_later(CLOCK_SAVE_EVERY, self._save_clock)
+
     def stop(self) -> None:
         self._stop.set()
         self._jobs.put(lambda: None)
@@ -86,6 +114,9 @@ class Daemon:
             except Exception:
                 log.exception("stopping %s failed", service.name)
         self._control.stop()
+        if self.core.log.own is not None:
+            with contextlib.suppress(ClockError):
+                self.saved_clock.save(self.clock())
         self.core.close()
         self._lock.release()
 

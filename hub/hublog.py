@@ -43,7 +43,11 @@ class HubLog:
         self.own: FeedFile | None = None
         self._last_time = 0
         self.listeners: list[AppendListener] = []
-        self.time_source = TimeSource.UNSYNCED
+        # Where claimed times come from; the daemon swaps in its never-backwards clock.
+        self.wall: Callable[[], tuple[float, TimeSource]] = lambda: (
+            self.clock(),
+            TimeSource.UNSYNCED,
+        )
 
     def open(self) -> None:
         self.identity = load_identity(self.datadir)
@@ -84,12 +88,13 @@ class HubLog:
         """
         if self.own is None or self._key is None:
             raise StoreError("log is not open")
-        now = max(int(self.clock()), self._last_time)
+        wall, source = self.wall()
+        now = max(int(wall), self._last_time)
         body = make_body(
             kind,
             fields,
             time=now,
-            time_source=self.time_source if time_source is None else time_source,
+            time_source=source if time_source is None else time_source,
             author=author,
         )
         seq = len(self.own)

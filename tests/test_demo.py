@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from radio.sim.testing import free_port_range
 from support import ROOT
+
+from radio.sim.testing import free_port_range
 
 
 def test_demo_once_runs_the_neighbourhood_and_verifies(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from hub.cli_docs import render
 from support import ROOT
+
+from hub.cli_docs import render
 
 
 def test_cli_reference_is_current() -> None:
