@@ -7,7 +7,7 @@ set -eu
 
 profile="${1:-test}"
 demo_pkgs="python3 python3-venv python3-dev build-essential mosquitto mosquitto-clients"
-test_pkgs="$demo_pkgs chromium dnsmasq-base nftables busybox shellcheck wrk iproute2 bind9-dnsutils systemd"
+test_pkgs="$demo_pkgs chromium dnsmasq-base nftables busybox shellcheck wrk iproute2 bind9-dnsutils systemd hostapd chrony util-linux"
 
 case "$profile" in
   demo) pkgs="$demo_pkgs" ;;
