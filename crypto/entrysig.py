@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import struct
 
+import nacl.bindings
+import nacl.exceptions
+
 from crypto.errors import BadSignature, MalformedData
 from crypto.keys import PublicKey, SigningKey
 
@@ -76,14 +79,10 @@ def verify_entry(feed: PublicKey, seq: int, prev: bytes, entry: bytes) -> bytes:
     Raises :class:`MalformedData` for bad framing and :class:`BadSignature` when the
     signature does not cover this feed, position, predecessor and body.
     """
-    body, sig = split_entry(entry)
     try:
-        feed.verify(signed_message(feed, seq, prev, body), sig)
+        return FeedVerifier(feed).verify(seq, prev, entry)
     except BadSignature as e:
-        raise BadSignature(
-            f"entry {seq}: signature does not verify for this feed and position"
-        ) from e
-    return body
+        raise BadSignature(f"entry {seq}: {e}") from e
 
 
 def entry_length(data: bytes, pos: int) -> int:
@@ -106,3 +105,29 @@ def entry_length(data: bytes, pos: int) -> int:
     if pos + total > len(data):
         raise MalformedData(f"entry at byte {pos} is truncated")
     return total
+
+
+class FeedVerifier:
+    """Verifies the entries of one feed in a row; the hot loop of ``canopy log verify``.
+
+    Same checks as :func:`verify_entry`, with the per-feed part of the signed message built
+    once and libsodium called directly.
+    """
+
+    __slots__ = ("_prefix", "_raw")
+
+    def __init__(self, feed: PublicKey) -> None:
+        self._raw = feed.raw
+        self._prefix = DOMAIN + feed.raw
+
+    def verify(self, seq: int, prev: bytes, entry: bytes) -> bytes:
+        """Return the body of ``entry``; raises :class:`MalformedData` or :class:`BadSignature`."""
+        body, sig = split_entry(entry)
+        if len(prev) != 32 or not 0 <= seq < 2**64:
+            raise MalformedData("bad position or previous entry hash")
+        msg = self._prefix + seq.to_bytes(8, "big") + prev + body
+        try:
+            nacl.bindings.crypto_sign_open(sig + msg, self._raw)
+        except nacl.exceptions.CryptoError as e:
+            raise BadSignature("signature does not verify for this feed and position") from e
+        return body

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from crypto.entrysig import ZERO_HASH, entry_length, verify_entry
+from crypto.entrysig import ZERO_HASH, FeedVerifier, entry_length
 from crypto.errors import CryptoError
 from crypto.keys import PublicKey
 from crypto.merkle import CompactRange, leaf_hash
@@ -48,12 +48,13 @@ def verify_entries(
     progress: Callable[[int], None] | None = None,
 ) -> VerifiedFeed:
     """Check every signature, the hash chain, body encoding and non-decreasing time."""
+    verifier = FeedVerifier(feed)
     prev = ZERO_HASH
     compact = CompactRange()
     last_time = 0
     for i, entry in enumerate(entries):
         try:
-            body = decode_body(verify_entry(feed, i, prev, entry))
+            body = decode_body(verifier.verify(i, prev, entry))
         except CryptoError as e:
             raise VerifyError(f"entry {i}: {e}") from e
         except EntryError as e:
