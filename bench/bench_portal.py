@@ -160,8 +160,9 @@ def main() -> int:
         )
         try:
             wait_up(base + "/healthz", proc)
-            for path in [*LOADED, STATIC]:
-                fetch(base + path)  # warm every worker's cache a little
+            for _ in range(20):  # fill every worker's page cache, as a live hub's would be
+                for path in [*LOADED, STATIC]:
+                    fetch(base + path)
             print(f"portal: gunicorn, 2 workers, {CONNECTIONS} connections, {DURATION} per URL")
             ref = run_wrk(base + STATIC)
             print(
