@@ -13,7 +13,6 @@ or under ``$CANOPY_SOURCE``, or wherever ``source`` points.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 import jinja2
 
 from hub.deploy_settings import DeployConfig
+from hub.tinystore import atomic_write
 
 __all__ = ["OUTPUTS", "Output", "RenderError", "find_source", "render", "write_tree"]
 
@@ -118,18 +118,7 @@ def render(
 
 def _write_file(path: Path, text: str, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text.encode("utf-8"), mode)
 
 
 def write_tree(files: dict[str, tuple[str, int]], out: Path) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import CANOPY, ROOT, run_canopy, wait_for_socket
+from support import run_canopy, run_daemon
 
 
 @pytest.fixture
@@ -22,22 +21,5 @@ def hub_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def daemon(hub_dir: Path, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`canopy run` on the hub in a subprocess, stopped with SIGTERM afterwards."""
-    log = open(tmp_path / "daemon.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [*CANOPY, "run", "--data", str(hub_dir)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        wait_for_socket(hub_dir, proc, tmp_path / "daemon.log")
+    with run_daemon(hub_dir, tmp_path / "daemon.log") as proc:
         yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,3 +45,31 @@ def wait_for_socket(
         except DaemonNotRunning:
             time.sleep(0.05)
     raise AssertionError("daemon did not open its control socket")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it does not exit within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def run_daemon(data: Path, log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`canopy run --data DATA [ARGS]` in a subprocess, logging to LOG, until the block ends."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*CANOPY, "run", "--data", str(data), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            wait_for_socket(data, proc, log)
+            yield proc
+        finally:
+            stop(proc)

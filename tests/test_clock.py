@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from pathlib import Path
 
-from support import CANOPY, ROOT, run_canopy, wait_for_socket
+from support import run_canopy, run_daemon
 
 
 def test_daemon_never_claims_a_time_before_the_saved_clock(hub_dir: Path, tmp_path: Path) -> None:
     future = int(time.time()) + 365 * 86400  # the clock saved before a power cut
     (hub_dir / "clock.saved").write_text(f"{future}.0\n")
-    log_path = tmp_path / "daemon.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [*CANOPY, "run", "--data", str(hub_dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            wait_for_socket(hub_dir, proc, log_path)
-            assert run_canopy("note", "after the power cut", data=hub_dir).code == 0
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with run_daemon(hub_dir, tmp_path / "daemon.log"):
+        assert run_canopy("note", "after the power cut", data=hub_dir).code == 0
     entry = json.loads(run_canopy("log", "show", "--json", data=hub_dir).out)
     assert entry["timestamp"] >= future
     assert entry["time_source"] == "unsynced"  # held back: flagged, not trusted
@@ -38,18 +23,6 @@ def test_daemon_never_claims_a_time_before_the_saved_clock(hub_dir: Path, tmp_pa
 
 def test_damaged_clock_file_does_not_stop_the_hub(hub_dir: Path, tmp_path: Path) -> None:
     (hub_dir / "clock.saved").write_text("garbage\n")
-    log_path = tmp_path / "daemon.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [*CANOPY, "run", "--data", str(hub_dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        try:
-            wait_for_socket(hub_dir, proc, log_path)
-            assert run_canopy("note", "still writing", data=hub_dir).code == 0
-        finally:
-            proc.terminate()
-            proc.wait(10)
-    assert "does not hold a time" in log_path.read_text()
+    with run_daemon(hub_dir, tmp_path / "daemon.log"):
+        assert run_canopy("note", "still writing", data=hub_dir).code == 0
+    assert "does not hold a time" in (tmp_path / "daemon.log").read_text()

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from support import stop, wait_for_socket
+
 from hub.datadir import DataDir
 from hub.identity import create_identity
 from hub.ops import HubCore
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 # The daemon with the portal's ops registered (until hub/ops.py imports them itself).
-DAEMON = [sys.executable, "-c", "import hub.portal_ops; from hub.cli import main; main()"]
+DAEMON = [sys.executable, "-m", "hub"]
 CANOPY = [sys.executable, "-c", "import hub.portal_ops; from hub.cli import main; main()"]
 
 
@@ -85,47 +87,6 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer: {log.read_text(errors='replace')}")
-
-
-def wait_daemon(data: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float = 15) -> None:
-    from hub.control import DaemonNotRunning, call
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"daemon exited early: {log.read_text(errors='replace')}")
-        try:
-            call(data / "hub.sock", "ping", timeout=2)
-            return
-        except DaemonNotRunning:
-            time.sleep(0.05)
-    raise AssertionError("daemon did not open its control socket")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@contextmanager
-def run_daemon(data: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [*DAEMON, "run", "--data", str(data)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            wait_daemon(data, proc, log)
-            yield proc
-        finally:
-            stop(proc)
 
 
 @contextmanager
@@ -243,7 +204,7 @@ def run_radio_daemon(data: Path, radio_port: int, log: Path) -> Iterator[None]:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
-            wait_daemon(data, proc, log)
+            wait_for_socket(data, proc, log)
             yield
         finally:
             stop(proc)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
-from portal_helpers import run_daemon, run_portal
+from portal_helpers import run_portal
+from support import run_daemon
 
 from hub.datadir import DataDir
 from hub.logview import LogView

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from portal_helpers import CANOPY, ROOT, csrf_from, get, post_form, request, run_daemon, run_portal
+from portal_helpers import CANOPY, ROOT, csrf_from, get, post_form, request, run_portal
+from support import run_daemon
 
 from hub.datadir import DataDir
 from hub.logview import LogView
