@@ -37,7 +37,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: system-deps $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
