@@ -14,14 +14,16 @@ import itertools
 import logging
 import os
 import queue
+import socket
 import threading
 import time as _time
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from hub import sdnotify
-from hub.clock import ClockError, SavedClock, system_source
+from hub.clock import ClockError, SavedClock, chrony_sample, system_source
 from hub.control import ControlServer
 from hub.datadir import DataDir, WriterLock
 from hub.entry import TimeSource
@@ -31,6 +33,8 @@ from hub.ops import HubCore
 log = logging.getLogger("canopy.daemon")
 T = TypeVar("T")
 CLOCK_SAVE_EVERY = 300.0  # seconds between saves of the never-backwards clock
+GPS_FRESH = 3600.0  # a GPS time from the radio is trusted for this long
+CHRONY_SOCK = Path("/run/chrony/canopy-gps.sock")  # chrony.conf's `refclock SOCK`
 
 
 class Service(Protocol):
@@ -60,6 +64,8 @@ class Daemon:
         self._loop_thread: int | None = None
         self.started_at = 0.0
         self.saved_clock = SavedClock(datadir.root)
+        self._gps: tuple[float, float] | None = None  # (offset to the local clock, when)
+        self.chrony_sock = CHRONY_SOCK
 
     # -- life cycle ---------------------------------------------------------------
     def start(self) -> None:
@@ -89,11 +95,30 @@ class Daemon:
             log.warning("clock: %s; starting without a saved time", e)
 
         def wall() -> tuple[float, TimeSource]:
-            read = self.saved_clock.now(self.clock(), system_source())
+            if self._gps is not None and _time.monotonic() - self._gps[1] < GPS_FRESH:
+                read = self.saved_clock.now(self.clock() + self._gps[0], TimeSource.GPS)
+            else:
+                read = self.saved_clock.now(self.clock(), system_source())
             return read.seconds, read.source
 
         self.core.log.wall = wall
         self._save_clock()
+
+    def gps_time(self, gps_time: float) -> None:
+        """The hub's own radio reported GPS time (loop thread).
+
+        Entries claim GPS time for the next :data:`GPS_FRESH` seconds; the time is also
+        handed to chrony (when its ``refclock SOCK`` is there) so the LAN gets it too.
+        """
+        local = self.clock()
+        self._gps = (gps_time - local, _time.monotonic())
+        self.saved_clock.observe(gps_time)
+        if self.chrony_sock.exists():
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+                    s.sendto(chrony_sample(gps_time, local), str(self.chrony_sock))
+            except OSError as e:
+                log.info("clock: chrony did not take the GPS time: %s", e)
 
     def _save_clock(self) -> None:
         try:

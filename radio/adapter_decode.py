@@ -29,10 +29,14 @@ from radio.events import (
     TEXT_PORT,
     DataReceived,
     NodeSeen,
+    PositionReceived,
     TextReceived,
 )
 
 NODEINFO_PORT = portnums_pb2.PortNum.NODEINFO_APP
+POSITION_PORT = portnums_pb2.PortNum.POSITION_APP
+# A GPS time outside these bounds (2020 … 2106) is a radio without a fix, not a time.
+GPS_TIME_MIN, GPS_TIME_MAX = 1_577_836_800, 2**32 - 1
 PUBLIC_KEY_LEN = 32
 _KNOWN_PORTS = frozenset(portnums_pb2.PortNum.values())
 
@@ -109,7 +113,9 @@ def decode_node(node: Mapping[str, Any]) -> NodeSeen:
     )
 
 
-def decode_packet(packet: Mapping[str, Any]) -> TextReceived | DataReceived | NodeSeen | None:
+def decode_packet(
+    packet: Mapping[str, Any],
+) -> TextReceived | DataReceived | NodeSeen | PositionReceived | None:
     """Decode one received packet dict (see module doc).
 
     :raises PacketDropped: garbage, with the reason.
@@ -134,6 +140,12 @@ def decode_packet(packet: Mapping[str, Any]) -> TextReceived | DataReceived | No
         if not isinstance(user, Mapping):
             raise PacketDropped(f"NODEINFO from {from_num:#010x} without a user")
         return decode_node({"num": from_num, "user": user, "lastHeard": packet.get("rxTime")})
+    if port == POSITION_PORT:
+        position = decoded.get("position")
+        gps_time = position.get("time") if isinstance(position, Mapping) else None
+        if type(gps_time) is int and GPS_TIME_MIN <= gps_time <= GPS_TIME_MAX:
+            return PositionReceived(from_num=from_num, gps_time=gps_time)
+        return None  # a position without a usable time: nothing for Canopy
     if port != TEXT_PORT and not PRIVATE_PORT_MIN <= port <= PRIVATE_PORT_MAX:
         if port in _KNOWN_PORTS:
             return None  # ordinary Meshtastic traffic Canopy does not consume

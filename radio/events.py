@@ -112,6 +112,15 @@ class NodeSeen:
 
 
 @dataclass(frozen=True, slots=True)
+class PositionReceived:
+    """A position report carrying a GPS time (seconds since the epoch); other fields are
+    not used by Canopy. From the hub's own radio it is the hub's best clock."""
+
+    from_num: int
+    gps_time: int
+
+
+@dataclass(frozen=True, slots=True)
 class SendResult:
     """Outcome of one accepted outgoing part.
 
@@ -126,5 +135,11 @@ class SendResult:
 
 
 RadioEvent: TypeAlias = (
-    Connected | Disconnected | TextReceived | DataReceived | NodeSeen | SendResult
+    Connected
+    | Disconnected
+    | TextReceived
+    | DataReceived
+    | NodeSeen
+    | PositionReceived
+    | SendResult
 )

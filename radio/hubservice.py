@@ -27,6 +27,7 @@ from radio.events import (
     Connected,
     Disconnected,
     NodeSeen,
+    PositionReceived,
     Priority,
     RadioEvent,
     SendResult,
@@ -180,6 +181,10 @@ class RadioService:
             self.connected = False
         elif isinstance(event, NodeSeen):
             self.nodes[event.num] = event.short_name
+        elif isinstance(event, PositionReceived):
+            own = self.adapter.my_node_num if self.adapter is not None else None
+            if event.from_num == own and self.daemon is not None:
+                self.daemon.gps_time(event.gps_time)
         elif isinstance(event, SendResult):
             if event.ok:
                 self.sent_ok += 1

@@ -26,3 +26,36 @@ def test_damaged_clock_file_does_not_stop_the_hub(hub_dir: Path, tmp_path: Path)
     with run_daemon(hub_dir, tmp_path / "daemon.log"):
         assert run_canopy("note", "still writing", data=hub_dir).code == 0
     assert "does not hold a time" in (tmp_path / "daemon.log").read_text()
+
+
+def test_gps_time_from_the_radio_is_claimed_and_handed_to_chrony(
+    hub_dir: Path, tmp_path: Path
+) -> None:
+    import socket
+    import struct
+    import threading
+
+    from hub.daemon import Daemon
+    from hub.datadir import DataDir
+
+    chrony = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    chrony.bind(str(tmp_path / "gps.sock"))
+    chrony.settimeout(5)
+    daemon = Daemon(DataDir(hub_dir))
+    daemon.chrony_sock = tmp_path / "gps.sock"
+    daemon.start()
+    loop = threading.Thread(target=daemon.run_forever)
+    loop.start()
+    try:
+        gps = time.time() + 7200.0  # the radio knows better than the Pi's clock
+        daemon.submit(lambda: daemon.gps_time(gps))
+        done = daemon.submit(lambda: daemon.core.log.append("note", {"text": "fix"}))
+        assert done.body.time_source.name == "GPS"
+        assert abs(done.body.time - gps) < 5
+        sample = chrony.recv(64)
+        _sec, _usec, offset, _pulse, _leap, _pad, magic = struct.unpack("@lldiiii", sample)
+        assert magic == 0x534F434B and abs(offset - 7200.0) < 5
+    finally:
+        daemon.stop()
+        loop.join(10)
+        chrony.close()

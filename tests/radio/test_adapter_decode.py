@@ -18,7 +18,7 @@ from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from pubsub import pub
 
 from radio.adapter_decode import PacketDropped, decode_node, decode_packet, decode_public_key
-from radio.events import BROADCAST, DataReceived, NodeSeen, TextReceived
+from radio.events import BROADCAST, DataReceived, NodeSeen, PositionReceived, TextReceived
 
 ME, PEER, STRANGER = 0x5EED0000, 0x5EED0001, 0x0BADF00D
 KEY = bytes(range(32))
@@ -207,3 +207,25 @@ def test_hostile_node_entries() -> None:
         decode_node({"user": {"longName": "x"}})
     seen = decode_node({"num": PEER, "user": "garbage", "lastHeard": "yesterday"})
     assert seen == NodeSeen(PEER, "", "", None, None)
+
+
+def position_packet(gps_time: int) -> mesh_pb2.MeshPacket:
+    pos = mesh_pb2.Position(latitude_i=515000000, longitude_i=-1200000, time=gps_time)
+    return mesh_pb2.MeshPacket(
+        id=77,
+        to=BROADCAST,
+        decoded=mesh_pb2.Data(
+            portnum=portnums_pb2.PortNum.POSITION_APP, payload=pos.SerializeToString()
+        ),
+        **{"from": PEER},
+    )
+
+
+def test_position_with_gps_time_becomes_an_event(lib: LibraryCapture) -> None:
+    event = decode_packet(lib.packet(position_packet(1_795_000_000)))
+    assert event == PositionReceived(from_num=PEER, gps_time=1_795_000_000)
+
+
+@pytest.mark.parametrize("bad_time", [0, 12345, 1_000_000_000])
+def test_position_without_a_usable_time_is_ignored(lib: LibraryCapture, bad_time: int) -> None:
+    assert decode_packet(lib.packet(position_packet(bad_time))) is None
