@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ def parse_when(value: str | None) -> int | None:
     if value is None:
         return None
     v = value.strip()
-    if v.isdigit() and len(v) >= 9:
+    if re.fullmatch(r"[0-9]{9,11}", v):
         return int(v)
     units = {"d": 86400, "h": 3600, "w": 7 * 86400}
-    if v[:-1].isdigit() and v[-1:] in units:
+    if re.fullmatch(r"[0-9]{1,5}[dhw]", v):
         return int(dt.datetime.now(dt.UTC).timestamp()) + int(v[:-1]) * units[v[-1]]
     try:
         t = dt.datetime.fromisoformat(v)

@@ -46,8 +46,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 request = json.loads(line)
                 if not isinstance(request, dict) or not isinstance(request.get("op"), str):
                     raise ValueError("request must be an object with an 'op'")
-            except ValueError as e:
-                self._reply({"ok": False, "error": f"bad request: {e}"})
+            except (ValueError, RecursionError) as e:
+                self._reply({"ok": False, "error": f"bad request: {type(e).__name__}"})
                 continue
             try:
                 response = self.server.dispatch(request)
@@ -85,6 +85,8 @@ class ControlServer:
         old_umask = os.umask(0o117)
         try:
             server = _Server(str(self.path), _Handler)
+        except OSError as e:
+            raise DaemonError(f"cannot open the control socket {self.path}: {e}") from e
         finally:
             os.umask(old_umask)
         server.dispatch = self.dispatch

@@ -12,7 +12,6 @@ import contextlib
 import heapq
 import itertools
 import logging
-import os
 import queue
 import socket
 import threading
@@ -27,12 +26,13 @@ from hub.clock import ClockError, SavedClock, chrony_sample, system_source
 from hub.control import ControlServer
 from hub.datadir import DataDir, WriterLock
 from hub.entry import TimeSource
-from hub.errors import DaemonError, HubError
+from hub.errors import HubError
 from hub.ops import HubCore
 
 log = logging.getLogger("canopy.daemon")
 T = TypeVar("T")
 CLOCK_SAVE_EVERY = 300.0  # seconds between saves of the never-backwards clock
+DISPATCH_TIMEOUT = 8.0  # shorter than every client's wait (portal 10 s, CLI 15 s)
 GPS_FRESH = 3600.0  # a GPS time from the radio is trusted for this long
 CHRONY_SOCK = Path("/run/chrony/canopy-gps.sock")  # chrony.conf's `refclock SOCK`
 
@@ -64,7 +64,7 @@ class Daemon:
         self._loop_thread: int | None = None
         self.started_at = 0.0
         self.saved_clock = SavedClock(datadir.root)
-        self._gps: tuple[float, float] | None = None  # (offset to the local clock, when)
+        self._gps: tuple[float, float] | None = None  # (GPS time, monotonic time it came)
         self.chrony_sock = CHRONY_SOCK
 
     # -- life cycle ---------------------------------------------------------------
@@ -95,10 +95,14 @@ class Daemon:
             log.warning("clock: %s; starting without a saved time", e)
 
         def wall() -> tuple[float, TimeSource]:
-            if self._gps is not None and _time.monotonic() - self._gps[1] < GPS_FRESH:
-                read = self.saved_clock.now(self.clock() + self._gps[0], TimeSource.GPS)
-            else:
-                read = self.saved_clock.now(self.clock(), system_source())
+            # GPS time is carried forward on the monotonic clock, so chrony stepping the
+            # system clock to it (which it does) is not counted twice.
+            if self._gps is not None:
+                since = _time.monotonic() - self._gps[1]
+                if since < GPS_FRESH:
+                    read = self.saved_clock.now(self._gps[0] + since, TimeSource.GPS)
+                    return read.seconds, read.source
+            read = self.saved_clock.now(self.clock(), system_source())
             return read.seconds, read.source
 
         self.core.log.wall = wall
@@ -111,7 +115,7 @@ class Daemon:
         handed to chrony (when its ``refclock SOCK`` is there) so the LAN gets it too.
         """
         local = self.clock()
-        self._gps = (gps_time - local, _time.monotonic())
+        self._gps = (gps_time, _time.monotonic())
         self.saved_clock.observe(gps_time)
         if self.chrony_sock.exists():
             try:
@@ -148,7 +152,7 @@ class Daemon:
     def run_forever(self) -> None:
         """Run the loop until :meth:`stop`; then stop services and release the lock."""
         self._loop_thread = threading.get_ident()
-        watchdog = _watchdog_interval()
+        watchdog = sdnotify.watchdog_interval() or 0.0
         next_ping = 0.0
         sdnotify.notify("READY=1\nSTATUS=running")
         try:
@@ -194,7 +198,12 @@ class Daemon:
                 fut.set_exception(e)
 
         self._jobs.put(job)
-        return fut.result(timeout)
+        try:
+            return fut.result(timeout)
+        except TimeoutError:
+            if fut.cancel():  # never started: it never will, so "busy" is the truth
+                raise
+            return fut.result()  # already running: its outcome is the answer
 
     def _run_due_timers(self, now: float) -> None:
         while self._timers and self._timers[0][0] <= now:
@@ -213,7 +222,7 @@ class Daemon:
         if name == "ping":
             return {"ok": True, "online": True}
         try:
-            return self.submit(lambda: self.core.run(name, request))
+            return self.submit(lambda: self.core.run(name, request), timeout=DISPATCH_TIMEOUT)
         except HubError as e:
             return {"ok": False, "error": str(e)}
         except TimeoutError:
@@ -227,20 +236,3 @@ class Daemon:
             "uptime": round(self.clock() - self.started_at),
             "services": {s.name: s.status() for s in self.services},
         }
-
-
-def _watchdog_interval() -> float:
-    usec = os.environ.get("WATCHDOG_USEC")
-    if not usec or not usec.isdigit():
-        return 0.0
-    pid = os.environ.get("WATCHDOG_PID")
-    if pid and pid.isdigit() and int(pid) != os.getpid():
-        return 0.0
-    return int(usec) / 2e6
-
-
-def require_daemon(core: HubCore) -> Daemon:
-    d = core.services.get("daemon")
-    if not isinstance(d, Daemon):
-        raise DaemonError("this needs the running hub (`canopy run`)")
-    return d

@@ -149,14 +149,14 @@ def iso_time(t: int) -> str:
 
 
 def _check_text(name: str, value: str, max_len: int) -> None:
-    if len(value.encode("utf-8")) > max_len:
-        raise EntryError(f"{name} is longer than {max_len} bytes")
     for ch in value:
         o = ord(ch)
         if (o < 0x20 and ch not in "\n\t") or 0x7F <= o < 0xA0:
             raise EntryError(f"{name} contains a control character (U+{o:04X})")
         if 0xD800 <= o <= 0xDFFF:
-            raise EntryError(f"{name} contains a lone surrogate")
+            raise EntryError(f"{name} contains a lone surrogate (not valid UTF-8)")
+    if len(value.encode("utf-8")) > max_len:
+        raise EntryError(f"{name} is longer than {max_len} bytes")
 
 
 def make_body(

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hub.entry import BY_NAME, Body
+from hub.entry import BY_NAME
 from hub.errors import InputError
-from hub.hublog import HubLog
-from hub.logview import LogView
 from hub.ops import HubCore, op
 
 NAME_MAX = 40
@@ -37,27 +35,8 @@ def clean_compact_name(raw: object) -> str | None:
     return name
 
 
-class _CompactCounter:
-    """Counts compact entries of the own feed: one scan, then one listener tick per append."""
-
-    def __init__(self, log: HubLog) -> None:
-        self.count = 0
-        if log.own is not None and len(log.own):
-            view = LogView(log.datadir)
-            self.count = sum(1 for e in view.entries() if e.body.kind == COMPACT)
-        log.listeners.append(self._on_append)
-
-    def _on_append(self, feed: str, index: int, entry: bytes, body: Body) -> None:
-        if body.kind == COMPACT:
-            self.count += 1
-
-
 @op("compact_sign")
 def _compact_sign(hub: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     name = clean_compact_name(args.get("name"))
-    counter = hub.services.get("compact_counter")
-    if not isinstance(counter, _CompactCounter):
-        counter = _CompactCounter(hub.log)
-        hub.services["compact_counter"] = counter
     done = hub.log.append("compact", {"name": name})
-    return {"ok": True, "index": done.index, "count": counter.count}
+    return {"ok": True, "index": done.index}

@@ -34,6 +34,8 @@ from hub.roster import (
     pending_invites,
 )
 
+MAX_TERM = 10 * 365 * 86400  # a role longer than this is a typo, not a mandate
+
 WEB_CODE_TTL = 600
 WEB_CODE_TRIES = 5
 WEB_CODE_STARTS = 3  # per handle per WEB_CODE_TTL
@@ -111,9 +113,9 @@ def _text_arg(args: dict[str, Any], name: str, required: bool, max_bytes: int) -
     value = value.strip()
     if required and not value:
         raise InputError(f"{name} is required")
-    if len(value.encode("utf-8")) > max_bytes:
+    if len(value.encode("utf-8", "surrogatepass")) > max_bytes:
         raise InputError(f"{name} is longer than {max_bytes} bytes")
-    return value or None
+    return value or None  # characters are checked where the entry is made
 
 
 def _int_arg(args: dict[str, Any], name: str) -> int | None:
@@ -156,6 +158,8 @@ def roster_invite(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
         until = int(now) + DEFAULT_TERMS[role]
     if until <= now:
         raise InputError("--until must be in the future")
+    if until > now + MAX_TERM:
+        raise InputError("--until must be within ten years")
     ttl = _int_arg(args, "ttl") or 3600
     if not 60 <= ttl <= 7 * 86400:
         raise InputError("an invite lives between 1 minute and 7 days")
@@ -183,6 +187,8 @@ def roster_renew(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     until = _int_arg(args, "until") or int(now) + DEFAULT_TERMS[role]
     if until <= now:
         raise InputError("--until must be in the future")
+    if until > now + MAX_TERM:
+        raise InputError("--until must be within ten years")
     fields: dict[str, FieldValue] = {"handle": handle, "role": role, "until": until}
     if m.node is not None and m.pkey is not None:
         fields.update(node=m.node, pkey=m.pkey)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from crypto.merkle import CompactRange, leaf_hash
 from hub.errors import StoreCorrupt, StoreError, StoreFull
+from hub.tinystore import atomic_write
 
 HEADER = struct.Struct(">II")
 MAX_RECORD = 70_000
@@ -172,7 +173,7 @@ class FeedFile(FeedReader):
             if not candidate.exists():
                 break
             n += 1
-        candidate.write_bytes(tail)
+        atomic_write(candidate, tail)  # durable before the feed is cut
         self.torn = candidate
 
     def refresh(self) -> int:  # the writer already knows everything it wrote

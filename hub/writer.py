@@ -48,14 +48,6 @@ class LocalWriter:
         return self.core.run(op, args)
 
 
-def daemon_running(datadir: DataDir) -> bool:
-    try:
-        call(datadir.socket, "ping", timeout=3.0)
-        return True
-    except DaemonNotRunning:
-        return False
-
-
 @contextmanager
 def open_writer(datadir: DataDir) -> Iterator[Writer]:
     """Yield a writer for ``datadir``; see the module docstring for the rule."""

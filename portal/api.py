@@ -20,6 +20,7 @@ from hub.entry import BY_NAME
 from hub.logview import LoggedEntry
 from portal.hubdata import get_hub
 from portal.logpages import PUBLIC_KINDS
+from portal.security import parse_int
 
 bp = Blueprint("api", __name__)
 
@@ -36,9 +37,10 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not raw.lstrip("-").isdigit() or len(raw) > 12 or not lo <= int(raw) <= hi:
+    value = parse_int(raw, lo, hi)
+    if value is None:
         abort(400, description=f"{name} must be an integer from {lo} to {hi}")
-    return int(raw)
+    return value
 
 
 @bp.route("/healthz")

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from hub.entry import BY_NAME, KINDS
 from portal.hubdata import get_hub
 from portal.pagecache import cached_page
+from portal.security import parse_int
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 
@@ -34,9 +35,10 @@ def parse_filters() -> tuple[str, int | None, str, int | None, int]:
             abort(400, description="day")
         start = int(d.timestamp())
     page_arg = request.args.get("page", "1")
-    if not page_arg.isdigit() or len(page_arg) > 6 or int(page_arg) < 1:
+    page = parse_int(page_arg, 1, 999_999)
+    if page is None:
         abort(400, description="page")
-    return kind, code, day, start, int(page_arg)
+    return kind, code, day, start, page
 
 
 @bp.route("")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
+from hub.errors import InputError
+from hub.portal_ops import clean_compact_name
 from portal.captive import is_online
 from portal.forms import guard_post
 from portal.hubdata import PortalWriteError, WritesPaused, get_hub
 from portal.i18n import url
 from portal.pagecache import cached_page
+from portal.security import parse_int
 
 bp = Blueprint("public", __name__)
-
-NAME_MAX = 40
 
 
 @bp.route("/")
@@ -101,17 +100,16 @@ def _compact_page(status: int = 200, **extra: object) -> ResponseReturnValue:
 @bp.route("/compact")
 def compact() -> ResponseReturnValue:
     signed = request.args.get("signed", "")
-    return _compact_page(signed=int(signed) if signed.isdigit() and len(signed) < 12 else None)
-
-
-NAME_RE = re.compile(r"^[\w .'&-]*$")
+    return _compact_page(signed=parse_int(signed, 0, 2**40))
 
 
 @bp.route("/compact", methods=["POST"])
 def compact_sign() -> ResponseReturnValue:
     guard_post()
     name = " ".join(request.form.get("name", "").split())
-    if len(name) > NAME_MAX or not NAME_RE.match(name):
+    try:
+        clean_compact_name(name)
+    except InputError:
         return _compact_page(400, error="name", name=name)
     try:
         res = get_hub().request("compact_sign", name=name or None)

@@ -13,7 +13,9 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,22 +39,33 @@ HEADERS = {
 
 
 def load_secret(portal_dir: Path) -> bytes:
-    """Read the portal secret, creating it (race-free across workers) on first use."""
+    """Read the portal secret, creating it on first use.
+
+    The file appears complete or not at all (written to a temp file, fsynced, then
+    hard-linked into place, which fails if another worker won the race), so a power cut
+    can never leave an empty secret that stops the portal from starting.
+    """
     portal_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
     path = portal_dir / "secret"
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=portal_dir)
         try:
             os.write(fd, secrets.token_hex(32).encode())
             os.fsync(fd)
-        finally:
             os.close(fd)
-    for _ in range(50):  # another worker may be between O_EXCL and write
-        text = path.read_text(encoding="ascii").strip()
-        if len(text) == 64:
-            return bytes.fromhex(text)
-        time.sleep(0.01)
-    raise RuntimeError(f"{path} does not hold a 32-byte hex secret")
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+        dfd = os.open(portal_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    text = path.read_text(encoding="ascii").strip()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise RuntimeError(f"{path} does not hold a 32-byte hex secret; delete it to renew")
+    return bytes.fromhex(text)
 
 
 def _mac(secret: bytes, issued: int, client: str) -> str:
@@ -88,3 +101,14 @@ def add_headers(response: Response) -> Response:
     if "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+_INT_RE = re.compile(r"-?[0-9]{1,12}")
+
+
+def parse_int(raw: str, lo: int, hi: int) -> int | None:
+    """An ASCII decimal integer in ``[lo, hi]``, or None (``"²"``, ``"--5"``, ``"1e3"`` are not)."""
+    if not _INT_RE.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if lo <= value <= hi else None

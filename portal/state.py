@@ -73,7 +73,7 @@ class LogState:
         self.by_kind.setdefault(b.kind, array("I")).append(i)
         f = b.named_fields()
         name = b.kind_name
-        if name == "checkin":
+        if name == "checkin" and b.author:  # as hub.patrol: only stewards patrol
             self.on_duty[b.author] = i
         elif name == "checkout":
             self.on_duty.pop(b.author, None)
@@ -86,7 +86,8 @@ class LogState:
             alert = self.alerts.get(target) if isinstance(target, int) else None
             if alert is not None:
                 if name == "ack":
-                    alert.ackers.add(b.author)
+                    if alert.cancel is None:  # as hub.alerts: an ack after a cancel is moot
+                        alert.ackers.add(b.author)
                 elif alert.cancel is None:
                     alert.cancel = i
         elif name == "charter":

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from portal.hubdata import PortalHub, PortalWriteError, WritesPaused, get_hub
+from portal.security import parse_int
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -62,9 +63,10 @@ def entries(feed: str) -> ResponseReturnValue:
     available = hub.state().size
     raw = request.args.get("size", "")
     if raw:
-        if not raw.isdigit() or len(raw) > 12 or not 0 <= int(raw) <= available:
+        parsed = parse_int(raw, 0, available)
+        if parsed is None:
             abort(400, description="size")
-        size = int(raw)
+        size = parsed
     else:
         size = available
     return _download(_entries(hub, size), f"{feed}.entries", "application/cbor-seq")

@@ -41,17 +41,22 @@ def test_gps_time_from_the_radio_is_claimed_and_handed_to_chrony(
     chrony = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     chrony.bind(str(tmp_path / "gps.sock"))
     chrony.settimeout(5)
-    daemon = Daemon(DataDir(hub_dir))
+    local = [time.time()]  # the Pi's clock, which chrony will step
+    daemon = Daemon(DataDir(hub_dir), clock=lambda: local[0])
     daemon.chrony_sock = tmp_path / "gps.sock"
     daemon.start()
     loop = threading.Thread(target=daemon.run_forever)
     loop.start()
     try:
-        gps = time.time() + 7200.0  # the radio knows better than the Pi's clock
+        gps = local[0] + 7200.0  # the radio knows better than the Pi's clock
         daemon.submit(lambda: daemon.gps_time(gps))
         done = daemon.submit(lambda: daemon.core.log.append("note", {"text": "fix"}))
         assert done.body.time_source.name == "GPS"
         assert abs(done.body.time - gps) < 5
+        local[0] = gps  # chrony steps the system clock to the GPS time: not counted twice
+        again = daemon.submit(lambda: daemon.core.log.append("note", {"text": "later"}))
+        assert again.body.time_source.name == "GPS"
+        assert abs(again.body.time - gps) < 5
         sample = chrony.recv(64)
         _sec, _usec, offset, _pulse, _leap, _pad, magic = struct.unpack("@lldiiii", sample)
         assert magic == 0x534F434B and abs(offset - 7200.0) < 5

@@ -72,6 +72,8 @@ def test_daemon_socket_rejects_hostile_requests(hub_dir: Path, daemon: object) -
         b'{"op": "append", "kind": "note", "fields": {"text": "\\u0007"}}\n',
         b'{"op": "append", "kind": "vote", "fields": {}}\n',
         b'{"op": "append", "kind": "note", "fields": {"text": [1]}}\n',
+        b'{"op": "append", "kind": "note", "fields": {"text": "\\ud800"}}\n',
+        b"[" * 100_000 + b"\n",
     ):
         f.write(bad)
         f.flush()

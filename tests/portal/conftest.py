@@ -9,7 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from portal_helpers import seed_hub
 
-import hub.portal_ops  # noqa: F401  (registers compact_sign for in-process cores)
 from portal.app import create_app
 
 

@@ -26,9 +26,7 @@ from hub.ops import HubCore
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-# The daemon with the portal's ops registered (until hub/ops.py imports them itself).
-DAEMON = [sys.executable, "-m", "hub"]
-CANOPY = [sys.executable, "-c", "import hub.portal_ops; from hub.cli import main; main()"]
+DAEMON = CANOPY = [sys.executable, "-m", "hub"]
 
 
 def free_port() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -191,7 +192,8 @@ def test_random_hostile_queries_and_forms_never_get_a_500(data: Path, arp: Path)
     keys = ["lang", "kind", "day", "page", "n", "after", "limit", "size", "signed", "welcome",
             "_scheme", "_external", "index", "csrf", "name", "handle", "code", "step"]  # fmt: skip
     values = ["", "es", "xx", "-1", "0", "1", "9" * 25, "%ff", "%00", "<script>", "note",
-              "2026-11-25", "1e3", "a" * 300, "%c0%af", "2", "\uff11"]  # fmt: skip
+              "2026-11-25", "1e3", "a" * 300, "%c0%af", "2", "\uff11", "²", "--5",
+              "-0"]  # fmt: skip
     languages = ["es", "en", "*", "zz;q=x", "", "es-MX,es;q=0.9", "\xff"]
     rnd = random.Random(7)
     for _ in range(600):
@@ -209,3 +211,13 @@ def test_random_hostile_queries_and_forms_never_get_a_500(data: Path, arp: Path)
         )
         r.close()
         assert r.status_code < 500, (method, path, query, form, r.status_code)
+
+
+@pytest.mark.parametrize("raw", ["²", "--5", "١٢", "1e3", "0x10", " 7"])
+def test_numbers_must_be_ascii_decimal(client: FlaskClient, raw: str) -> None:
+    feed = client.get("/healthz").get_json()["feed"]
+    q = urllib.parse.quote(raw)
+    for url in (f"/api/v1/entries?after={q}", f"/api/v1/entries?limit={q}", f"/log?page={q}",
+                f"/verify/{feed}.entries?size={q}"):  # fmt: skip
+        assert client.get(url).status_code == 400, url
+    assert client.get(f"/compact?signed={q}").status_code == 200  # just no "thank you"
