@@ -181,9 +181,11 @@ if [ -f "$PASSWD" ]; then
 elif command -v mosquitto_passwd >/dev/null 2>&1; then
 	run mkdir -p "$(dirname "$PASSWD")"
 	if [ "$DRY_RUN" = 0 ]; then
-		(umask 027 && mosquitto_passwd -c -b "$PASSWD" canopy-bridge "$(cat "$SECRET")")
+		# plain line first, then hashed in place (-U): the secret never shows in `ps`
+		(umask 027 && printf 'canopy-bridge:%s\n' "$(cat "$SECRET")" >"$PASSWD" &&
+			mosquitto_passwd -U "$PASSWD")
 	else
-		say "+ mosquitto_passwd -c -b $PASSWD canopy-bridge ****"
+		say "+ mosquitto_passwd -U $PASSWD  (canopy-bridge, secret from $SECRET)"
 	fi
 else
 	say "(skipped) mosquitto_passwd not installed: /etc/mosquitto/canopy.passwd not created"

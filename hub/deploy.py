@@ -26,11 +26,9 @@ __all__ = ["cli_features", "deploy_group", "hub_identity", "render_cmd", "sticke
 
 def hub_identity(data: Path) -> tuple[str, str] | None:
     """``(name, feed hex)`` of the hub in ``data``, or ``None`` if there is none to read."""
-    try:
-        from hub.datadir import DataDir
-        from hub.identity import load_identity
-    except ImportError:  # the identity core is optional for rendering
-        return None
+    from hub.datadir import DataDir
+    from hub.identity import load_identity
+
     try:
         ident = load_identity(DataDir(data))
         return ident.name, ident.feed.hex()

@@ -106,8 +106,6 @@ def render(
     files: dict[str, tuple[str, int]] = {}
     for out in OUTPUTS:
         mode = out.mode
-        if out.template == "mosquitto.conf.j2" and config.bridge_password:
-            mode = 0o640  # holds the bridge password: never world-readable
         try:
             text = env.get_template(out.template).render(c=config, f=flags)
         except jinja2.TemplateError as e:

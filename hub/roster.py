@@ -274,7 +274,9 @@ class RateLimits:
         b = self._buckets.get(key)
         if b is None:
             if len(self._buckets) >= lim.max_nodes:
-                self._buckets = {k: v for k, v in self._buckets.items() if v.tokens < cap}
+                self._forget_refilled(now)
+            if len(self._buckets) >= lim.max_nodes:  # all busy: forget the longest idle
+                del self._buckets[min(self._buckets, key=lambda k: self._buckets[k].at)]
             b = self._buckets[key] = _Bucket(cap, now)
         b.tokens = min(cap, b.tokens + max(0.0, now - b.at) * rate)
         b.at = now
@@ -283,6 +285,18 @@ class RateLimits:
             b.warned = False
             return True
         return False
+
+    def _forget_refilled(self, now: float) -> None:
+        """Drop the buckets that would be full again by now: they hold no memory."""
+        lim = self.limits
+
+        def full(key: tuple[int, bool], b: _Bucket) -> bool:
+            cap, rate = (
+                (lim.burst, lim.refill) if key[1] else (lim.stranger_burst, lim.stranger_refill)
+            )
+            return b.tokens + (now - b.at) * rate >= cap
+
+        self._buckets = {k: v for k, v in self._buckets.items() if not full(k, v)}
 
     def warn_once(self, node: int, verified: bool) -> bool:
         """True the first time a sender is over its allowance (tell them once, then drop)."""

@@ -305,6 +305,11 @@ def webcheckin_confirm(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     handle = check_handle(str(args.get("handle", "")))
     code = str(args.get("code", "")).strip()
     now = core.clock()
+    # check the rest of the form first: a typo there must not use up a good code
+    minutes = _int_arg(args, "minutes")
+    if minutes is not None and not 1 <= minutes <= 1440:
+        raise InputError("minutes must be between 1 and 1440")
+    text = _text_arg(args, "text", False, 200)
     wc = state.web_codes.get(handle)
     if wc is None or wc.expires < now:
         state.web_codes.pop(handle, None)
@@ -318,10 +323,6 @@ def webcheckin_confirm(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     m = state.roster.get(handle)
     if m is None or m.role(now) is None:
         raise InputError(f"{handle} no longer holds a role")
-    minutes = _int_arg(args, "minutes")
-    if minutes is not None and not 1 <= minutes <= 1440:
-        raise InputError("minutes must be between 1 and 1440")
-    text = _text_arg(args, "text", False, 200)
     fields: dict[str, FieldValue] = {}
     if minutes is not None:
         fields["minutes"] = minutes

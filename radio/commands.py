@@ -129,7 +129,7 @@ class StewardDesk:
         self._redeem = redeem
         self.policy = policy or DeskPolicy()
         self.hub_num: int | None = None
-        self._seen: OrderedDict[tuple[int, int, bool], None] = OrderedDict()
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
         self.limits = RateLimits(self.policy.limits)
         self._sessions: OrderedDict[int, _Session] = OrderedDict()
         self.counters: dict[str, int] = {}
@@ -137,18 +137,25 @@ class StewardDesk:
     # ------------------------------------------------------------------ entry points
 
     def handle(self, msg: TextReceived, now: float, *, via_radio: bool = True) -> list[Action]:
-        """Handle one received text; ``via_radio=False`` (e.g. MQTT) never changes state."""
+        """Handle one received text.
+
+        Texts that did not come through the hub's own radio (``via_radio=False``: MQTT) are
+        counted and logged, never answered: anyone on a bridged broker could otherwise make
+        the hub spend LoRa airtime, and they touch no rate limit, session or dedupe memory.
+        """
         node = msg.from_num
+        if not via_radio:
+            self._count("unauthenticated-path")
+            return [Refusal(node, "mqtt", "not from the hub's radio: logged, not answered")]
         if msg.packet_id:
-            # keyed by path too: an MQTT copy heard first must not swallow the radio's own
-            key = (node, msg.packet_id, via_radio)
+            key = (node, msg.packet_id)
             if key in self._seen:
                 return [Refusal(node, "duplicate", f"packet {msg.packet_id:#x}")]
             self._seen[key] = None
             if len(self._seen) > self.policy.seen_packets:
                 self._seen.popitem(last=False)
-        if self.hub_num is not None and msg.is_direct and msg.to_num != self.hub_num:
-            return []
+        if msg.is_direct and (self.hub_num is None or msg.to_num != self.hub_num):
+            return []  # a DM between other nodes (or before we know our own number)
         text = msg.text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ").strip()
         verb, _, rest = text.partition(" ")
         verb, rest = verb.upper(), rest.strip()

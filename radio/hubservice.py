@@ -9,13 +9,13 @@ runs the desk's alert broadcasts, re-pages and overdue checks; ops that change a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import hub.steward_ops  # registers the steward ops (roster_*, alert_*, webcheckin_*)
 from hub.alerts import AlertPolicy
-from hub.errors import InputError
+from hub.errors import DaemonError, InputError
 from hub.nodes import nodes_for
 from hub.roster import Invite, redeem_invite
 from hub.steward_ops import state_of
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("canopy.radio")
 AdapterFactory = Callable[[str, Callable[[RadioEvent], None]], RadioAdapter]
-_ = hub.steward_ops
 
 
 def _default_adapter(url: str, on_event: Callable[[RadioEvent], None]) -> RadioAdapter:
@@ -73,7 +72,6 @@ class RadioService:
         self.desk: StewardDesk | None = None
         self.daemon: Daemon | None = None
         self.connected = False
-        self.nodes: dict[int, str] = {}
         self.sent_ok = 0
         self.sent_failed = 0
         self.send_errors = 0
@@ -114,7 +112,7 @@ class RadioService:
             "url": self.url,
             "connected": self.connected,
             "hub_node": self.desk.hub_num if self.desk else None,
-            "nodes_seen": len(self.nodes),
+            "nodes_seen": len(nodes_for(self.daemon.core).nodes) if self.daemon else 0,
             "commands": dict(self.desk.counters) if self.desk else {},
             "sent_ok": self.sent_ok,
             "sent_failed": self.sent_failed,
@@ -147,8 +145,11 @@ class RadioService:
         )
 
     def send_dm(self, node: int, text: str) -> None:
-        """A DM to one node (used for web check-in codes)."""
-        self.send_text(text, dest=node, want_ack=True)
+        """A DM to one node (used for web check-in codes); raises :class:`DaemonError`."""
+        try:
+            self.send_text(text, dest=node, want_ack=True)
+        except RadioError as e:
+            raise DaemonError(f"the radio could not take the message: {e}") from e
 
     def wake(self) -> None:
         """Run the desk's timed work now (call on the daemon loop, e.g. from an op)."""
@@ -171,7 +172,8 @@ class RadioService:
     def _on_event(self, event: RadioEvent) -> None:
         self._share(event)
         if isinstance(event, TextReceived):
-            self._on_text(event, via_radio=True)
+            # a packet our radio downlinked from MQTT is no more authentic than MQTT itself
+            self._on_text(event, via_radio=event.via == "radio")
         elif isinstance(event, Connected):
             self.connected = True
             if self.desk is not None:
@@ -179,8 +181,6 @@ class RadioService:
             log.info("radio connected: node !%08x %s", event.my_node_num, event.long_name)
         elif isinstance(event, Disconnected):
             self.connected = False
-        elif isinstance(event, NodeSeen):
-            self.nodes[event.num] = event.short_name
         elif isinstance(event, PositionReceived):
             own = self.adapter.my_node_num if self.adapter is not None else None
             if event.from_num == own and self.daemon is not None:
@@ -207,6 +207,9 @@ class RadioService:
             log.info("radio: node not recorded: %s", e)
         mqtt = core.services.get("mqtt")
         if mqtt is not None and isinstance(event, TextReceived | NodeSeen):
+            if isinstance(event, TextReceived) and event.is_direct:
+                # DMs to the hub carry JOIN and check-in codes: never republish their text
+                event = dataclasses.replace(event, text="")
             mqtt.publish_radio(event)
 
     def _on_text(self, event: TextReceived, via_radio: bool) -> None:

@@ -22,6 +22,7 @@ from radio.errors import RadioBusyError, RadioInputError
 from radio.events import MAX_HOP_LIMIT, MAX_NODE_NUM, Priority, SendResult
 
 PREAMBLE_SYMBOLS = 16
+ALERT_RESERVE = 10  # 1/10 of the queue is only for alerts, so replies can't crowd them out
 MESH_HEADER_BYTES = 16
 
 
@@ -204,8 +205,11 @@ class OutQueue:
 
         :raises RadioBusyError: the queue would exceed ``max_len``.
         """
-        if len(self) + len(items) > self.max_len:
-            raise RadioBusyError(f"outgoing queue full ({len(self)} of {self.max_len})")
+        limit = self.max_len
+        if any(i.priority != Priority.ALERT for i in items):
+            limit -= self.max_len // ALERT_RESERVE  # the last places are kept for alerts
+        if len(self) + len(items) > limit:
+            raise RadioBusyError(f"outgoing queue full ({len(self)} of {limit})")
         for item in items:
             self._queues[item.priority].append(item)
 

@@ -11,8 +11,8 @@ Threads and invariants:
   The daemon loop is never blocked on the broker: its only job here is an
   ``Event.set()`` per append, plus saving cursors and nodes.
 - Nothing from MQTT changes hub state except the node list. Commands go to the radio
-  service, Meshtastic texts to the command handler as *unauthenticated* events; both on the
-  daemon loop via ``call_soon``.
+  service, Meshtastic texts to the command handler as *unauthenticated* events (counted and
+  logged, never answered); both on the daemon loop via ``call_soon``.
 """
 
 from __future__ import annotations

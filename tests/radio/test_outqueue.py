@@ -239,3 +239,12 @@ def test_check_send_args_rejects(
 def test_check_send_args_accepts() -> None:
     assert check_send_args(BROADCAST, 7, 0, True, 7) is Priority.ALERT
     assert check_send_args(1, 0, Priority.BULK, False, None) is Priority.BULK
+
+
+def test_replies_cannot_crowd_out_alerts() -> None:
+    q = OutQueue(AirtimeBudget(0.10, 0.0), max_len=20)
+    q.push([item(Priority.REPLY) for _ in range(18)])
+    with pytest.raises(RadioBusyError):
+        q.push([item(Priority.BULK)])  # the last tenth is kept for alerts
+    q.push([item(Priority.ALERT), item(Priority.ALERT)])
+    assert q.lengths()["ALERT"] == 2

@@ -353,3 +353,40 @@ def test_refusal_replies_capped_hub_wide(tmp_path: Path) -> None:
     assert answered == 5
     assert desk.desk.counters["refused:not-pki"] == 20
     desk.close()
+
+
+def test_dms_between_other_nodes_are_not_ours_even_before_we_know_our_number(
+    desk: Desk,
+) -> None:
+    resident = Radio(0x60000001)
+    assert desk.send(resident.dm("WHO", to=0x60000002)) == []
+    desk.desk.hub_num = None  # the radio has not connected yet
+    assert desk.send(resident.dm("WHO", to=HUB)) == []
+
+
+def test_rate_limit_memory_stays_bounded(tmp_path: Path) -> None:
+    policy = DeskPolicy(limits=Limits(max_nodes=50))
+    d = Desk(tmp_path, policy)
+    try:
+        for n in range(2000):  # a flood of forged sender numbers
+            d.send(Radio(0x70000000 + n).dm("WHO"))
+            d.clock.advance(0.01)
+        assert len(d.desk.limits._buckets) <= 50
+        member = Radio(0x5EED0042)
+        d.enrol(member, "mara")  # the flood did not lock a real steward out
+    finally:
+        d.close()
+
+
+def test_web_checkin_typo_keeps_the_code(desk: Desk) -> None:
+    from hub.errors import InputError
+    from hub.steward_ops import WebCode, _digest, state_of
+
+    member = Radio(0x5EED0043)
+    desk.enrol(member, "ana")
+    state = state_of(desk.core)
+    state.web_codes["ana"] = WebCode(_digest("ana", "123456"), desk.clock() + 600)
+    with pytest.raises(InputError, match="minutes"):
+        desk.core.run("webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 9999})
+    done = desk.core.run("webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 30})
+    assert done["ok"] and desk.kinds()[-1] == "checkin"
