@@ -1,5 +1,7 @@
 """The steward command language: a text DM, its sender and ``now`` in; entries and replies out.
 
+Actions, policy and fixed texts live in :mod:`radio.desk` and are re-exported here.
+
 Sans-IO: no socket, thread, sleep or clock. :class:`StewardDesk` takes a received text and
 the time and returns actions (:class:`Reply`, :class:`Broadcast`, :class:`Refusal`) for the
 radio service to perform; it writes entries only through the ``append`` callable it is given.
@@ -10,8 +12,9 @@ Rules it keeps:
   the one pinned to an enrolled, current member. Channel messages, plain DMs, unknown
   radios, a pinned node number with another key: refused, with at most one short reply per
   node per ``refusal_interval`` (an hour), so the hub never joins a reply storm.
-- Read-only commands (WHO, ALERTS, MORE, RESEND, HELP) are answered for any DM to the hub;
-  the portal publishes the same facts.
+- Read-only commands (WHO, ALERTS, MORE, RESEND, HELP) are answered for any DM to the hub
+  heard by its own radio; the portal publishes the same facts. Texts over MQTT are logged,
+  never answered.
 - A packet seen twice (same sender and packet id) is handled once.
 - Every reply part is at most 200 bytes of UTF-8, split on character boundaries and tagged
   ``[k/n]`` (:func:`radio.fragment.split_text`).
@@ -26,86 +29,46 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hub.alerts import AlertPolicy, Notice, ago, alert_notices
+from hub.alerts import Notice, ago, alert_notices
 from hub.entry import Body, FieldValue
 from hub.errors import HubError
 from hub.patrol import Shift, all_clear_notices, overdue_notices, overdue_steps
-from hub.roster import COORDINATOR, STEWARD, Invite, InviteRefused, Limits, Member, RateLimits
+from hub.roster import COORDINATOR, STEWARD, Invite, InviteRefused, Member, RateLimits
 from hub.steward_ops import MAX_ALERT_BYTES, StewardState
+from radio.desk import (
+    BIDI_CONTROLS,
+    HELP,
+    HELP_COORD,
+    HELP_SHORT,
+    MAX_IN_BYTES,
+    MAX_PART,
+    READ_VERBS,
+    REFUSE_TEXT,
+    STATE_VERBS,
+    Action,
+    Broadcast,
+    DeskPolicy,
+    Refusal,
+    Reply,
+    parts,
+)
 from radio.events import BROADCAST, TextReceived
-from radio.fragment import split_text
 
-MAX_IN_BYTES = 233
-MAX_PART = 200
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-HELP_SHORT = "Unknown command. Try: IN [min], OUT, LOG text, INC text, WHO, ALERTS, ACK n, HELP"
-HELP = (
-    "IN [min] [note] start shift | OUT [note] end | LOG text note | INC text incident | "
-    "WHO on duty | ALERTS | MORE next page | ACK n | RESEND k part k"
-)
-HELP_COORD = " | ALERT text | CANCEL n"
-STATE_VERBS = frozenset({"IN", "OUT", "LOG", "INC", "ACK", "ALERT", "CANCEL"})
-READ_VERBS = frozenset({"WHO", "ALERTS", "MORE", "RESEND", "HELP"})
-REFUSE_TEXT = {
-    "channel": "Send commands to the hub as a direct message.",
-    "not-pki": "Not accepted: send an encrypted DM from your enrolled radio.",
-    "unknown": "Not accepted: this radio is not enrolled. Ask a coordinator for a JOIN code.",
-    "key-mismatch": "Not accepted: this radio's key is not the enrolled one.",
-    "revoked": "Not accepted: your enrolment was revoked.",
-    "expired": "Not accepted: your role has ended. Ask a coordinator to renew it.",
-    "too-long": "Too long: keep messages under 200 bytes.",
-    "control": "Not accepted: the text has control or direction characters.",
-    "burst": "Too many messages; wait a minute.",
-    "join-limit": "Too many JOIN attempts; try again later.",
-}
+__all__ = [
+    "HELP",
+    "HELP_SHORT",
+    "Action",
+    "AppendFn",
+    "Broadcast",
+    "DeskPolicy",
+    "RedeemFn",
+    "Refusal",
+    "Reply",
+    "StewardDesk",
+]
 
 AppendFn = Callable[[str, dict[str, FieldValue], str], tuple[int, Body]]
 RedeemFn = Callable[[str, float], Invite]
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A DM to ``dest``, already split into parts; ``urgent`` leaves at alert priority."""
-
-    dest: int
-    parts: tuple[str, ...]
-    urgent: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Broadcast:
-    """A message for every radio on the patrol channel (already split into parts)."""
-
-    parts: tuple[str, ...]
-    urgent: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Something the desk refused or dropped, for the log (not sent anywhere)."""
-
-    node: int
-    reason: str
-    detail: str = ""
-
-
-Action = Reply | Broadcast | Refusal
-
-
-@dataclass(frozen=True, slots=True)
-class DeskPolicy:
-    """The desk's knobs: alert re-paging, rate limits, overdue grace (s), dedupe memory."""
-
-    alerts: AlertPolicy = field(default_factory=AlertPolicy)
-    limits: Limits = field(default_factory=Limits)
-    overdue_grace: int = 600
-    seen_packets: int = 2048
-
-
-def parts(text: str) -> tuple[str, ...]:
-    return tuple(split_text(text, MAX_PART, max_parts=16))
 
 
 @dataclass(slots=True)
