@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +15,7 @@ from typing import Any
 
 from meshtastic.tcp_interface import TCPInterface
 from pubsub import pub
-from support import run_canopy, wait_for_socket
+from support import run_canopy, run_daemon
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,25 +94,11 @@ class Handheld:
 def running_hub(
     data: Path, radio_port: int, *extra: str, clock_file: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    log = data.parent / "hub.log"
-    cmd = [sys.executable, "-m", "hub", "run", "--data", str(data)]
-    cmd += ["--radio", f"tcp://127.0.0.1:{radio_port}", *extra]
+    args = ["--radio", f"tcp://127.0.0.1:{radio_port}", *extra]
     if clock_file is not None:
-        cmd += ["--clock-offset-file", str(clock_file)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=out, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-        )
-    try:
-        wait_for_socket(data, proc, log)
+        args += ["--clock-offset-file", str(clock_file)]
+    with run_daemon(data, data.parent / "hub.log", *args) as proc:
         yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def canopy_json(*args: str, data: Path) -> Any:
