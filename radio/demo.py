@@ -269,6 +269,7 @@ The simulated neighbourhood is running.
   portal (the shop Wi-Fi page):  {portal}
   join the mesh as node 4:       meshtastic --host 127.0.0.1:{sim.ports[4]} \\
                                    --sendtext HELP --dest '!{hub_num:08x}'
+  and read the hub's answer:     meshtastic --host 127.0.0.1:{sim.ports[4]} --listen
   the public log:                canopy log show --data {hub}""")
         if mqtt_port:
             click.echo(
