@@ -94,7 +94,10 @@ def run_cmd(
         )
         daemon.services.append(radio_service.RadioService(radio_url, policy=policy))
 
-    mqtt = service_from_options(mqtt_kw)
+    # the Meshtastic MQTT codec lives in radio/, loaded only when MQTT is on
+    mqtt = service_from_options(
+        mqtt_kw, lambda keys: importlib.import_module("radio.mqttcodec").make_decoder(keys)
+    )
     if mqtt is not None:
         daemon.services.append(mqtt)
 

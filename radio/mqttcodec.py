@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from google.protobuf.message import DecodeError
 from meshtastic.protobuf import mesh_pb2, mqtt_pb2, portnums_pb2
 
+from hub.errors import InputError
 from radio.errors import RadioInputError
 from radio.events import MAX_NODE_NUM, NodeSeen, TextReceived
 
@@ -294,3 +295,15 @@ class MeshMqttDecoder:
                 ),
             )
         return ()
+
+
+def make_decoder(channel_keys: tuple[str, ...] | list[str]) -> MeshMqttDecoder:
+    """A decoder for the given channel keys (the default key is always tried).
+
+    :raises hub.errors.InputError: a key that does not parse, with the reason.
+    """
+    try:
+        keys = [parse_channel_key(spec) for spec in channel_keys]
+    except ValueError as e:
+        raise InputError(f"bad Meshtastic channel key: {e}") from e
+    return MeshMqttDecoder(keys)

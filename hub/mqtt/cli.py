@@ -37,7 +37,9 @@ def mqtt_options(fn: F) -> F:
     return fn
 
 
-def service_from_options(params: dict[str, Any]) -> Any:
+def service_from_options(
+    params: dict[str, Any], decoder_factory: Callable[[tuple[str, ...]], Any] | None = None
+) -> Any:
     """Build the MQTT service from the parsed ``mqtt_*`` values; None without ``--mqtt``.
 
     Raises :class:`hub.errors.InputError` for a bad URL, file or key.
@@ -57,4 +59,5 @@ def service_from_options(params: dict[str, Any]) -> Any:
         client_id=params.get("mqtt_client_id"),
         meshtastic_root=params.get("mqtt_meshtastic_root") or "",
         channel_keys=list(params.get("mqtt_channel_key") or ()),
+        decoder_factory=decoder_factory,
     )

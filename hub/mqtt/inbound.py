@@ -9,11 +9,10 @@ Meshtastic traffic only updates the node list and reaches the command handler as
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time as _time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.errors import InputError
 from hub.mqtt.commands import SendText, TokenBucket, parse_command
@@ -22,6 +21,14 @@ from hub.nodes import nodes_for
 
 if TYPE_CHECKING:
     from hub.daemon import Daemon
+
+
+class MeshDecoder(Protocol):
+    """Decodes Meshtastic MQTT messages (``radio.mqttcodec.MeshMqttDecoder``); built by the
+    caller so that ``hub`` never loads ``radio`` itself."""
+
+    def decode(self, topic: str, payload: bytes, now: float) -> Any: ...
+
 
 log = logging.getLogger("canopy.mqtt")
 Count = Callable[..., None]
@@ -35,14 +42,13 @@ class Inbound:
         settings: MqttSettings,
         count: Count,
         result: Callable[[dict[str, Any]], None],
+        decoder: MeshDecoder | None = None,
     ) -> None:
         self.settings = settings
         self._count = count
         self._result = result
         self.daemon: Daemon | None = None
-        self.decoder: Any = None
-        if settings.meshtastic_root:
-            self.decoder = _make_decoder(settings.channel_keys)
+        self.decoder = decoder if settings.meshtastic_root else None
         lim = settings.limits
         self._cmd_bucket = TokenBucket(lim.commands_per_minute / 60.0, 5)
         self._mesh_bucket = TokenBucket(lim.mesh_per_second, lim.mesh_per_second * 4)
@@ -83,6 +89,8 @@ class Inbound:
 
     def on_mesh_message(self, topic: str, payload: bytes) -> None:
         """A Meshtastic message (client thread): decode it, then act on the loop."""
+        if self.decoder is None:  # subscribed only when there is one
+            return
         if not self._mesh_bucket.take(_time.monotonic()):
             self._count("mesh_flood", "Meshtastic messages over the rate limit", warn=True)
             return
@@ -119,13 +127,3 @@ class Inbound:
                 except Exception:
                     log.exception("mqtt: command handler failed on a text from MQTT")
         nodes.tick()
-
-
-def _make_decoder(channel_keys: tuple[str, ...]) -> Any:
-    """The Meshtastic codec lives in ``radio``; it is loaded only when MQTT decoding is on."""
-    codec = importlib.import_module("radio.mqttcodec")
-    try:
-        keys = [codec.parse_channel_key(spec) for spec in channel_keys]
-    except ValueError as e:
-        raise InputError(f"bad Meshtastic channel key: {e}") from e
-    return codec.MeshMqttDecoder(keys)

@@ -24,6 +24,7 @@ import queue
 import threading
 import time as _time
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
@@ -33,7 +34,7 @@ from crypto.entrysig import split_entry
 from hub.alerts import AlertBook
 from hub.entry import decode_body, iso_time
 from hub.errors import InputError
-from hub.mqtt.inbound import Inbound
+from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
 from hub.mqtt.settings import MqttSettings, build_settings, is_feed_hex
 from hub.mqtt.topics import Topics, dumps, entry_payload
@@ -53,9 +54,9 @@ class MqttService:
 
     name = "mqtt"
 
-    def __init__(self, settings: MqttSettings) -> None:
+    def __init__(self, settings: MqttSettings, decoder: MeshDecoder | None = None) -> None:
         self.settings = settings
-        self.inbound = Inbound(settings, self._count, self._result)
+        self.inbound = Inbound(settings, self._count, self._result, decoder)
         self._daemon: Daemon | None = None
         self._client: mqtt.Client | None = None
         self._topics: Topics | None = None
@@ -90,21 +91,28 @@ class MqttService:
         client_id: str | None = None,
         meshtastic_root: str = "msh/#",
         channel_keys: list[str] | tuple[str, ...] = (),
+        decoder_factory: Callable[[tuple[str, ...]], MeshDecoder] | None = None,
     ) -> MqttService:
-        """Build the service from ``canopy run`` options; raises :class:`InputError`."""
-        return cls(
-            build_settings(
-                url,
-                username=username,
-                password_file=password_file,
-                tls_ca=tls_ca,
-                tls_cert=tls_cert,
-                tls_key=tls_key,
-                client_id=client_id,
-                meshtastic_root=meshtastic_root,
-                channel_keys=list(channel_keys),
-            )
+        """Build the service from ``canopy run`` options; raises :class:`InputError`.
+
+        ``decoder_factory`` builds the Meshtastic MQTT decoder from the channel keys
+        (``radio.mqttcodec.make_decoder``); without one, Meshtastic topics are not decoded.
+        """
+        settings = build_settings(
+            url,
+            username=username,
+            password_file=password_file,
+            tls_ca=tls_ca,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            client_id=client_id,
+            meshtastic_root=meshtastic_root,
+            channel_keys=list(channel_keys),
         )
+        decoder = None
+        if decoder_factory is not None and settings.meshtastic_root:
+            decoder = decoder_factory(settings.channel_keys)
+        return cls(settings, decoder)
 
     # -- life cycle (daemon loop thread) --------------------------------------------------
     def start(self, daemon: Daemon) -> None:

@@ -24,6 +24,7 @@ from hub.datadir import DataDir
 from hub.identity import create_identity
 from hub.mqtt.service import MqttService
 from hub.mqtt.settings import Limits, build_settings
+from radio.mqttcodec import make_decoder
 
 ROOT = Path(__file__).resolve().parents[2]
 MOSQUITTO = Path("/usr/sbin/mosquitto")
@@ -215,7 +216,9 @@ def make_hub(tmp: Path, name: str = "Corner Shop") -> DataDir:
 
 def service(url: str, **kw: Any) -> MqttService:
     limits = Limits(reconnect_min=1, reconnect_max=2, keepalive=5)
-    return MqttService(build_settings(url, limits=limits, **kw))
+    settings = build_settings(url, limits=limits, **kw)
+    decoder = make_decoder(settings.channel_keys) if settings.meshtastic_root else None
+    return MqttService(settings, decoder)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from hub.mqtt.outbox import Outbox
 from hub.mqtt.settings import SETTINGS, build_settings, parse_url
 from hub.nodes import NodeList, read_nodes
 from hub.tinystore import open_db
+from radio.mqttcodec import make_decoder
 
 FEED = "ab" * 32
 
@@ -54,7 +55,8 @@ def test_settings_validation(tmp_path: Path) -> None:
         build_settings("mqtt://x", meshtastic_root="canopy/#")
     with pytest.raises(InputError, match="channel key"):
         service_from_options(
-            {"mqtt_url": "mqtt://x", "mqtt_meshtastic_root": "msh/#", "mqtt_channel_key": ("O=*",)}
+            {"mqtt_url": "mqtt://x", "mqtt_meshtastic_root": "msh/#", "mqtt_channel_key": ("O=*",)},
+            make_decoder,
         )
 
 
