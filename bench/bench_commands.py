@@ -29,7 +29,7 @@ from hub.identity import create_identity
 from hub.roster import Limits
 from radio.adapter import RadioAdapter
 from radio.commands import DeskPolicy
-from radio.events import BROADCAST, Priority, RadioEvent, TextReceived
+from radio.events import BROADCAST, Connected, Priority, RadioEvent, TextReceived
 from radio.hubservice import RadioService
 
 STEWARDS = 20
@@ -48,7 +48,7 @@ class TimedAdapter(RadioAdapter):
         self.cond = threading.Condition()
 
     def start(self) -> None:  # no link: events are injected by the benchmark
-        pass
+        self.on_event(Connected(HUB_NUM, "Bench hub", "BH", "bench"))
 
     def stop(self, timeout: float = 5.0) -> None:
         pass
