@@ -20,10 +20,11 @@ chronyd, which then serves it to the LAN.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hub.entry import TimeSource
 from hub.tinystore import atomic_write
@@ -161,18 +162,26 @@ STA_UNSYNC = 0x0040
 MAX_SYNCED_ERROR_US = 16_000_000
 
 
+@functools.cache
+def _adjtimex() -> Any:
+    """libc's ``adjtimex``, looked up once (it is called on every append)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).adjtimex
+    except (OSError, AttributeError):
+        return None
+
+
 def system_source() -> TimeSource:
     """How far to trust the system clock: ``NTP`` when the kernel says a time daemon
     (chrony, fed by a GPS radio or a LAN peer) keeps it synchronised, else ``UNSYNCED``.
 
     Reads ``adjtimex(2)`` without changing anything; any failure means ``UNSYNCED``.
     """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        tx = _Timex()
-        state = libc.adjtimex(ctypes.byref(tx))
-    except (OSError, AttributeError):
+    adjtimex = _adjtimex()
+    if adjtimex is None:
         return TimeSource.UNSYNCED
+    tx = _Timex()
+    state = adjtimex(ctypes.byref(tx))
     if state < 0 or state == 5 or tx.status & STA_UNSYNC:  # 5 = TIME_ERROR
         return TimeSource.UNSYNCED
     return TimeSource.NTP if tx.maxerror < MAX_SYNCED_ERROR_US else TimeSource.UNSYNCED
