@@ -94,7 +94,7 @@ def state_of(core: HubCore) -> StewardState:
         for j, raw in enumerate(own.read_range(start, min(start + 512, n))):
             try:
                 body = decode_body(split_entry(raw)[0])
-            except Exception as e:  # our own feed verified at open; a bad entry is a bug
+            except Exception as e:  # our own signed entries; one that does not decode is a bug
                 raise StoreError(f"own entry {start + j} does not decode: {e}") from e
             state.apply(start + j, body)
     core.log.listeners.append(lambda _feed, index, _entry, body: state.apply(index, body))

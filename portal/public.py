@@ -23,7 +23,7 @@ def home() -> ResponseReturnValue:
     hub = get_hub()
     st = hub.state()
     latest = hub.entries(list(range(st.size - 1, max(-1, st.size - 6), -1)))
-    duty = hub.entries(sorted(st.on_duty.values()))
+    duty = hub.entries(st.on_duty())
     alerts = [(a, hub.entry(a.index)) for a in st.active_alerts()[:10]]
     vow_index = st.vows.get(hub.identity.name)
     return render_template(
@@ -45,7 +45,11 @@ def alerts() -> ResponseReturnValue:
     hub = get_hub()
     st = hub.state()
     active = [(a, hub.entry(a.index)) for a in st.active_alerts()]
-    past = [(a, hub.entry(a.index), hub.entry(a.cancel)) for a in st.past_alerts()[:50] if a.cancel]
+    past = [
+        (a, hub.entry(a.index), hub.entry(a.cancel_index))
+        for a in st.past_alerts()[:50]
+        if a.cancel_index is not None
+    ]
     return render_template("alerts.html", active=active, past=past)
 
 

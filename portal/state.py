@@ -8,9 +8,8 @@ entry; pages read the handful of entries they show from the feed file.
 
 Rules (see docs/portal.md):
 
-- on duty: a ``checkin`` without a later ``checkout`` (or ``revoke``) by the same author;
-- active alert: an ``alert`` with no ``cancel`` pointing at it; acknowledgements are
-  counted once per author;
+- on duty and active alerts: exactly the hub's rules (:class:`hub.patrol.Patrol`,
+  :class:`hub.alerts.AlertBook`), so the portal and the radio never disagree;
 - charter, protocol (per slug) and vow (per partner name): the latest entry wins;
 - corrections are listed by the index of the entry they correct.
 """
@@ -21,20 +20,14 @@ import bisect
 import threading
 from array import array
 from collections import deque
-from dataclasses import dataclass, field
 
+from hub.alerts import Alert, AlertBook
 from hub.entry import BY_NAME
 from hub.logview import LoggedEntry, LogView
+from hub.patrol import Patrol
 
 K = {name: spec.code for name, spec in BY_NAME.items()}
 DAY = 86400
-
-
-@dataclass(slots=True)
-class AlertState:
-    index: int
-    cancel: int | None = None
-    ackers: set[str] = field(default_factory=set)
 
 
 class LogState:
@@ -46,8 +39,8 @@ class LogState:
         self.times = array("q")
         self.kinds = array("H")
         self.by_kind: dict[int, array[int]] = {}
-        self.on_duty: dict[str, int] = {}
-        self.alerts: dict[int, AlertState] = {}
+        self.patrol = Patrol()
+        self.alerts = AlertBook()
         self.charter: int | None = None
         self.protocols: dict[str, int] = {}
         self.vows: dict[str, int] = {}
@@ -73,24 +66,10 @@ class LogState:
         self.by_kind.setdefault(b.kind, array("I")).append(i)
         f = b.named_fields()
         name = b.kind_name
-        if name == "checkin" and b.author:  # as hub.patrol: only stewards patrol
-            self.on_duty[b.author] = i
-        elif name == "checkout":
-            self.on_duty.pop(b.author, None)
-        elif name == "revoke" and isinstance(f.get("handle"), str):
-            self.on_duty.pop(str(f["handle"]), None)
-        elif name == "alert":
-            self.alerts[i] = AlertState(i)
-        elif name in ("ack", "cancel"):
-            target = f.get("alert")
-            alert = self.alerts.get(target) if isinstance(target, int) else None
-            if alert is not None:
-                if name == "ack":
-                    if alert.cancel is None:  # as hub.alerts: an ack after a cancel is moot
-                        alert.ackers.add(b.author)
-                elif alert.cancel is None:
-                    alert.cancel = i
-        elif name == "charter":
+        # who is on duty and which alerts are active: the hub's own rules, not a copy
+        self.patrol.apply(i, b)
+        self.alerts.apply(i, b)
+        if name == "charter":
             self.charter = i
         elif name == "protocol" and isinstance(f.get("slug"), str):
             self.protocols[str(f["slug"])] = i
@@ -105,11 +84,15 @@ class LogState:
                 self.corrections.setdefault(target, []).append(i)
 
     # -- queries ------------------------------------------------------------------
-    def active_alerts(self) -> list[AlertState]:
-        return [a for a in reversed(self.alerts.values()) if a.cancel is None]
+    def on_duty(self) -> list[int]:
+        """Entry indexes of the open check-ins, oldest first."""
+        return sorted(s.index for s in self.patrol.on_duty())
 
-    def past_alerts(self) -> list[AlertState]:
-        return [a for a in reversed(self.alerts.values()) if a.cancel is not None]
+    def active_alerts(self) -> list[Alert]:
+        return self.alerts.active()
+
+    def past_alerts(self) -> list[Alert]:
+        return [a for a in self.alerts.all() if not a.active]
 
     def day_range(self, day_start: int) -> tuple[int, int]:
         """Indexes [lo, hi) of entries claimed on the UTC day starting at ``day_start``.
