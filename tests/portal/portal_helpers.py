@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import socket
 import subprocess
@@ -17,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from support import stop, wait_for_socket
+from support import run_daemon, stop
 
 from hub.datadir import DataDir
 from hub.identity import create_identity
@@ -26,7 +25,7 @@ from hub.ops import HubCore
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-DAEMON = CANOPY = [sys.executable, "-m", "hub"]
+CANOPY = [sys.executable, "-m", "hub"]
 
 
 def free_port() -> int:
@@ -193,16 +192,5 @@ class Handheld:
 @contextmanager
 def run_radio_daemon(data: Path, radio_port: int, log: Path) -> Iterator[None]:
     """`canopy run --radio tcp://…` on a simulated node."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [*DAEMON, "run", "--data", str(data), "--radio", f"tcp://127.0.0.1:{radio_port}"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            wait_for_socket(data, proc, log)
-            yield
-        finally:
-            stop(proc)
+    with run_daemon(data, log, "--radio", f"tcp://127.0.0.1:{radio_port}"):
+        yield
