@@ -128,8 +128,7 @@ class StewardDesk:
             return []  # ordinary channel chat is none of the hub's business
         member = self.state.roster.by_node(node)
         authentic = (
-            via_radio
-            and msg.pki_encrypted
+            msg.pki_encrypted
             and msg.public_key is not None
             and member is not None
             and member.pkey == msg.public_key
@@ -148,13 +147,13 @@ class StewardDesk:
             return self._refuse(node, "control", now, authentic)
         self._count(verb if verb in STATE_VERBS | READ_VERBS | {"JOIN"} else "other")
         if verb == "JOIN":
-            return self._join(msg, rest, now, via_radio)
+            return self._join(msg, rest, now)
         if verb in READ_VERBS:
             return self._read(node, verb, rest, member if authentic else None, now)
         if verb not in STATE_VERBS:
             return self._reply(node, HELP_SHORT)
         if not authentic:
-            return self._refuse(node, self._why_not(msg, member, via_radio), now)
+            return self._refuse(node, self._why_not(msg, member), now)
         assert member is not None
         role = member.role(now)
         if (
@@ -187,8 +186,8 @@ class StewardDesk:
 
     # ------------------------------------------------------------------ refusals
 
-    def _why_not(self, msg: TextReceived, member: Member | None, via_radio: bool) -> str:
-        if not via_radio or not msg.pki_encrypted or msg.public_key is None:
+    def _why_not(self, msg: TextReceived, member: Member | None) -> str:
+        if not msg.pki_encrypted or msg.public_key is None:
             return "not-pki"
         if member is None:
             return "unknown"
@@ -280,9 +279,9 @@ class StewardDesk:
 
     # ------------------------------------------------------------------ JOIN
 
-    def _join(self, msg: TextReceived, code: str, now: float, via_radio: bool) -> list[Action]:
+    def _join(self, msg: TextReceived, code: str, now: float) -> list[Action]:
         node = msg.from_num
-        if not via_radio or not msg.pki_encrypted or msg.public_key is None:
+        if not msg.pki_encrypted or msg.public_key is None:
             return self._refuse(node, "not-pki", now)
         if not self.limits.join_allowed(node, now):
             return self._refuse(node, "join-limit", now)
