@@ -18,12 +18,11 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from radio import lora
 from radio.errors import RadioBusyError, RadioInputError
 from radio.events import MAX_HOP_LIMIT, MAX_NODE_NUM, Priority, SendResult
 
-PREAMBLE_SYMBOLS = 16
 ALERT_RESERVE = 10  # 1/10 of the queue is only for alerts, so replies can't crowd them out
-MESH_HEADER_BYTES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +36,8 @@ class LoraPreset:
 
 
 PRESETS: dict[str, LoraPreset] = {
-    p.name: p
-    for p in (
-        LoraPreset("SHORT_TURBO", 7, 500_000, 5),
-        LoraPreset("SHORT_FAST", 7, 250_000, 5),
-        LoraPreset("SHORT_SLOW", 8, 250_000, 5),
-        LoraPreset("MEDIUM_FAST", 9, 250_000, 5),
-        LoraPreset("MEDIUM_SLOW", 10, 250_000, 5),
-        LoraPreset("LONG_TURBO", 11, 500_000, 8),
-        LoraPreset("LONG_FAST", 11, 250_000, 5),
-        LoraPreset("LONG_MODERATE", 11, 125_000, 8),
-        LoraPreset("LONG_SLOW", 12, 125_000, 8),
-        LoraPreset("VERY_LONG_SLOW", 12, 62_500, 8),
-    )
+    name: LoraPreset(name, m.spreading_factor, m.bandwidth_hz, m.coding_rate)
+    for name, m in lora.PRESETS.items()
 }
 DEFAULT_PRESET = "LONG_FAST"
 
@@ -76,16 +64,8 @@ def airtime_seconds(payload_len: int, preset: LoraPreset | str = DEFAULT_PRESET)
     p = preset_by_name(preset) if isinstance(preset, str) else preset
     if payload_len < 0:
         raise RadioInputError(f"negative payload length {payload_len}")
-    frame = payload_len + MESH_HEADER_BYTES
-    sf = p.spreading_factor
-    t_sym = (2**sf) / p.bandwidth_hz
-    low_dr = 1 if t_sym > 0.016 else 0
-    header = 0  # 0 = explicit header
-    crc = 1
-    num = 8 * frame - 4 * sf + 28 + 16 * crc - 20 * header
-    den = 4 * (sf - 2 * low_dr)
-    payload_symbols = 8 + max(math.ceil(num / den) * p.coding_rate, 0)
-    return float((PREAMBLE_SYMBOLS + 4.25) * t_sym + payload_symbols * t_sym)
+    params = lora.ModemParams(p.spreading_factor, p.bandwidth_hz, p.coding_rate)
+    return lora.frame_airtime_s(payload_len + lora.MESH_HEADER_BYTES, params)
 
 
 def preset_by_name(name: str) -> LoraPreset:
