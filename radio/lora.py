@@ -60,3 +60,12 @@ def frame_airtime_s(frame_bytes: int, params: ModemParams) -> float:
     payload_symbols = 8 + max(math.ceil(numerator / (4 * (sf - 2 * de))) * (cr + 4), 0)
     preamble_s = (PREAMBLE_SYMBOLS + 4.25) * params.symbol_time_s
     return preamble_s + payload_symbols * params.symbol_time_s
+
+
+REGION_DUTY_CYCLE: dict[str, float] = {
+    "EU_433": 0.10,
+    "EU_868": 0.10,
+    "UA_433": 0.10,
+    "UA_868": 0.01,
+}
+"""Legal duty-cycle limits (as in the Meshtastic firmware's region table); others have none."""

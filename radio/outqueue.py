@@ -41,13 +41,6 @@ PRESETS: dict[str, LoraPreset] = {
 }
 DEFAULT_PRESET = "LONG_FAST"
 
-REGION_DUTY_CYCLE: dict[str, float] = {
-    "EU_433": 0.10,
-    "EU_868": 0.10,
-    "UA_433": 0.10,
-    "UA_868": 0.01,
-}
-"""Legal duty-cycle limits (as in the Meshtastic firmware's region table); others have none."""
 
 DEFAULT_DUTY_CYCLE = 0.10
 """Canopy's own ceiling where the law sets none: never take more than a tenth of the channel."""
@@ -81,7 +74,7 @@ def preset_by_name(name: str) -> LoraPreset:
 
 def duty_cycle_for(region: str | None, wanted: float = DEFAULT_DUTY_CYCLE) -> float:
     """Airtime fraction Canopy may use in ``region``: ``wanted``, capped by the legal limit."""
-    legal = REGION_DUTY_CYCLE.get((region or "").upper(), 1.0)
+    legal = lora.REGION_DUTY_CYCLE.get((region or "").upper(), 1.0)
     return min(legal, wanted)
 
 

@@ -9,6 +9,7 @@ from radio.lora import (
     MESH_HEADER_BYTES,
     PREAMBLE_SYMBOLS,
     PRESETS,
+    REGION_DUTY_CYCLE,
     ModemParams,
     frame_airtime_s,
 )
@@ -36,7 +37,7 @@ class UnknownPresetError(ValueError):
 
 
 # Regional duty-cycle limits in percent of airtime per hour; regions not listed have none.
-DUTY_CYCLE_PERCENT: dict[str, float] = {"EU_433": 10.0, "EU_868": 10.0}
+DUTY_CYCLE_PERCENT: dict[str, float] = {r: f * 100 for r, f in REGION_DUTY_CYCLE.items()}
 DUTY_CYCLE_WINDOW_S = 3600.0
 
 
