@@ -30,23 +30,10 @@ def _split(n: int) -> int:
 
 def root_from_leaf_hashes(leaves: Sequence[bytes]) -> bytes:
     """Merkle tree hash of the given leaf hashes; iterative, O(n)."""
-    n = len(leaves)
-    if n == 0:
-        return EMPTY_ROOT
-    # Fold complete subtrees left to right, as a compact range.
-    stack: list[tuple[int, bytes]] = []  # (size, hash)
+    compact = CompactRange()
     for h in leaves:
-        size, cur = 1, h
-        while stack and stack[-1][0] == size:
-            _, left = stack.pop()
-            cur = node_hash(left, cur)
-            size *= 2
-        stack.append((size, cur))
-    size, cur = stack.pop()
-    while stack:
-        _, left = stack.pop()
-        cur = node_hash(left, cur)
-    return cur
+        compact.append(h)
+    return compact.root()
 
 
 class CompactRange:

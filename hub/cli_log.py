@@ -11,7 +11,7 @@ import click
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.cli_common import data_option, echo_json, get_datadir, handle_errors
-from hub.entry import BY_NAME
+from hub.entry import BY_NAME, iso_time
 from hub.errors import InputError, VerifyError
 from hub.export import export_feed, verify_bundle
 from hub.identity import create_identity, load_identity
@@ -94,7 +94,7 @@ def show_cmd(
         fields = " ".join(f"{k}={v!r}" for k, v in e.body.named_fields().items() if v is not None)
         author = e.body.author or "hub"
         click.echo(
-            f"{e.index:>6}  {e.to_json()['time']}  {e.body.kind_name:<9} {author:<12} {fields}"
+            f"{e.index:>6}  {iso_time(e.body.time)}  {e.body.kind_name:<9} {author:<12} {fields}"
         )
 
 

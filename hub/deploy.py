@@ -7,11 +7,9 @@ written, and :mod:`hub.deploy_render` renders the templates and writes them atom
 
 from __future__ import annotations
 
-import contextlib
 import importlib
+import io
 import ipaddress
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import click
 
 from hub.deploy_render import OUTPUTS, RenderError, render, write_tree
 from hub.deploy_settings import SETTINGS, DeployConfigError, build_config
+from hub.tinystore import atomic_write
 
 __all__ = ["cli_features", "deploy_group", "hub_identity", "render_cmd", "sticker_cmd"]
 
@@ -144,14 +143,7 @@ def sticker_cmd(out: Path, url: str | None, address: str, scale: int) -> None:
         raise click.ClickException("--url must be an http(s) URL without spaces, ≤ 300 chars")
     qr = segno.make(url, error="m", micro=False)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=suffix, dir=out.parent)
-    os.close(fd)
-    try:
-        qr.save(tmp, scale=scale, border=4)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    buf = io.BytesIO()
+    qr.save(buf, kind=suffix[1:], scale=scale, border=4)
+    atomic_write(out, buf.getvalue())
     click.echo(f"sticker for {url} written to {out}")

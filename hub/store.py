@@ -26,7 +26,7 @@ from pathlib import Path
 
 from crypto.merkle import CompactRange, leaf_hash
 from hub.errors import StoreCorrupt, StoreError, StoreFull
-from hub.tinystore import atomic_write
+from hub.tinystore import atomic_write, fsync_dir
 
 HEADER = struct.Struct(">II")
 MAX_RECORD = 70_000
@@ -61,14 +61,6 @@ def _has_valid_record_after(data: bytes, start: int) -> bool:
             if chunk[:1] == b"\x82" and zlib.crc32(chunk) == crc:
                 return True
     return False
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FeedReader:

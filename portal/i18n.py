@@ -10,14 +10,15 @@ race safely), so a fresh clone needs no build step. Adding a language is adding 
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import Babel
 from werkzeug.routing import BuildError
+
+from hub.tinystore import atomic_write
 
 SOURCE = Path(__file__).parent / "translations"
 DEFAULT = "en"
@@ -43,10 +44,9 @@ def compile_catalogues(dest: Path) -> Path:
         mo.parent.mkdir(parents=True, exist_ok=True)
         with open(po, "rb") as f:
             catalog = read_po(f, locale=lang)
-        fd, tmp = tempfile.mkstemp(prefix=".messages.", dir=mo.parent)
-        with os.fdopen(fd, "wb") as out:
-            write_mo(out, catalog)
-        os.replace(tmp, mo)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        atomic_write(mo, buf.getvalue())
     return dest
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from flask import Response
 
+from hub.tinystore import fsync_dir
+
 TOKEN_TTL = 2 * 3600
 CLOCK_SLACK = 120
 
@@ -57,11 +59,7 @@ def load_secret(portal_dir: Path) -> bytes:
                 os.link(tmp, path)
         finally:
             os.unlink(tmp)
-        dfd = os.open(portal_dir, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        fsync_dir(portal_dir)
     text = path.read_text(encoding="ascii").strip()
     if not re.fullmatch(r"[0-9a-f]{64}", text):
         raise RuntimeError(f"{path} does not hold a 32-byte hex secret; delete it to renew")

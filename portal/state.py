@@ -22,11 +22,9 @@ from array import array
 from collections import deque
 
 from hub.alerts import Alert, AlertBook
-from hub.entry import BY_NAME
 from hub.logview import LoggedEntry, LogView
 from hub.patrol import Patrol
 
-K = {name: spec.code for name, spec in BY_NAME.items()}
 DAY = 86400
 
 
@@ -37,7 +35,6 @@ class LogState:
         self.view = view
         self.size = 0
         self.times = array("q")
-        self.kinds = array("H")
         self.by_kind: dict[int, array[int]] = {}
         self.patrol = Patrol()
         self.alerts = AlertBook()
@@ -62,7 +59,6 @@ class LogState:
     def _apply(self, e: LoggedEntry) -> None:
         b, i = e.body, e.index
         self.times.append(b.time)
-        self.kinds.append(min(b.kind, 0xFFFF))
         self.by_kind.setdefault(b.kind, array("I")).append(i)
         f = b.named_fields()
         name = b.kind_name

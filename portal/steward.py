@@ -13,12 +13,13 @@ import re
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
+from hub.errors import InputError
+from hub.roster import check_handle
 from portal.forms import guard_post
 from portal.hubdata import PortalWriteError, WritesPaused, get_hub
 
 bp = Blueprint("steward", __name__, url_prefix="/steward")
 
-HANDLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9]{4,12}$")
 
 
@@ -39,7 +40,9 @@ def checkin_post() -> ResponseReturnValue:
     handle = request.form.get("handle", "").strip()
     code = request.form.get("code", "").strip()
     step = 2 if request.form.get("step") == "2" else 1
-    if not HANDLE_RE.match(handle):
+    try:
+        check_handle(handle)  # the hub's own rule; the daemon checks again
+    except InputError:
         return _page(400, step=1, error="handle", handle=handle)
     if step == 2 and not CODE_RE.match(code):
         return _page(400, step=2, error="code", handle=handle)

@@ -126,4 +126,3 @@ class Inbound:
                     handler.handle_unauthenticated(ev)
                 except Exception:
                     log.exception("mqtt: command handler failed on a text from MQTT")
-        nodes.tick()
