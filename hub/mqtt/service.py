@@ -30,15 +30,14 @@ from typing import TYPE_CHECKING, Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from crypto.entrysig import split_entry
-from hub.alerts import AlertBook
-from hub.entry import decode_body, iso_time
+from hub.entry import iso_time
 from hub.errors import InputError
 from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
 from hub.mqtt.settings import MqttSettings, build_settings, is_feed_hex
 from hub.mqtt.topics import Topics, dumps, entry_payload
 from hub.nodes import nodes_for
+from hub.steward_ops import StewardState, state_of
 from hub.store import FeedReader
 
 if TYPE_CHECKING:
@@ -63,8 +62,9 @@ class MqttService:
         self._outbox: Outbox | None = None
         self._readers: dict[str, FeedReader] = {}
         self._own = ""
-        self._alerts = AlertBook()
-        self._alerts_scanned = 0
+        # active alerts as JSON, from the hub's own AlertBook; set on the loop, read by the pump
+        self._alerts_json: list[dict[str, Any]] = []
+        self._stewards: StewardState | None = None
         self._alerts_dirty = True
         self._status_at = 0.0
         self._kick = threading.Event()
@@ -123,6 +123,8 @@ class MqttService:
         self._topics = Topics(self._own)
         self._outbox = Outbox(Outbox.load(core.db), self.settings.limits.window)
         nodes_for(core)
+        self._stewards = state_of(core)  # registers its listener first: it folds alerts
+        self._alerts_json = self._active_alerts()
         self._client = self._make_client()
         core.log.listeners.append(self._on_append)
         self._discover()
@@ -188,7 +190,14 @@ class MqttService:
         daemon.call_later(5.0, self._tick)
 
     def _on_append(self, feed_hex: str, index: int, entry: bytes, body: Any) -> None:
-        self._kick.set()  # the only work done on the daemon loop per entry
+        if body.kind_name in _ALERT_KINDS:  # the hub's AlertBook has already taken it in
+            self._alerts_json = self._active_alerts()
+            self._alerts_dirty = True
+        self._kick.set()
+
+    def _active_alerts(self) -> list[dict[str, Any]]:
+        assert self._stewards is not None
+        return [a.to_json() for a in self._stewards.alerts.active()]
 
     # -- the paho client --------------------------------------------------------------------
     def _make_client(self) -> mqtt.Client:
@@ -345,7 +354,6 @@ class MqttService:
                     self._discover()
                     last_discover = now
                 self._drain_acks()
-                self._scan_alerts()
                 if self._connected.is_set():
                     self._publish_state(now)
                     self._publish_entries()
@@ -379,23 +387,6 @@ class MqttService:
                 return
             self._outbox.acked(mid)
 
-    def _scan_alerts(self) -> None:
-        r = self._readers.get(self._own)
-        if r is None:
-            return
-        r.refresh()
-        while self._alerts_scanned < len(r):
-            start = self._alerts_scanned
-            for i, raw in enumerate(r.read_range(start, start + 1024), start):
-                self._alerts_scanned = i + 1
-                try:
-                    body = decode_body(split_entry(raw)[0])
-                except Exception:
-                    continue
-                if body.kind_name in _ALERT_KINDS:
-                    self._alerts.apply(i, body)
-                    self._alerts_dirty = True
-
     def _publish_state(self, now: float) -> None:
         client, topics = self._client, self._topics
         assert client is not None and topics is not None
@@ -404,16 +395,14 @@ class MqttService:
             self._status_at = now
         if self._alerts_dirty:
             self._alerts_dirty = False
-            alerts = [a.to_json() for a in self._alerts.active()]
-            payload = dumps({"feed": self._own, "alerts": alerts})
+            payload = dumps({"feed": self._own, "alerts": self._alerts_json})
             client.publish(topics.alerts, payload, 1, True)
 
     def _publish_entries(self) -> None:
         client, topics, outbox = self._client, self._topics, self._outbox
         assert client is not None and topics is not None and outbox is not None
         for feed, reader in list(self._readers.items()):
-            if feed != self._own:
-                reader.refresh()
+            reader.refresh()
             todo = outbox.take(feed, len(reader))
             if not todo:
                 continue
