@@ -68,12 +68,7 @@ class LogView:
     def entries(
         self, feed: str | None = None, start: int = 0, stop: int | None = None
     ) -> Iterator[LoggedEntry]:
-        r = self.reader(feed)
-        stop = len(r) if stop is None else min(stop, len(r))
-        fh = feed or self.own_feed
-        for i in range(start, stop, 512):
-            for j, raw in enumerate(r.read_range(i, min(i + 512, stop))):
-                yield _decode(fh, i + j, raw)
+        return iter_entries(self.reader(feed), feed or self.own_feed, start, stop)
 
     def root(self, feed: str | None = None, size: int | None = None) -> bytes:
         leaves = self.reader(feed).leaves
@@ -96,6 +91,16 @@ class LogView:
         if not 0 < first <= n:
             raise InputError(f"--from must be between 1 and {n}")
         return consistency_proof(leaves, first, n)
+
+
+def iter_entries(
+    reader: FeedReader, feed: str, start: int = 0, stop: int | None = None
+) -> Iterator[LoggedEntry]:
+    """Decoded entries ``[start, stop)`` of a feed, read in batches; raises StoreError."""
+    stop = len(reader) if stop is None else min(stop, len(reader))
+    for i in range(start, stop, 512):
+        for j, raw in enumerate(reader.read_range(i, min(i + 512, stop))):
+            yield _decode(feed, i + j, raw)
 
 
 def _decode(feed: str, index: int, raw: bytes) -> LoggedEntry:

@@ -18,10 +18,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from crypto.entrysig import split_entry
 from hub.alerts import AlertBook, DeliveryStore
-from hub.entry import Body, FieldValue, decode_body
+from hub.entry import Body, FieldValue
 from hub.errors import DaemonError, InputError, StoreError
+from hub.logview import iter_entries
 from hub.ops import HubCore, op
 from hub.patrol import Patrol
 from hub.roster import (
@@ -89,14 +89,8 @@ def state_of(core: HubCore) -> StewardState:
     own = core.log.own
     if own is None:
         raise StoreError("log is not open")
-    n = len(own)
-    for start in range(0, n, 512):
-        for j, raw in enumerate(own.read_range(start, min(start + 512, n))):
-            try:
-                body = decode_body(split_entry(raw)[0])
-            except Exception as e:  # our own signed entries; one that does not decode is a bug
-                raise StoreError(f"own entry {start + j} does not decode: {e}") from e
-            state.apply(start + j, body)
+    for e in iter_entries(own, core.log.feed_hex):
+        state.apply(e.index, e.body)
     core.log.listeners.append(lambda _feed, index, _entry, body: state.apply(index, body))
     core.services["stewards"] = state
     return state
