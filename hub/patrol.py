@@ -23,6 +23,7 @@ REMINDER = "reminder"
 ESCALATED = "escalated"
 STAGES = (REMINDER, ESCALATED)
 DEFAULT_GRACE = 600
+MAX_SHIFT_MINUTES = 1440  # the longest expected shift a steward can announce (`IN 45`)
 
 
 @dataclass(slots=True)

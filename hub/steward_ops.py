@@ -23,7 +23,7 @@ from hub.entry import Body, FieldValue
 from hub.errors import DaemonError, InputError, StoreError
 from hub.logview import iter_entries
 from hub.ops import HubCore, op
-from hub.patrol import Patrol
+from hub.patrol import MAX_SHIFT_MINUTES, Patrol
 from hub.roster import (
     COORDINATOR,
     DEFAULT_TERMS,
@@ -301,8 +301,8 @@ def webcheckin_confirm(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     now = core.clock()
     # check the rest of the form first: a typo there must not use up a good code
     minutes = _int_arg(args, "minutes")
-    if minutes is not None and not 1 <= minutes <= 1440:
-        raise InputError("minutes must be between 1 and 1440")
+    if minutes is not None and not 1 <= minutes <= MAX_SHIFT_MINUTES:
+        raise InputError(f"minutes must be between 1 and {MAX_SHIFT_MINUTES}")
     text = _text_arg(args, "text", False, 200)
     wc = state.web_codes.get(handle)
     if wc is None or wc.expires < now:

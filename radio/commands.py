@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from hub.alerts import Notice, ago, alert_notices
 from hub.entry import Body, FieldValue
 from hub.errors import HubError
-from hub.patrol import Shift, all_clear_notices, overdue_notices, overdue_steps
+from hub.patrol import MAX_SHIFT_MINUTES, Shift, all_clear_notices, overdue_notices, overdue_steps
 from hub.roster import COORDINATOR, STEWARD, Invite, InviteRefused, Member, RateLimits
 from hub.steward_ops import MAX_ALERT_BYTES, StewardState
 from radio.desk import (
@@ -316,9 +316,8 @@ class StewardDesk:
     # ------------------------------------------------------------------ state changes
 
     def _write(self, kind: str, fields: dict[str, FieldValue], author: str) -> tuple[int, Body]:
-        index, body = self._append(kind, fields, author)
-        self.state.apply(index, body)
-        return index, body
+        """Append through the hub's log; its listener folds the entry into ``self.state``."""
+        return self._append(kind, fields, author)
 
     def _state(
         self, node: int, m: Member, role: str, verb: str, rest: str, now: float
@@ -329,8 +328,8 @@ class StewardDesk:
             minutes = _number(first)
             if minutes is None:
                 note = rest
-            elif not 1 <= minutes <= 1440:
-                return self._reply(node, "IN minutes must be 1-1440, e.g. IN 45.")
+            elif not 1 <= minutes <= MAX_SHIFT_MINUTES:
+                return self._reply(node, f"IN minutes must be 1-{MAX_SHIFT_MINUTES}, e.g. IN 45.")
             fields: dict[str, FieldValue] = {}
             if minutes is not None:
                 fields["minutes"] = minutes
