@@ -84,10 +84,6 @@ class VirtualNode:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 2.0)
 
-    @property
-    def client_count(self) -> int:
-        return len(self._clients)
-
     def deliver(self, packet: mesh_pb2.MeshPacket) -> None:
         """Hand a received packet to every configured client of this node."""
         if not packet.rx_time:
