@@ -150,7 +150,9 @@ def test_verify_missing_and_garbage_files(tmp_path: Path, hub_dir: Path) -> None
     assert r.code == 2 and ".vkey is missing" in r.err
     ident = json.loads(run_canopy("id", "--json", data=hub_dir).out)
     (empty / ("ab" * 32 + ".entries")).unlink()
-    (empty / f"{ident['feed']}.entries").write_bytes(b"\x82" + os.urandom(300))
+    # one well-framed entry whose signature is garbage (random bytes could frame anywhere)
+    forged = b"\x82\x58\x30" + os.urandom(48) + b"\x58\x40" + os.urandom(64)
+    (empty / f"{ident['feed']}.entries").write_bytes(forged)
     (empty / f"{ident['feed']}.vkey").write_text(ident["vkey"])
     r = run_canopy("log", "verify", str(empty))
     assert r.code == 2 and "entry 0" in r.err
