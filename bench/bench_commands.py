@@ -23,14 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub.daemon import Daemon
-from hub.datadir import DataDir
-from hub.identity import create_identity
-from hub.roster import Limits
-from radio.adapter import RadioAdapter
-from radio.commands import DeskPolicy
+from hub.daemon.loop import Daemon
+from hub.local.datadir import DataDir
+from hub.local.identity import create_identity
+from radio.adapter.core import RadioAdapter
+from radio.desk.core import DeskPolicy
+from radio.desk.limits import Limits
 from radio.events import BROADCAST, Connected, Priority, RadioEvent, TextReceived
-from radio.hubservice import RadioService
+from radio.service import RadioService
 
 STEWARDS = 20
 LATENCY_N = 400

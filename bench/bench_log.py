@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.datadir import DataDir
-from hub.hublog import HubLog
-from hub.identity import create_identity
-from hub.verify import verify_entries
+from hub.local.datadir import DataDir
+from hub.local.identity import create_identity
+from hub.log.own import HubLog
+from hub.log.verify import verify_entries
 
 
 def verdict(ok: bool) -> str:

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "mqtt")]
 
 from mqttkit import Broker, Collector, make_hub, running, service, wait_for  # noqa: E402
 
-from hub.daemon import Daemon  # noqa: E402
+from hub.daemon.loop import Daemon  # noqa: E402
 
 E2E_N = 2000
 OUTAGE_N = 10_000

@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT / "tests" / "radio"))
 
 from fake_radio import PEER, Conn, fake_radio, hold_open, text  # noqa: E402
 
-from radio.adapter import RadioAdapter  # noqa: E402
-from radio.adapter_decode import decode_packet  # noqa: E402
+from radio.adapter.core import RadioAdapter  # noqa: E402
+from radio.adapter.decode import decode_packet  # noqa: E402
 from radio.events import Connected, Priority, RadioEvent, TextReceived  # noqa: E402
 from radio.fragment import split_text  # noqa: E402
 from radio.outqueue import AirtimeBudget, Outgoing, OutQueue, airtime_seconds  # noqa: E402

@@ -11,8 +11,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost, HTTPException
 
-from hub.datadir import default_data_dir
 from hub.errors import HubError
+from hub.local.datadir import default_data_dir
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024,  # the biggest form is a name and a token
@@ -29,21 +29,13 @@ DEFAULTS: dict[str, Any] = {
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal for the data directory in ``DATA`` (default ``$CANOPY_DATA``)."""
-    from portal import (
-        api,
-        captive,
-        forms,
-        hubdata,
-        i18n,
-        logpages,
-        present,
-        public,
-        steward,
-        verify,
-    )
-    from portal.fastpath import FastPath
-    from portal.pagecache import PageCache, form_token
-    from portal.security import add_headers
+    from portal.data import hubdata, present
+    from portal.pages import api, captive, public, steward, verify
+    from portal.pages import log as logpages
+    from portal.web import forms, i18n
+    from portal.web.fastpath import FastPath
+    from portal.web.pagecache import PageCache, form_token
+    from portal.web.security import add_headers
 
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from hub.cli_common import data_option, get_datadir, handle_errors
+from hub.cli.common import data_option, get_datadir, handle_errors
 
 
 @click.command("portal")

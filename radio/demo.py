@@ -22,8 +22,8 @@ from pathlib import Path
 
 import click
 
-from hub.cli_common import data_option
-from radio.adapter import RadioAdapter
+from hub.cli.common import data_option
+from radio.adapter.core import RadioAdapter
 from radio.events import Connected, RadioEvent, TextReceived
 from radio.sim.testing import free_port_range, running_sim
 

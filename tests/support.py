@@ -33,7 +33,7 @@ def run_canopy(*args: str, data: Path | None = None, timeout: float = 60) -> Res
 def wait_for_socket(
     data: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float = 15
 ) -> None:
-    from hub.control import DaemonNotRunning, call
+    from hub.daemon.control import DaemonNotRunning, call
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

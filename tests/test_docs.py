@@ -7,12 +7,12 @@ import re
 
 from support import ROOT
 
-from hub.cli_docs import render
+from hub.cli.docs import render
 
 
 def test_cli_reference_is_current() -> None:
     current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert current == render(), "docs/cli.md is stale: run `python -m hub.cli_docs > docs/cli.md`"
+    assert current == render(), "docs/cli.md is stale: run `python -m hub.cli.docs > docs/cli.md`"
 
 
 def test_readme_links_resolve() -> None:

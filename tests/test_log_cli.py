@@ -11,9 +11,9 @@ from support import run_canopy
 
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
 from crypto.note import Checkpoint, Verifier, open_note
-from hub.datadir import DataDir
-from hub.logview import LogView
-from hub.verify import split_sequence
+from hub.local.datadir import DataDir
+from hub.log.verify import split_sequence
+from hub.log.view import LogView
 
 
 def _notes(hub: Path, n: int) -> None:

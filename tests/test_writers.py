@@ -13,10 +13,10 @@ from pathlib import Path
 
 from support import ROOT, run_canopy
 
-from hub.control import call
-from hub.datadir import DataDir, WriterLock
+from hub.daemon.control import call
 from hub.errors import Busy
-from hub.logview import LogView
+from hub.local.datadir import DataDir, WriterLock
+from hub.log.view import LogView
 
 
 def _verify(hub: Path, tmp: Path) -> str:
@@ -87,8 +87,8 @@ def test_daemon_socket_rejects_hostile_requests(hub_dir: Path, daemon: object) -
 WRITER = """
 import sys
 from pathlib import Path
-from hub.datadir import DataDir, WriterLock
-from hub.hublog import HubLog
+from hub.local.datadir import DataDir, WriterLock
+from hub.log.own import HubLog
 dd = DataDir(Path(sys.argv[1]))
 with WriterLock(dd):
     log = HubLog(dd)

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.errors import InputError
+from hub.local.nodes import nodes_for
 from hub.mqtt.commands import SendText, TokenBucket, parse_command
 from hub.mqtt.settings import MqttSettings
-from hub.nodes import nodes_for
 
 if TYPE_CHECKING:
-    from hub.daemon import Daemon
+    from hub.daemon.loop import Daemon
 
 
 class MeshDecoder(Protocol):

@@ -30,18 +30,18 @@ from typing import TYPE_CHECKING, Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.entry import iso_time
+from hub.daemon.ops.stewards import StewardState, state_of
 from hub.errors import InputError
+from hub.local.nodes import nodes_for
+from hub.log.entry import iso_time
+from hub.log.store import FeedReader
 from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
 from hub.mqtt.settings import MqttSettings, build_settings, is_feed_hex
 from hub.mqtt.topics import Topics, dumps, entry_payload
-from hub.nodes import nodes_for
-from hub.steward_ops import StewardState, state_of
-from hub.store import FeedReader
 
 if TYPE_CHECKING:
-    from hub.daemon import Daemon
+    from hub.daemon.loop import Daemon
 
 log = logging.getLogger("canopy.mqtt")
 _ALERT_KINDS = frozenset({"alert", "ack", "cancel"})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.clock import CLOCK_FILE, ClockError, SavedClock, TimeSource, chrony_sample
+from hub.daemon.clock import CLOCK_FILE, ClockError, SavedClock, TimeSource, chrony_sample
 
 
 def test_time_source_numbers_match_the_entry_format() -> None:

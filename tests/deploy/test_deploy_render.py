@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from deploy_helpers import REPO, render_tree
 
-from hub.datadir import DataDir
-from hub.deploy import deploy_group
-from hub.deploy_render import OUTPUTS
-from hub.deploy_settings import SETTINGS
-from hub.identity import create_identity
+from hub.deploy.cli import deploy_group
+from hub.deploy.render import OUTPUTS
+from hub.deploy.settings import SETTINGS
+from hub.local.datadir import DataDir
+from hub.local.identity import create_identity
 
 
 def test_every_output_is_rendered_with_its_mode(rendered: Path) -> None:

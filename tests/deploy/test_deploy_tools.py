@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from deploy_helpers import CANOPY, REPO, free_port, render_tree, require, run
 
-from hub.deploy import cli_features
-from hub.deploy_render import OUTPUTS, render
-from hub.deploy_settings import build_config
+from hub.deploy.cli import cli_features
+from hub.deploy.render import OUTPUTS, render
+from hub.deploy.settings import build_config
 
 UNITS = [o.path for o in OUTPUTS if o.path.startswith("etc/systemd/system/")]
 

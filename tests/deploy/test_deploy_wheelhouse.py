@@ -30,7 +30,7 @@ def test_offline_install_from_a_wheelhouse_twice(tmp_path: Path) -> None:
     venv_canopy = root / "opt/canopy/venv/bin/canopy"
     assert venv_canopy.exists()
     done = subprocess.run(
-        [str(root / "opt/canopy/venv/bin/python"), "-c", "import segno, hub.deploy"],
+        [str(root / "opt/canopy/venv/bin/python"), "-c", "import segno, hub.deploy.cli"],
         capture_output=True,
         text=True,
         check=False,

@@ -19,9 +19,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.daemon import Daemon
-from hub.datadir import DataDir
-from hub.identity import create_identity
+from hub.daemon.loop import Daemon
+from hub.local.datadir import DataDir
+from hub.local.identity import create_identity
 from hub.mqtt.service import MqttService
 from hub.mqtt.settings import Limits, build_settings
 from radio.mqttcodec import make_decoder

@@ -26,7 +26,7 @@ from mqttkit import (
 from paho.mqtt.exception import MQTTException
 from test_mqtt_codec import FRAME_NODEINFO, FRAME_TEXT, envelope_from_frame
 
-from hub.cli_nodes import nodes_cmd
+from hub.cli.nodes import nodes_cmd
 from radio.mqttcodec import encode_envelope
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from mqttkit import Broker, Collector, append_notes, make_hub, running, service, wait_for
 
+from hub.local.tinystore import open_db
 from hub.mqtt.outbox import Outbox
-from hub.tinystore import open_db
 
 
 def test_entries_status_and_alerts_appear_on_their_topics(tmp_path: Path) -> None:
@@ -170,8 +170,8 @@ def test_status_last_will_when_the_hub_dies(tmp_path: Path) -> None:
         sub = Collector(broker.port, topics=(f"canopy/v1/{feed[:16]}/status",)).start()
         code = (
             "import sys; sys.path.insert(0, sys.argv[3]); from pathlib import Path;"
-            "from mqttkit import service; from hub.daemon import Daemon;"
-            "from hub.datadir import DataDir;"
+            "from mqttkit import service; from hub.daemon.loop import Daemon;"
+            "from hub.local.datadir import DataDir;"
             "d = Daemon(DataDir(Path(sys.argv[1]))); d.services.append(service(sys.argv[2]));"
             "d.start(); d.run_forever()"
         )

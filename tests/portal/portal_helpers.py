@@ -18,9 +18,9 @@ from typing import Any
 
 from support import run_daemon, stop
 
-from hub.datadir import DataDir
-from hub.identity import create_identity
-from hub.ops import HubCore
+from hub.daemon.core import HubCore
+from hub.local.datadir import DataDir
+from hub.local.identity import create_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, sync_playwright
 from portal_helpers import run_portal
 from support import run_daemon
 
-from hub.datadir import DataDir
-from hub.logview import LogView
+from hub.local.datadir import DataDir
+from hub.log.view import LogView
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

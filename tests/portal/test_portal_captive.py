@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from portal_helpers import csrf_from
 
-from portal.clients import ClientStore, arp_mac
+from portal.web.clients import ClientStore, arp_mac
 
 ONLINE = {
     "/generate_204": (204, b""),
@@ -103,7 +103,7 @@ def test_state_is_shared_between_processes(tmp_path: Path) -> None:
 
     path = tmp_path / "c.sqlite"
     code = (
-        "import sys; from pathlib import Path; from portal.clients import ClientStore;"
+        "import sys; from pathlib import Path; from portal.web.clients import ClientStore;"
         "ClientStore(Path(sys.argv[1])).accept('10.1.1.1', None)"
     )
     subprocess.run([sys.executable, "-c", code, str(path)], check=True)

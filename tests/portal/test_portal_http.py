@@ -14,8 +14,8 @@ import pytest
 from portal_helpers import CANOPY, ROOT, csrf_from, get, post_form, request, run_portal
 from support import run_daemon
 
-from hub.datadir import DataDir
-from hub.logview import LogView
+from hub.local.datadir import DataDir
+from hub.log.view import LogView
 
 
 @pytest.fixture

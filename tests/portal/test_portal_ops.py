@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hub.cli_content import charter_group, partner_group, protocol_group
-from hub.datadir import DataDir
+from hub.cli.content import charter_group, partner_group, protocol_group
+from hub.daemon.core import HubCore
+from hub.daemon.ops.portal import clean_compact_name
 from hub.errors import InputError
-from hub.logview import LogView
-from hub.ops import HubCore
-from hub.portal_ops import clean_compact_name
+from hub.local.datadir import DataDir
+from hub.log.view import LogView
 
 
 def test_compact_sign_appends_signed_entries(data: Path) -> None:

@@ -22,8 +22,8 @@ from portal_helpers import (
     seed_hub,
 )
 
-from hub.datadir import DataDir
-from hub.logview import LogView
+from hub.local.datadir import DataDir
+from hub.log.view import LogView
 from radio.sim.testing import running_sim
 
 

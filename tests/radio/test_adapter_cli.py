@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from radio.adapter import RadioAdapter
+from radio.adapter.core import RadioAdapter
 from radio.cli import info_cmd
 from radio.sim.testing import running_sim
 
@@ -72,7 +72,7 @@ def test_docs_cover_every_setting_option_and_reason() -> None:
     reasons = ["ACK", "SENT", "ACK_TIMEOUT", "GAVE_UP", "EXPIRED", "STOPPED"]
     source = "".join(
         (Path(__file__).resolve().parents[2] / "radio" / f).read_text()
-        for f in ("outqueue.py", "adapter.py", "adapter_worker.py")
+        for f in ("outqueue.py", "adapter/core.py", "adapter/worker.py")
     )
     for reason in reasons:
         assert f'"{reason}"' in source and f"`{reason}`" in doc, reason

@@ -10,8 +10,8 @@ from fake_radio import KEY, MY_NUM, PEER, Conn, fake_radio, from_radio, hold_ope
 from meshtastic.mesh_interface import MeshInterface
 from meshtastic.protobuf import mesh_pb2
 
-from radio.adapter import RadioAdapter, parse_radio_url
-from radio.adapter_link import RadioUrl, transmit
+from radio.adapter.core import RadioAdapter, parse_radio_url
+from radio.adapter.link import RadioUrl, transmit
 from radio.errors import RadioInputError, RadioTransportError
 from radio.events import (
     Connected,

@@ -6,7 +6,7 @@ import time
 
 from adapter_helpers import Events, fast_backoff
 
-from radio.adapter import RadioAdapter
+from radio.adapter.core import RadioAdapter
 from radio.events import (
     BROADCAST,
     Connected,

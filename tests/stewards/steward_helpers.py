@@ -6,13 +6,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.datadir import DataDir
-from hub.entry import Body, FieldValue
-from hub.identity import create_identity
-from hub.ops import HubCore
-from hub.roster import Invite, create_invite, redeem_invite
-from hub.steward_ops import StewardState, state_of
-from radio.commands import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
+from hub.daemon.core import HubCore
+from hub.daemon.ops.stewards import StewardState, state_of
+from hub.local.datadir import DataDir
+from hub.local.identity import create_identity
+from hub.local.invites import Invite, create_invite, redeem_invite
+from hub.log.entry import Body, FieldValue
+from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
 from radio.events import BROADCAST, TextReceived
 
 HUB = 0x1000_0001
@@ -119,7 +119,7 @@ class Desk:
 
     def kinds(self) -> list[str]:
         from crypto.entrysig import split_entry
-        from hub.entry import decode_body
+        from hub.log.entry import decode_body
 
         own = self.core.log.own
         assert own is not None
@@ -127,7 +127,7 @@ class Desk:
 
     def entries(self) -> list[Body]:
         from crypto.entrysig import split_entry
-        from hub.entry import decode_body
+        from hub.log.entry import decode_body
 
         own = self.core.log.own
         assert own is not None

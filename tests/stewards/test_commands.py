@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from steward_helpers import HUB, Desk, Radio, refusals, replies
 
-from hub.roster import CODE_LEN, Limits
-from radio.commands import HELP_SHORT, DeskPolicy
+from hub.local.invites import CODE_LEN
+from radio.desk.core import HELP_SHORT, DeskPolicy
+from radio.desk.limits import Limits
 
 
 def test_join_pins_key_and_welcomes(desk: Desk) -> None:
@@ -131,7 +132,7 @@ def test_alert_ack_cancel_and_bad_acks(desk: Desk) -> None:
 
 
 def test_alert_repaging_backoff_and_limit(tmp_path: Path) -> None:
-    from hub.alerts import AlertPolicy
+    from hub.state.notices import AlertPolicy
 
     desk = Desk(tmp_path / "hub", DeskPolicy(alerts=AlertPolicy(ack_timeout=60, max_pages=3)))
     coord, alice, bob, carol = Radio(0x10), Radio(0x11), Radio(0x12), Radio(0x13)
@@ -192,8 +193,8 @@ def test_overdue_reminder_then_escalation(tmp_path: Path) -> None:
 
 
 def test_state_survives_restart(tmp_path: Path) -> None:
-    from hub.ops import HubCore
-    from hub.steward_ops import state_of
+    from hub.daemon.core import HubCore
+    from hub.daemon.ops.stewards import state_of
 
     desk = Desk(tmp_path / "hub")
     coord, alice = Radio(0x10), Radio(0x11)
@@ -379,8 +380,8 @@ def test_rate_limit_memory_stays_bounded(tmp_path: Path) -> None:
 
 
 def test_web_checkin_typo_keeps_the_code(desk: Desk) -> None:
+    from hub.daemon.ops.stewards import WebCode, _digest, state_of
     from hub.errors import InputError
-    from hub.steward_ops import WebCode, _digest, state_of
 
     member = Radio(0x5EED0043)
     desk.enrol(member, "ana")

@@ -11,7 +11,7 @@ import pytest
 from meshtastic.protobuf.portnums_pb2 import TEXT_MESSAGE_APP
 from steward_e2e import Handheld, canopy_json, canopy_ok, run_canopy, running_hub
 
-from hub.control import call
+from hub.daemon.control import call
 from radio.sim.testing import RunningSim, running_sim
 
 HUB, COORD, ALICE, BOB, SPOOF, STRANGER = range(6)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from hub.alerts import AlertBook, AlertPolicy, DeliveryStore, pages_due
-from hub.entry import Body, FieldValue, make_body
-from hub.patrol import Patrol, next_overdue_time, overdue_steps
-from hub.roster import STEWARD_TERM, Limits, RateLimits, Roster
+from hub.daemon.deliveries import DeliveryStore
+from hub.log.entry import Body, FieldValue, make_body
+from hub.state.alerts import AlertBook
+from hub.state.notices import AlertPolicy, pages_due
+from hub.state.patrol import Patrol, next_overdue_time, overdue_steps
+from hub.state.roster import STEWARD_TERM, Roster
+from radio.desk.limits import Limits, RateLimits
 
 T = 1_800_000_000
 

@@ -16,11 +16,11 @@ import pytest
 from steward_e2e import Handheld, canopy_json, run_canopy
 from steward_helpers import FakeClock
 
-from hub.daemon import Daemon
-from hub.datadir import DataDir
-from hub.steward_ops import state_of
+from hub.daemon.loop import Daemon
+from hub.daemon.ops.stewards import state_of
+from hub.local.datadir import DataDir
 from radio.events import TextReceived
-from radio.hubservice import RadioService
+from radio.service import RadioService
 from radio.sim.testing import running_sim
 
 

@@ -1,0 +1,61 @@
+"""Options and error handling shared by every `canopy` command."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from hub.errors import HubError, VerifyError
+from hub.local.datadir import DataDir, default_data_dir
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def data_option(fn: F) -> F:
+    """Add ``--data DIR`` (default ``$CANOPY_DATA``, else ~/.local/share/canopy)."""
+    return click.option(
+        "--data",
+        "data",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Data directory [default: $CANOPY_DATA or ~/.local/share/canopy].",
+    )(fn)
+
+
+def get_datadir(data: Path | None) -> DataDir:
+    return DataDir(data if data is not None else default_data_dir())
+
+
+def handle_errors(fn: F) -> F:
+    """Turn hub errors into a one-line message on stderr and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except VerifyError as e:
+            click.echo(f"FAILED: {e}", err=True)
+            sys.exit(2)
+        except HubError as e:
+            raise click.ClickException(str(e)) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, sort_keys=False))
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )

@@ -1,0 +1,185 @@
+"""`canopy init`, `id`, `note`, `checkpoint` and `log …`: the hub's identity and its log."""
+
+from __future__ import annotations
+
+import base64
+import sys
+from pathlib import Path
+
+import click
+
+from crypto.errors import CryptoError
+from crypto.note import Checkpoint, Verifier, parse_note
+from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
+from hub.daemon.writer import open_writer
+from hub.errors import InputError, VerifyError
+from hub.local.identity import create_identity, load_identity
+from hub.log.entry import BY_NAME, iso_time
+from hub.log.export import export_feed, verify_bundle
+from hub.log.view import LogView
+
+
+@click.command("init")
+@click.option("--name", required=True, help="The hub's name, e.g. the partner shop's.")
+@data_option
+@handle_errors
+def init_cmd(name: str, data: Path | None) -> None:
+    """Create the hub identity (Ed25519 key) and settings. Refuses if one exists."""
+    dd = get_datadir(data)
+    ident = create_identity(dd, name)
+    click.echo(f"created hub {ident.name!r} in {dd.root}")
+    click.echo(f"feed   {ident.feed.hex()}")
+    click.echo(f"vkey   {ident.verifier.to_string()}")
+
+
+@click.command("id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_option
+@handle_errors
+def id_cmd(as_json: bool, data: Path | None) -> None:
+    """Show the hub's name, feed key, verifier key and checkpoint origin."""
+    ident = load_identity(get_datadir(data)).to_json()
+    if as_json:
+        echo_json(ident)
+    else:
+        for k, v in ident.items():
+            click.echo(f"{k:<7}{v}")
+
+
+@click.command("note")
+@click.argument("text")
+@data_option
+@handle_errors
+def note_cmd(text: str, data: Path | None) -> None:
+    """Append a signed note by the hub operator; print its position."""
+    with open_writer(get_datadir(data)) as w:
+        res = w.append("note", {"text": text})
+    click.echo(f"note recorded at index {res['index']}")
+
+
+@click.command("checkpoint")
+@data_option
+@handle_errors
+def checkpoint_cmd(data: Path | None) -> None:
+    """Print the current signed checkpoint (C2SP tlog-checkpoint note)."""
+    with open_writer(get_datadir(data)) as w:
+        click.echo(w.request("checkpoint")["checkpoint"], nl=False)
+
+
+@click.group("log")
+def log_group() -> None:
+    """Show, export, verify and prove the signed log."""
+
+
+@log_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--feed", default=None, help="Feed key (hex); default: this hub's own.")
+@click.option("--kind", type=click.Choice(sorted(BY_NAME)), default=None, help="Only this kind.")
+@click.option("--tail", type=click.IntRange(min=1), default=None, help="Only the last N entries.")
+@data_option
+@handle_errors
+def show_cmd(
+    as_json: bool, feed: str | None, kind: str | None, tail: int | None, data: Path | None
+) -> None:
+    """Print the log, one entry per line."""
+    view = LogView(get_datadir(data))
+    size = len(view.reader(feed))
+    start = max(0, size - tail) if tail else 0
+    for e in view.entries(feed, start):
+        if kind and e.body.kind_name != kind:
+            continue
+        if as_json:
+            echo_json(e.to_json())
+            continue
+        fields = " ".join(f"{k}={v!r}" for k, v in e.body.named_fields().items() if v is not None)
+        author = e.body.author or "hub"
+        click.echo(
+            f"{e.index:>6}  {iso_time(e.body.time)}  {e.body.kind_name:<9} {author:<12} {fields}"
+        )
+
+
+@log_group.command("export")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--feed", default=None, help="Feed key (hex); default: this hub's own.")
+@data_option
+@handle_errors
+def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
+    """Write <feed>.entries, <feed>.checkpoint and <feed>.vkey into OUT."""
+    dd = get_datadir(data)
+    ident = load_identity(dd)
+    if feed and feed.lower() != ident.feed.hex():
+        raise InputError("only this hub's own feed can be exported with its checkpoint for now")
+    with open_writer(dd) as w:
+        note = w.request("checkpoint")["checkpoint"]
+    paths = export_feed(LogView(dd), ident, note, out)
+    size = Checkpoint.parse(parse_note(note).text).size
+    click.echo(f"exported {size} entries to {paths[0]}")
+
+
+@log_group.command("verify")
+@click.argument("bundle", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--vkey", default=None, help="Expected verifier key (name+id+key); pins the hub.")
+@handle_errors
+def verify_cmd(bundle: Path, vkey: str | None) -> None:
+    """Check every signature, the chain and the checkpoint of an exported log."""
+    try:
+        pinned = Verifier.parse(vkey) if vkey else None
+    except CryptoError as e:
+        raise InputError(f"--vkey: {e}") from e
+    show = sys.stderr.isatty()
+    for line in verify_bundle(bundle, pinned, show_progress=show):
+        click.echo(line)
+
+
+def _b64(items: list[bytes]) -> list[str]:
+    return [base64.b64encode(x).decode() for x in items]
+
+
+@log_group.command("proof")
+@click.option("--index", "index", type=int, required=True, help="Leaf index (from 0).")
+@click.option("--size", type=int, default=None, help="Tree size [default: current].")
+@click.option("--feed", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@data_option
+@handle_errors
+def proof_cmd(
+    index: int, size: int | None, feed: str | None, as_json: bool, data: Path | None
+) -> None:
+    """Print an RFC 9162 inclusion proof."""
+    view = LogView(get_datadir(data))
+    n = size if size is not None else len(view.reader(feed))
+    path = view.inclusion(index, n, feed)
+    proof = _b64(path)
+    if as_json:
+        echo_json({"leaf_index": index, "tree_size": n, "inclusion_path": proof})
+    else:
+        root = base64.b64encode(view.root(feed, n)).decode()
+        click.echo(f"leaf {index} in tree of {n}, root {root}")
+        for p in proof:
+            click.echo(f"  {p}")
+
+
+@log_group.command("consistency")
+@click.option("--from", "first", type=int, required=True, help="Older tree size.")
+@click.option("--to", "second", type=int, default=None, help="Newer tree size [default: current].")
+@click.option("--feed", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@data_option
+@handle_errors
+def consistency_cmd(
+    first: int, second: int | None, feed: str | None, as_json: bool, data: Path | None
+) -> None:
+    """Print an RFC 9162 consistency proof between two tree sizes."""
+    view = LogView(get_datadir(data))
+    n = second if second is not None else len(view.reader(feed))
+    path = view.consistency(first, n, feed)
+    proof = _b64(path)
+    if as_json:
+        echo_json({"first": first, "second": n, "consistency_path": proof})
+    else:
+        click.echo(f"consistency {first} -> {n}")
+        for p in proof:
+            click.echo(f"  {p}")
+
+
+__all__ = ["VerifyError", "checkpoint_cmd", "id_cmd", "init_cmd", "log_group", "note_cmd"]

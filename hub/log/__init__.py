@@ -1,0 +1,3 @@
+"""The signed log: the entry format, the append-only store, the hub's writable log, read-only
+views, export and verification.
+"""

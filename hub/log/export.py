@@ -1,0 +1,105 @@
+"""Export a feed as a verifiable bundle, and verify such a bundle.
+
+A bundle directory holds, per feed ``<hex>`` (the 64-hex feed key):
+
+- ``<hex>.entries``: an RFC 8742 CBOR sequence; each item is an entry's exact stored
+  bytes (so each item is also the Merkle leaf input), in feed order from index 0;
+- ``<hex>.checkpoint``: the hub's signed C2SP checkpoint note covering exactly those entries;
+- ``<hex>.vkey``: the verifier key (``name+keyid+base64``) whose key is the feed key.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from crypto.errors import CryptoError
+from crypto.keys import PublicKey
+from crypto.note import Checkpoint, Verifier, parse_note
+from hub.errors import InputError, VerifyError
+from hub.local.atomic import atomic_write
+from hub.local.identity import Identity
+from hub.log.verify import split_sequence, verify_checkpoint, verify_entries
+from hub.log.view import LogView
+
+
+def export_feed(view: LogView, ident: Identity, note: str, out: Path) -> list[Path]:
+    """Write the bundle files for the own feed up to the checkpoint's size."""
+    cp = Checkpoint.parse(parse_note(note).text)
+    feed = ident.feed.hex()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create {out}: {e.strerror}") from e
+    reader = view.reader(feed)
+    data = b"".join(reader.read_range(0, cp.size))
+    paths = [out / f"{feed}.entries", out / f"{feed}.checkpoint", out / f"{feed}.vkey"]
+    try:
+        atomic_write(paths[0], data)
+        atomic_write(paths[1], note.encode("utf-8"))
+        atomic_write(paths[2], (ident.verifier.to_string() + "\n").encode())
+    except OSError as e:
+        raise InputError(f"cannot write the bundle in {out}: {e.strerror}") from e
+    return paths
+
+
+def verify_bundle(
+    bundle: Path, pinned: Verifier | None = None, show_progress: bool = False
+) -> Iterator[str]:
+    """Verify every feed in ``bundle``; yield one summary line per feed.
+
+    Raises :class:`VerifyError` naming the first problem.
+    """
+    files = sorted(bundle.glob("*.entries"))
+    if not files:
+        raise VerifyError(f"no *.entries file in {bundle}")
+    for path in files:
+        feed_hex = path.stem
+        try:
+            feed = PublicKey.from_hex(feed_hex)
+        except CryptoError as e:
+            raise VerifyError(f"{path.name}: file name is not a feed key") from e
+        verifier = _verifier_for(bundle, feed, pinned)
+        entries = split_sequence(_read(path))
+        if show_progress and len(entries) > 5000:
+            with click.progressbar(
+                length=len(entries), label=f"verifying {feed_hex[:12]}…", file=sys.stderr
+            ) as bar:
+                verified = verify_entries(feed, entries, bar.update)
+        else:
+            verified = verify_entries(feed, entries)
+        note = _read(bundle / f"{feed_hex}.checkpoint").decode("utf-8", errors="replace")
+        cp = verify_checkpoint(note, verifier, verified)
+        yield (
+            f"OK {cp.origin}: {verified.size} entries, every signature, the chain and the "
+            f"checkpoint verify (feed {feed_hex[:16]}…)"
+        )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as e:
+        raise VerifyError(f"{path.name} is missing") from e
+    except OSError as e:
+        raise VerifyError(f"cannot read {path.name}: {e.strerror}") from e
+
+
+def _verifier_for(bundle: Path, feed: PublicKey, pinned: Verifier | None) -> Verifier:
+    if pinned is not None:
+        if pinned.public != feed:
+            raise VerifyError(f"feed {feed.hex()[:16]}… is not signed by the pinned --vkey")
+        return pinned
+    vpath = bundle / f"{feed.hex()}.vkey"
+    try:
+        verifier = Verifier.parse(vpath.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise VerifyError(f"{vpath.name} is missing (or pass --vkey)") from e
+    except (OSError, UnicodeDecodeError, CryptoError) as e:
+        raise VerifyError(f"{vpath.name}: {e}") from e
+    if verifier.public != feed:
+        raise VerifyError(f"{vpath.name} is for a different key than the feed")
+    return verifier

@@ -1,0 +1,114 @@
+"""The hub's writable log: its own signed feed plus replica feeds, for the single writer.
+
+Only one process holds a :class:`HubLog` for a data directory at a time (see
+:class:`hub.local.datadir.WriterLock`). Appends are signed, durable and O(1); listeners are
+told about every new entry after it is durable (MQTT, radio sync and the portal cache
+hang off that).
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crypto.entrysig import ZERO_HASH, sign_entry, split_entry
+from crypto.keys import SigningKey
+from crypto.note import Checkpoint, sign_note
+from hub.errors import StoreError
+from hub.local.datadir import DataDir
+from hub.local.identity import Identity, load_identity, load_signing_key
+from hub.log.entry import Body, FieldValue, TimeSource, decode_body, encode_body, make_body
+from hub.log.store import FeedFile
+
+AppendListener = Callable[[str, int, bytes, Body], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    feed: str
+    index: int
+    entry: bytes
+    body: Body
+
+
+class HubLog:
+    """Own feed (signed here) and replicas; constructed cheaply, opened explicitly."""
+
+    def __init__(self, datadir: DataDir, clock: Callable[[], float] = _time.time) -> None:
+        self.datadir = datadir
+        self.clock = clock
+        self.identity: Identity | None = None
+        self._key: SigningKey | None = None
+        self.own: FeedFile | None = None
+        self._last_time = 0
+        self.listeners: list[AppendListener] = []
+        # Where claimed times come from; the daemon swaps in its never-backwards clock.
+        self.wall: Callable[[], tuple[float, TimeSource]] = lambda: (
+            self.clock(),
+            TimeSource.UNSYNCED,
+        )
+
+    def open(self) -> None:
+        self.identity = load_identity(self.datadir)
+        self._key = load_signing_key(self.datadir, self.identity)
+        self.datadir.feeds.mkdir(exist_ok=True)
+        feed = FeedFile(self.datadir.feed_path(self.identity.feed.hex()))
+        feed.open()
+        self.own = feed
+        if len(feed):
+            try:
+                self._last_time = decode_body(split_entry(feed.read(len(feed) - 1))[0]).time
+            except Exception as e:
+                raise StoreError(f"last entry of the own feed does not decode: {e}") from e
+
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()
+
+    @property
+    def feed_hex(self) -> str:
+        assert self.identity is not None
+        return self.identity.feed.hex()
+
+    def append(
+        self,
+        kind: str,
+        fields: dict[str, FieldValue] | list[FieldValue],
+        *,
+        author: str = "",
+        time_source: TimeSource | None = None,
+        sync: bool = True,
+    ) -> Appended:
+        """Sign and durably append an entry to the own feed.
+
+        Claimed time never goes backwards within the feed: a clock that jumped back is
+        clamped to the previous entry's time. Raises :class:`hub.errors.EntryError` for a
+        bad entry and :class:`hub.errors.StoreError` when it cannot be stored.
+        """
+        if self.own is None or self._key is None:
+            raise StoreError("log is not open")
+        wall, source = self.wall()
+        now = max(int(wall), self._last_time)
+        body = make_body(
+            kind,
+            fields,
+            time=now,
+            time_source=source if time_source is None else time_source,
+            author=author,
+        )
+        seq = len(self.own)
+        prev = self.own.last_leaf if seq else ZERO_HASH
+        entry = sign_entry(self._key, seq, prev, encode_body(body))
+        index = self.own.append(entry, sync=sync)
+        self._last_time = now
+        for listener in list(self.listeners):
+            listener(self.feed_hex, index, entry, body)
+        return Appended(self.feed_hex, index, entry, body)
+
+    def checkpoint(self) -> str:
+        """The signed C2SP checkpoint note of the own feed's current state."""
+        if self.own is None or self._key is None or self.identity is None:
+            raise StoreError("log is not open")
+        cp = Checkpoint(self.identity.origin, len(self.own), self.own.compact.root())
+        return sign_note(cp.body(), self.identity.origin, self._key)

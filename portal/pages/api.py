@@ -1,0 +1,86 @@
+"""The read-only JSON API and the health check.
+
+- ``GET /healthz``: ``{"ok", "entries", "daemon", "feed"}``;
+- ``GET /api/v1/entries?kind=&after=&limit=``: entries with index greater than ``after``
+  (default: from the start), oldest first, at most ``limit`` (1-200, default 50);
+  ``next_after`` is where to continue, or null at the end;
+- ``GET /api/v1/entries/<index>``: one entry, with its signature status.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from hub.log.entry import BY_NAME
+from hub.log.view import LoggedEntry
+from portal.data.hubdata import get_hub
+from portal.pages.log import PUBLIC_KINDS
+from portal.web.security import parse_int
+
+bp = Blueprint("api", __name__)
+
+MAX_LIMIT = 200
+
+
+def entry_json(e: LoggedEntry) -> dict[str, Any]:
+    data = e.to_json()
+    data["entry"] = base64.b64encode(e.raw).decode()
+    return data
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    value = parse_int(raw, lo, hi)
+    if value is None:
+        abort(400, description=f"{name} must be an integer from {lo} to {hi}")
+    return value
+
+
+@bp.route("/healthz")
+def healthz() -> ResponseReturnValue:
+    hub = get_hub()
+    st = hub.state()
+    return jsonify(ok=True, entries=st.size, daemon=hub.daemon_up(), feed=hub.identity.feed.hex())
+
+
+@bp.route("/api/v1/entries")
+def entries() -> ResponseReturnValue:
+    hub = get_hub()
+    st = hub.state()
+    kind = request.args.get("kind", "")
+    if kind and kind not in PUBLIC_KINDS:
+        abort(400, description="unknown kind")
+    after = _int_arg("after", -1, -1, 2**40)
+    limit = _int_arg("limit", 50, 1, MAX_LIMIT)
+    start = after + 1
+    if kind:
+        idx = st.by_kind.get(BY_NAME[kind].code)
+        lo = bisect.bisect_left(idx, start) if idx else 0
+        candidates = list(idx[lo : lo + limit + 1]) if idx else []
+    else:
+        candidates = list(range(start, min(st.size, start + limit + 1)))
+    page = candidates[:limit]
+    more = len(candidates) > limit
+    return jsonify(
+        entries=[entry_json(e) for e in hub.entries(page)],
+        size=st.size,
+        next_after=page[-1] if more and page else None,
+    )
+
+
+@bp.route("/api/v1/entries/<int:index>")
+def entry(index: int) -> ResponseReturnValue:
+    hub = get_hub()
+    if not 0 <= index < hub.state().size:
+        abort(404)
+    data = entry_json(hub.entry(index))
+    ok, reason = hub.signature_ok(index)
+    data["signature"] = {"valid": ok, "reason": reason or None}
+    return jsonify(data)

@@ -1,0 +1,115 @@
+"""A per-worker cache of rendered pages, keyed on the log's size.
+
+A public page is a pure function of the request (path, query, language), the feed size
+(the log only grows, so a size names one exact log) and, for the home page, whether this
+client has tapped Enter. So its HTML can be kept and served again until the log grows.
+The one per-client part, the CSRF token, is rendered as a placeholder and filled in on
+every response. Bounded LRU; each worker keeps its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, g, request
+from flask_babel import get_locale
+
+from portal.data.hubdata import get_hub
+from portal.web.forms import csrf_token
+
+# Entry texts cannot hold control characters (hub.log.entry rejects them), so this
+# placeholder can only come from the template.
+PLACEHOLDER = "\x00csrf\x00"
+MAX_PAGES = 256
+
+View = Callable[..., Any]
+
+
+class PageCache:
+    def __init__(self, max_pages: int = MAX_PAGES) -> None:
+        self.max_pages = max_pages
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._pages[key] = html
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+
+def get_cache() -> PageCache:
+    cache: PageCache = current_app.extensions["canopy_pages"]
+    return cache
+
+
+def form_token() -> str:
+    """The CSRF token for a form on this page (a placeholder while caching)."""
+    return PLACEHOLDER if g.get("caching_page") else csrf_token()
+
+
+def page_key(
+    endpoint: str | None,
+    query: bytes,
+    kwargs: dict[str, Any],
+    locale: str,
+    size: int,
+    extra: Callable[[], Hashable] | None,
+) -> Hashable:
+    """What a cached page depends on (shared with :mod:`portal.web.fastpath`)."""
+    return (
+        endpoint,
+        query,
+        tuple(sorted(kwargs.items())),
+        locale,
+        size,
+        extra() if extra else None,
+    )
+
+
+def cached_page(extra: Callable[[], Hashable] | None = None) -> Callable[[View], View]:
+    """Serve the view's HTML from the cache while the log has not grown."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_app.config.get("PAGE_CACHE") is False:
+                return view(*args, **kwargs)
+            key = page_key(
+                request.endpoint,
+                request.query_string,
+                kwargs,
+                str(get_locale()),
+                get_hub().state().size,
+                extra,
+            )
+            cache = get_cache()
+            html = cache.get(key)
+            if html is None:
+                g.caching_page = True
+                try:
+                    result = view(*args, **kwargs)
+                finally:
+                    g.caching_page = False
+                if not isinstance(result, str):
+                    return result
+                html = result
+                cache.put(key, html)
+            if PLACEHOLDER in html:
+                html = html.replace(PLACEHOLDER, csrf_token())
+            return Response(html, content_type="text/html; charset=utf-8")
+
+        return wrapper
+
+    return decorate

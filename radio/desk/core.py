@@ -1,0 +1,442 @@
+"""The steward command language: a text DM, its sender and ``now`` in; entries and replies out.
+
+Actions, policy and fixed texts live in :mod:`radio.desk.texts` and are re-exported here.
+
+Sans-IO: no socket, thread, sleep or clock. :class:`StewardDesk` takes a received text and
+the time and returns actions (:class:`Reply`, :class:`Broadcast`, :class:`Refusal`) for the
+radio service to perform; it writes entries only through the ``append`` callable it is given.
+
+Rules it keeps:
+
+- A command that changes state is accepted only as a PKI-encrypted DM whose public key is
+  the one pinned to an enrolled, current member. Channel messages, plain DMs, unknown
+  radios, a pinned node number with another key: refused, with at most one short reply per
+  node per ``refusal_interval`` (an hour), so the hub never joins a reply storm.
+- Read-only commands (WHO, ALERTS, MORE, RESEND, HELP) are answered for any DM to the hub
+  heard by its own radio; the portal publishes the same facts. Texts over MQTT are logged,
+  never answered.
+- A packet seen twice (same sender and packet id) is handled once.
+- Every reply part is at most 200 bytes of UTF-8, split on character boundaries and tagged
+  ``[k/n]`` (:func:`radio.fragment.split_text`).
+- Bad input (empty, over 233 bytes, control or direction-override characters, bursts) gets a
+  short answer or a logged refusal and never an entry.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hub.daemon.ops.stewards import MAX_ALERT_BYTES, StewardState
+from hub.errors import HubError
+from hub.local.invites import Invite, InviteRefused
+from hub.log.entry import Body, FieldValue
+from hub.state.notices import Notice, ago, alert_notices, all_clear_notices, overdue_notices
+from hub.state.patrol import MAX_SHIFT_MINUTES, Shift, overdue_steps
+from hub.state.roster import COORDINATOR, STEWARD, Member
+from radio.desk.limits import RateLimits
+from radio.desk.texts import (
+    BIDI_CONTROLS,
+    HELP,
+    HELP_COORD,
+    HELP_SHORT,
+    MAX_IN_BYTES,
+    MAX_PART,
+    READ_VERBS,
+    REFUSE_TEXT,
+    STATE_VERBS,
+    Action,
+    Broadcast,
+    DeskPolicy,
+    Refusal,
+    Reply,
+    parts,
+)
+from radio.events import BROADCAST, TextReceived
+
+__all__ = [
+    "HELP",
+    "HELP_SHORT",
+    "Action",
+    "AppendFn",
+    "Broadcast",
+    "DeskPolicy",
+    "RedeemFn",
+    "Refusal",
+    "Reply",
+    "StewardDesk",
+]
+
+AppendFn = Callable[[str, dict[str, FieldValue], str], tuple[int, Body]]
+RedeemFn = Callable[[str, float], Invite]
+
+
+@dataclass(slots=True)
+class _Session:
+    listing: list[str] = field(default_factory=list)  # lines not yet shown
+    last_parts: tuple[str, ...] = ()
+
+
+class StewardDesk:
+    """Handles texts to the hub and the periodic alert/overdue work (see module doc)."""
+
+    def __init__(
+        self,
+        state: StewardState,
+        append: AppendFn,
+        redeem: RedeemFn,
+        policy: DeskPolicy | None = None,
+    ) -> None:
+        self.state = state
+        self._append = append
+        self._redeem = redeem
+        self.policy = policy or DeskPolicy()
+        self.hub_num: int | None = None
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self.limits = RateLimits(self.policy.limits)
+        self._sessions: OrderedDict[int, _Session] = OrderedDict()
+        self.counters: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ entry points
+
+    def handle(self, msg: TextReceived, now: float, *, via_radio: bool = True) -> list[Action]:
+        """Handle one received text.
+
+        Texts that did not come through the hub's own radio (``via_radio=False``: MQTT) are
+        counted and logged, never answered: anyone on a bridged broker could otherwise make
+        the hub spend LoRa airtime, and they touch no rate limit, session or dedupe memory.
+        """
+        node = msg.from_num
+        if not via_radio:
+            self._count("unauthenticated-path")
+            return [Refusal(node, "mqtt", "not from the hub's radio: logged, not answered")]
+        if msg.packet_id:
+            key = (node, msg.packet_id)
+            if key in self._seen:
+                return [Refusal(node, "duplicate", f"packet {msg.packet_id:#x}")]
+            self._seen[key] = None
+            if len(self._seen) > self.policy.seen_packets:
+                self._seen.popitem(last=False)
+        if msg.is_direct and (self.hub_num is None or msg.to_num != self.hub_num):
+            return []  # a DM between other nodes (or before we know our own number)
+        text = msg.text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ").strip()
+        verb, _, rest = text.partition(" ")
+        verb, rest = verb.upper(), rest.strip()
+        if not msg.is_direct:
+            if verb in STATE_VERBS or verb in READ_VERBS or verb == "JOIN":
+                return self._refuse(node, "channel", now)
+            return []  # ordinary channel chat is none of the hub's business
+        member = self.state.roster.by_node(node)
+        authentic = (
+            msg.pki_encrypted
+            and msg.public_key is not None
+            and member is not None
+            and member.pkey == msg.public_key
+        )
+        if not self.limits.take(node, authentic, now):
+            self._count("refused:burst")
+            out: list[Action] = [Refusal(node, "burst")]
+            return out + (
+                self._reply(node, REFUSE_TEXT["burst"])
+                if self.limits.warn_once(node, authentic)
+                else []
+            )
+        if len(msg.text.encode("utf-8")) > MAX_IN_BYTES:
+            return self._refuse(node, "too-long", now, authentic)
+        if any(_is_control(ch) for ch in text):
+            return self._refuse(node, "control", now, authentic)
+        self._count(verb if verb in STATE_VERBS | READ_VERBS | {"JOIN"} else "other")
+        if verb == "JOIN":
+            return self._join(msg, rest, now)
+        if verb in READ_VERBS:
+            return self._read(node, verb, rest, member if authentic else None, now)
+        if verb not in STATE_VERBS:
+            return self._reply(node, HELP_SHORT)
+        if not authentic:
+            return self._refuse(node, self._why_not(msg, member), now)
+        assert member is not None
+        role = member.role(now)
+        if (
+            role is None
+            and not member.revoked
+            and verb == "OUT"
+            and self.state.patrol.is_on_duty(member.handle)
+        ):
+            role = STEWARD  # a role that ended mid-shift still lets its holder come home
+        if role is None:
+            why = "revoked" if member.revoked else "expired"
+            return self._refuse(node, why, now, authentic=True)  # the key is verified
+        try:
+            return self._state(node, member, role, verb, rest, now)
+        except HubError as e:  # an entry the log refused: say so, write nothing
+            return [
+                *self._reply(node, "Not recorded: invalid text."),
+                Refusal(node, "entry", str(e)),
+            ]
+
+    def tick(self, now: float) -> list[Action]:
+        """Alert broadcasts and cancellations, re-pages and overdue steps due at ``now``."""
+        st = self.state
+        duty = st.on_duty(now)
+        notices = alert_notices(st.alerts, st.deliveries, st.roster, duty, now, self.policy.alerts)
+        for step in overdue_steps(st.patrol, now, self.policy.overdue_grace):
+            self._write("overdue", {"handle": step.handle, "stage": step.stage}, "")
+            notices += overdue_notices(step, st.roster, duty, now)
+        return [_action(n) for n in notices]
+
+    # ------------------------------------------------------------------ refusals
+
+    def _why_not(self, msg: TextReceived, member: Member | None) -> str:
+        if not msg.pki_encrypted or msg.public_key is None:
+            return "not-pki"
+        if member is None:
+            return "unknown"
+        return "key-mismatch"
+
+    def _refuse(self, node: int, reason: str, now: float, authentic: bool = False) -> list[Action]:
+        """A refusal, logged; the explanatory reply goes to a verified member always, to
+        anyone else at most once per node per hour (and a few per hour hub-wide)."""
+        self._count(f"refused:{reason}")
+        out: list[Action] = [Refusal(node, reason)]
+        if authentic or self.limits.may_explain(node, now):
+            out += self._reply(node, REFUSE_TEXT[reason])
+        return out
+
+    # ------------------------------------------------------------------ replies
+
+    def _reply(self, node: int, text: str) -> list[Action]:
+        p = parts(text)
+        if len(p) > 1:
+            self._session(node).last_parts = p
+        return [Reply(node, p)]
+
+    def _session(self, node: int) -> _Session:
+        """The sender's MORE/RESEND memory; the least recently used is forgotten first."""
+        s = self._sessions.get(node)
+        if s is None:
+            s = self._sessions[node] = _Session()
+            if len(self._sessions) > self.policy.seen_packets:
+                self._sessions.popitem(last=False)
+        else:
+            self._sessions.move_to_end(node)
+        return s
+
+    def _page(self, node: int, header: str, lines: list[str]) -> list[Action]:
+        """Show as many lines as fit one part (at least one); keep the rest for MORE."""
+        text, shown = header, 0
+        for i, line in enumerate(lines):
+            left = len(lines) - i - 1
+            more = f" (+{left} MORE)" if left else ""
+            candidate = f"{text} {line}".strip()
+            if shown and len((candidate + more).encode("utf-8")) > MAX_PART:
+                break
+            text, shown = candidate, shown + 1
+        rest = lines[shown:]
+        if rest:
+            text += f" (+{len(rest)} MORE)"
+        self._session(node).listing = rest
+        return self._reply(node, text)
+
+    # ------------------------------------------------------------------ read-only
+
+    def _read(
+        self, node: int, verb: str, rest: str, member: Member | None, now: float
+    ) -> list[Action]:
+        st = self.state
+        if verb == "HELP":
+            coord = member is not None and member.role(now) == COORDINATOR
+            return self._reply(node, HELP + (HELP_COORD if coord else ""))
+        if verb == "WHO":
+            lines = []
+            for handle in st.on_duty(now):
+                shift = st.patrol.shifts[handle]
+                m = st.roster.get(handle)
+                flag = "*" if m is not None and m.role(now) == COORDINATOR else ""
+                late = " OVERDUE" if shift.stage else ""
+                lines.append(f"{handle}{flag} {ago(now, shift.start)}{late};")
+            if not lines:
+                return self._reply(node, "Nobody is on duty.")
+            return self._page(node, f"On duty ({len(lines)}):", lines)
+        if verb == "ALERTS":
+            active = st.alerts.active()
+            if not active:
+                return self._reply(node, "No active alerts.")
+            lines = [f"#{a.index} {ago(now, a.time)} {a.text} [{len(a.acks)} ack];" for a in active]
+            return self._page(node, f"Alerts ({len(lines)}):", lines)
+        if verb == "MORE":
+            s = self._session(node)
+            if not s.listing:
+                return self._reply(node, "Nothing more.")
+            return self._page(node, "", s.listing)
+        # RESEND k
+        s = self._session(node)
+        if not s.last_parts:
+            return self._reply(node, "Nothing to resend.")
+        k = _number(rest)
+        if k is None or not 1 <= k <= len(s.last_parts):
+            return [Reply(node, parts(f"RESEND 1..{len(s.last_parts)}"))]
+        return [Reply(node, (s.last_parts[k - 1],))]
+
+    # ------------------------------------------------------------------ JOIN
+
+    def _join(self, msg: TextReceived, code: str, now: float) -> list[Action]:
+        node = msg.from_num
+        if not msg.pki_encrypted or msg.public_key is None:
+            return self._refuse(node, "not-pki", now)
+        if not self.limits.join_allowed(node, now):
+            return self._refuse(node, "join-limit", now)
+        try:
+            invite = self._redeem(code.split(" ")[0] if code else "", now)
+        except InviteRefused as e:
+            self.limits.join_failed(node, now)
+            self._count("refused:join")
+            return [
+                Refusal(node, "join", e.reason),
+                *self._reply(node, f"JOIN refused: {e.reason}."),
+            ]
+        index, _ = self._write(
+            "enrol",
+            {
+                "handle": invite.handle,
+                "role": invite.role,
+                "until": invite.until,
+                "node": node,
+                "pkey": msg.public_key,
+            },
+            "",
+        )
+        self.limits.join_succeeded(node)
+        until = _date(invite.until)
+        return self._reply(
+            node,
+            f"Welcome, {invite.handle}! Enrolled as {invite.role} until {until} (#{index}). "
+            "Send HELP for commands.",
+        )
+
+    # ------------------------------------------------------------------ state changes
+
+    def _write(self, kind: str, fields: dict[str, FieldValue], author: str) -> tuple[int, Body]:
+        """Append through the hub's log; its listener folds the entry into ``self.state``."""
+        return self._append(kind, fields, author)
+
+    def _state(
+        self, node: int, m: Member, role: str, verb: str, rest: str, now: float
+    ) -> list[Action]:
+        st, h = self.state, m.handle
+        if verb == "IN":
+            first, _, note = rest.partition(" ")
+            minutes = _number(first)
+            if minutes is None:
+                note = rest
+            elif not 1 <= minutes <= MAX_SHIFT_MINUTES:
+                return self._reply(node, f"IN minutes must be 1-{MAX_SHIFT_MINUTES}, e.g. IN 45.")
+            fields: dict[str, FieldValue] = {}
+            if minutes is not None:
+                fields["minutes"] = minutes
+            if note.strip():
+                fields["text"] = note.strip()
+            shift = st.patrol.shifts.get(h)
+            i, _ = self._write("checkin", fields, h)
+            back = f", back in {minutes} min" if minutes else ""
+            out = self._reply(
+                node, f"{'Shift renewed' if shift else 'On duty'} (#{i}){back}. Send OUT when done."
+            )
+            return out + self._all_clear(shift, f"IN, #{i}", now)
+        if verb == "OUT":
+            shift = st.patrol.shifts.get(h)
+            i, _ = self._write("checkout", {"text": rest} if rest else {}, h)
+            after = f" after {ago(now, shift.start)}" if shift else " (you were not checked in)"
+            out = self._reply(node, f"Off duty (#{i}){after}. Thank you!")
+            return out + self._all_clear(shift, f"OUT, #{i}", now)
+        if verb in ("LOG", "INC"):
+            if not rest:
+                return self._reply(node, f"{verb} needs text, e.g. {verb} all quiet on Elm St.")
+            kind = "note" if verb == "LOG" else "incident"
+            i, _ = self._write(kind, {"text": rest}, h)
+            return self._reply(node, f"{'Note' if verb == 'LOG' else 'Incident'} recorded (#{i}).")
+        if verb == "ACK":
+            n = _number(rest) if rest else None
+            if rest and n is None:
+                return self._reply(node, "ACK needs an alert number, e.g. ACK 12.")
+            if n is None:
+                pending = [a for a in st.alerts.active() if h not in a.acks]
+                if not pending:
+                    return self._reply(node, "No alert to acknowledge.")
+                n = pending[0].index
+            a = st.alerts.get(n)
+            if a is None or not a.active:
+                state = "cancelled" if a is not None else "unknown"
+                return [
+                    Refusal(node, "ack", f"alert {n} {state}"),
+                    *self._reply(node, f"No active alert #{n} ({state})."),
+                ]
+            if h in a.acks:
+                return self._reply(node, f"Alert #{n} already acknowledged.")
+            i, _ = self._write("ack", {"alert": n}, h)
+            return self._reply(node, f"ACK recorded (#{i}) for alert #{n}.")
+        if role != COORDINATOR:
+            return self._reply(node, f"Only coordinators can {verb}.")
+        if verb == "ALERT":
+            if not rest:
+                return self._reply(node, "ALERT needs text.")
+            if len(rest.encode("utf-8")) > MAX_ALERT_BYTES:
+                return self._reply(node, f"ALERT text: at most {MAX_ALERT_BYTES} bytes.")
+            i, _ = self._write("alert", {"text": rest}, h)
+            duty = len(st.on_duty(now))
+            return self._reply(
+                node, f"Alert #{i} recorded; broadcasting, tracking ACKs of {duty} on duty."
+            )
+        # CANCEL n [text]
+        first, _, why = rest.partition(" ")
+        n = _number(first)
+        a = st.alerts.get(n) if n is not None else None
+        if n is None or a is None or not a.active:
+            return self._reply(node, "CANCEL needs an active alert number, e.g. CANCEL 12.")
+        fields = {"alert": n, **({"text": why.strip()} if why.strip() else {})}
+        i, _ = self._write("cancel", fields, h)
+        return self._reply(node, f"Alert #{n} cancelled (#{i}).")
+
+    # ------------------------------------------------------------------ helpers
+
+    def _all_clear(self, shift: Shift | None, what: str, now: float) -> list[Action]:
+        st = self.state
+        return [_action(n) for n in all_clear_notices(shift, what, st.roster, st.on_duty(now), now)]
+
+    def _count(self, what: str) -> None:
+        self.counters[what] = self.counters.get(what, 0) + 1
+
+
+def _action(n: Notice) -> Action:
+    if n.dest is None:
+        return Broadcast(parts(n.text), n.urgent)
+    return Reply(n.dest, parts(n.text), n.urgent)
+
+
+def _number(s: str) -> int | None:
+    s = s.strip().lstrip("#")
+    if not s.isascii() or not s.isdigit() or len(s) > 9:
+        return None
+    return int(s)
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS
+
+
+def _date(t: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")
+
+
+__all__ = [
+    "BROADCAST",
+    "Action",
+    "Broadcast",
+    "DeskPolicy",
+    "Refusal",
+    "Reply",
+    "StewardDesk",
+]

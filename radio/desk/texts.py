@@ -1,0 +1,82 @@
+"""What the steward desk says and does: its actions, policy knobs and fixed texts.
+
+Split from :mod:`radio.desk.core` so that the command logic reads on its own; everything
+here is plain data (sans-IO).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hub.state.notices import AlertPolicy
+from radio.desk.limits import Limits
+from radio.fragment import split_text
+
+MAX_IN_BYTES = 233
+MAX_PART = 200
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+HELP_SHORT = "Unknown command. Try: IN [min], OUT, LOG text, INC text, WHO, ALERTS, ACK n, HELP"
+HELP = (
+    "IN [min] [note] start shift | OUT [note] end | LOG text note | INC text incident | "
+    "WHO on duty | ALERTS | MORE next page | ACK n | RESEND k part k"
+)
+HELP_COORD = " | ALERT text | CANCEL n"
+STATE_VERBS = frozenset({"IN", "OUT", "LOG", "INC", "ACK", "ALERT", "CANCEL"})
+READ_VERBS = frozenset({"WHO", "ALERTS", "MORE", "RESEND", "HELP"})
+REFUSE_TEXT = {
+    "channel": "Send commands to the hub as a direct message.",
+    "not-pki": "Not accepted: send an encrypted DM from your enrolled radio.",
+    "unknown": "Not accepted: this radio is not enrolled. Ask a coordinator for a JOIN code.",
+    "key-mismatch": "Not accepted: this radio's key is not the enrolled one.",
+    "revoked": "Not accepted: your enrolment was revoked.",
+    "expired": "Not accepted: your role has ended. Ask a coordinator to renew it.",
+    "too-long": "Too long: keep messages under 200 bytes.",
+    "control": "Not accepted: the text has control or direction characters.",
+    "burst": "Too many messages; wait a minute.",
+    "join-limit": "Too many JOIN attempts; try again later.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A DM to ``dest``, already split into parts; ``urgent`` leaves at alert priority."""
+
+    dest: int
+    parts: tuple[str, ...]
+    urgent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """A message for every radio on the patrol channel (already split into parts)."""
+
+    parts: tuple[str, ...]
+    urgent: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Something the desk refused or dropped, for the log (not sent anywhere)."""
+
+    node: int
+    reason: str
+    detail: str = ""
+
+
+Action = Reply | Broadcast | Refusal
+
+
+@dataclass(frozen=True, slots=True)
+class DeskPolicy:
+    """The desk's knobs: alert re-paging, rate limits, overdue grace (s), dedupe memory."""
+
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
+    limits: Limits = field(default_factory=Limits)
+    overdue_grace: int = 600
+    seen_packets: int = 2048
+
+
+def parts(text: str) -> tuple[str, ...]:
+    return tuple(split_text(text, MAX_PART, max_parts=16))
