@@ -88,13 +88,13 @@ def bench_sizes(root: Path) -> bool:
     ]
     for label, kind, fields, author in samples:
         done = log.append(kind, fields, author=author)
-        size = len(done.entry)
+        size = len(done.raw)
         as_json = json.dumps(
             {
                 **done.body.to_json(),
                 "feed": done.feed,
                 "index": done.index,
-                "sig": base64.b64encode(done.entry[-64:]).decode(),
+                "sig": base64.b64encode(done.raw[-64:]).decode(),
             }
         ).encode()
         fits = size <= 130

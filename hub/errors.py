@@ -41,3 +41,34 @@ class VerifyError(HubError):
 
 class DaemonError(HubError):
     """The hub daemon refused or failed a request sent over the control socket."""
+
+
+# Faults by name, for carrying an error across the control socket without flattening it:
+# the daemon sends the most specific name, the client raises the same class again.
+FAULTS: dict[str, type[HubError]] = {
+    "input": InputError,
+    "entry": EntryError,
+    "store": StoreError,
+    "store_corrupt": StoreCorrupt,
+    "store_full": StoreFull,
+    "datadir": DataDirError,
+    "busy": Busy,
+    "verify": VerifyError,
+    "daemon": DaemonError,
+}
+_NAMES = {cls: name for name, cls in FAULTS.items()}
+
+
+def fault_of(error: HubError) -> str:
+    """The name of the most specific fault class ``error`` belongs to."""
+    for cls in type(error).__mro__:
+        name = _NAMES.get(cls)
+        if name is not None:
+            return name
+    return "daemon"
+
+
+def error_from(fault: object, message: str) -> HubError:
+    """The error of class ``fault`` (an unknown name is a :class:`DaemonError`)."""
+    cls = FAULTS.get(fault, DaemonError) if isinstance(fault, str) else DaemonError
+    return cls(message)

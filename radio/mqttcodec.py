@@ -94,6 +94,14 @@ class Decoded:
     duplicate: bool
     events: tuple[TextReceived | NodeSeen, ...]
 
+    @property
+    def nodes(self) -> tuple[NodeSeen, ...]:
+        return tuple(e for e in self.events if isinstance(e, NodeSeen))
+
+    @property
+    def texts(self) -> tuple[TextReceived, ...]:
+        return tuple(e for e in self.events if isinstance(e, TextReceived))
+
 
 def _xor(data: bytes) -> int:
     out = 0

@@ -14,10 +14,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from hub.daemon.ops.stewards import state_of
 from hub.errors import DaemonError, InputError
 from hub.local.invites import Invite, redeem_invite
-from hub.local.nodes import nodes_for
 from hub.state.notices import AlertPolicy
 from radio.adapter.core import RadioAdapter
 from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
@@ -82,8 +80,7 @@ class RadioService:
     def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
         core = daemon.core
-        core.services["commands"] = self  # texts arriving over MQTT come here
-        state = state_of(core)
+        core.radio = self  # ops and MQTT commands reach the radio through this port
 
         def append(kind: str, fields: dict[str, FieldValue], author: str) -> tuple[int, Body]:
             done = core.log.append(kind, fields, author=author)
@@ -92,7 +89,7 @@ class RadioService:
         def redeem(code: str, now: float) -> Invite:
             return redeem_invite(core.db, code, now)
 
-        self.desk = StewardDesk(state, append, redeem, self.policy)
+        self.desk = StewardDesk(core.state, core.deliveries, append, redeem, self.policy)
         try:
             self.adapter = self._factory(self.url, self._from_adapter)
             self.adapter.start()
@@ -105,14 +102,15 @@ class RadioService:
         if self.adapter is not None:
             self.adapter.stop()
         if self.daemon is not None:
-            nodes_for(self.daemon.core).flush()
+            self.daemon.core.radio = None
+            self.daemon.core.nodes.flush()
 
     def status(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "connected": self.connected,
             "hub_node": self.desk.hub_num if self.desk else None,
-            "nodes_seen": len(nodes_for(self.daemon.core).nodes) if self.daemon else 0,
+            "nodes_seen": len(self.daemon.core.nodes.nodes) if self.daemon else 0,
             "commands": dict(self.desk.counters) if self.desk else {},
             "sent_ok": self.sent_ok,
             "sent_failed": self.sent_failed,
@@ -156,9 +154,9 @@ class RadioService:
         if self.desk is not None and not self._stopped:
             self._perform(self.desk.tick(self.now()))
 
-    def handle_unauthenticated(self, event: TextReceived) -> None:
-        """A text from an unauthenticated path (MQTT): read-only commands at most."""
-        if self.daemon is None:
+    def handle_unauthenticated(self, event: object) -> None:
+        """A text from an unauthenticated path (MQTT): logged, never answered."""
+        if self.daemon is None or not isinstance(event, TextReceived):
             return
         self.daemon.call_soon(lambda: self._on_text(event, via_radio=False))
 
@@ -198,14 +196,14 @@ class RadioService:
         core = self.daemon.core
         try:
             if isinstance(event, NodeSeen):
-                nodes_for(core).seen(
+                core.nodes.seen(
                     event.num, via="radio", long_name=event.long_name, short_name=event.short_name
                 )
             elif isinstance(event, TextReceived) and event.from_num:
-                nodes_for(core).seen(event.from_num, via="radio")
+                core.nodes.seen(event.from_num, via="radio")
         except InputError as e:
             log.info("radio: node not recorded: %s", e)
-        mqtt = core.services.get("mqtt")
+        mqtt = core.mqtt
         if mqtt is not None and isinstance(event, TextReceived | NodeSeen):
             if isinstance(event, TextReceived) and event.is_direct:
                 # DMs to the hub carry JOIN and check-in codes: never republish their text

@@ -1,8 +1,11 @@
 """The daemon's local control socket: one JSON object per line, request then response.
 
 Request ``{"op": NAME, ...args}``; response ``{"ok": true, ...}`` or
-``{"ok": false, "error": REASON}``. The socket lives in the data directory with mode
-0660, so only the hub's user and group (the portal) can write through it.
+``{"ok": false, "error": REASON, "fault": NAME}``, where ``NAME`` names the error's class
+(:data:`hub.errors.FAULTS`) so the client raises the same class: bad input stays
+:class:`~hub.errors.InputError`, busy stays :class:`~hub.errors.Busy`. The socket lives in
+the data directory with mode 0660, so only the hub's user and group (the portal) can write
+through it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hub.errors import DaemonError
+from hub.errors import DaemonError, error_from
 
 MAX_LINE = 256 * 1024
 Dispatch = Callable[[dict[str, Any]], dict[str, Any]]
@@ -104,9 +107,10 @@ class ControlServer:
 
 
 def call(sock_path: Path, op: str, timeout: float = 15.0, **args: Any) -> dict[str, Any]:
-    """Send one request; return the response or raise :class:`DaemonError`.
+    """Send one request; return the response or raise the daemon's error again.
 
-    Raises :class:`DaemonNotRunning` if nobody listens on the socket.
+    Raises :class:`DaemonNotRunning` if nobody listens on the socket, :class:`DaemonError`
+    when the connection fails, and the class the daemon named when it refused.
     """
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -134,5 +138,5 @@ def call(sock_path: Path, op: str, timeout: float = 15.0, **args: Any) -> dict[s
     if not isinstance(response, dict):
         raise DaemonError("the hub daemon sent a malformed answer")
     if not response.get("ok"):
-        raise DaemonError(str(response.get("error", "request refused")))
+        raise error_from(response.get("fault"), str(response.get("error", "request refused")))
     return response

@@ -1,53 +1,54 @@
-"""Named write operations on a hub, run by the daemon or, offline, under the writer lock.
+"""The hub's core for one writer: the log, the state folded from it, local records and ports.
 
-Each op takes the open :class:`HubCore` and the request's arguments (untrusted JSON) and
-returns a JSON-able dict. Ops validate their arguments and raise
-:class:`hub.errors.InputError` with a reason; ops that need a running radio raise
-:class:`hub.errors.DaemonError` when run offline.
+Built cheaply, opened explicitly. The daemon plugs its services into the typed ports
+(:mod:`hub.daemon.ports`) when they start; offline (a CLI write under the lock) they stay
+``None`` and ops that need them say so. Ops live in :mod:`hub.daemon.ops`, which imports
+this module, never the other way round.
 """
 
 from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
-from typing import Any
 
 from tinydb import TinyDB
 
-from hub.errors import DaemonError, InputError
+from hub.daemon.deliveries import DeliveryStore
+from hub.daemon.ports import MqttPort, RadioPort, StatusPort
+from hub.daemon.webcodes import WebCodes
+from hub.errors import DaemonError, StoreError
 from hub.local.datadir import DataDir
+from hub.local.nodes import NodeList
 from hub.local.tinystore import open_db
-from hub.log.entry import FieldValue
 from hub.log.own import HubLog
-
-Op = Callable[["HubCore", dict[str, Any]], dict[str, Any]]
-OPS: dict[str, Op] = {}
-
-
-def op(name: str) -> Callable[[Op], Op]:
-    def register(fn: Op) -> Op:
-        OPS[name] = fn
-        return fn
-
-    return register
+from hub.log.view import iter_entries
+from hub.state.model import HubState
 
 
 class HubCore:
-    """The hub's state for one writer: the log, the small-state DB and optional services."""
+    """See the module docstring; every attribute is typed, nothing is looked up by name."""
 
     def __init__(self, datadir: DataDir, clock: Callable[[], float] = _time.time) -> None:
         self.datadir = datadir
         self.clock = clock
         self.log = HubLog(datadir, clock)
-        self._db: TinyDB | None = None
-        self.services: dict[str, Any] = {}
+        self.radio: RadioPort | None = None
+        self.mqtt: MqttPort | None = None
+        self.daemon: StatusPort | None = None
+        self.web_codes = WebCodes()
         self.online = False  # True inside the running daemon
+        self._db: TinyDB | None = None
+        self._state: HubState | None = None
+        self._nodes: NodeList | None = None
+        self._deliveries: DeliveryStore | None = None
 
     def open(self) -> None:
         self.log.open()
         self._db = open_db(self.datadir.state)
 
     def close(self) -> None:
+        if self._nodes is not None:
+            self._nodes.flush()
         self.log.close()
         if self._db is not None:
             self._db.close()
@@ -58,54 +59,34 @@ class HubCore:
             raise DaemonError("hub state is not open")
         return self._db
 
-    def run(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        fn = OPS.get(name)
-        if fn is None:
-            raise InputError(f"unknown operation {name!r}")
-        return fn(self, args)
+    @property
+    def state(self) -> HubState:
+        """The hub's state, folded from the log on first use and kept current by a listener.
 
+        The listener is registered before any service's, so a service told about an entry
+        reads a state that already holds it.
+        """
+        if self._state is None:
+            own = self.log.own
+            if own is None:
+                raise StoreError("log is not open")
+            state = HubState(self.log.feed_hex)
+            for e in iter_entries(own, self.log.feed_hex):
+                state.apply(e)
+            self.log.listeners.insert(0, state.apply)
+            self._state = state
+        return self._state
 
-def _fields(args: dict[str, Any]) -> dict[str, FieldValue]:
-    fields = args.get("fields", {})
-    if not isinstance(fields, dict):
-        raise InputError("fields must be an object")
-    out: dict[str, FieldValue] = {}
-    for k, v in fields.items():
-        if not isinstance(v, int | str | type(None)):
-            raise InputError(f"field {k!r} must be text, an integer or null")
-        out[str(k)] = v
-    return out
+    @property
+    def nodes(self) -> NodeList:
+        """The Meshtastic nodes heard (local bookkeeping), loaded on first use."""
+        if self._nodes is None:
+            self._nodes = NodeList(self.db, self.clock)
+        return self._nodes
 
-
-@op("ping")
-def _ping(hub: HubCore, args: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": True, "online": hub.online}
-
-
-@op("append")
-def _append(hub: HubCore, args: dict[str, Any]) -> dict[str, Any]:
-    kind = args.get("kind")
-    author = args.get("author", "")
-    if not isinstance(kind, str) or not isinstance(author, str):
-        raise InputError("append needs a kind and a text author")
-    done = hub.log.append(kind, _fields(args), author=author)
-    return {"ok": True, "feed": done.feed, "index": done.index, "kind": kind}
-
-
-@op("checkpoint")
-def _checkpoint(hub: HubCore, args: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": True, "checkpoint": hub.log.checkpoint()}
-
-
-@op("status")
-def _status(hub: HubCore, args: dict[str, Any]) -> dict[str, Any]:
-    daemon = hub.services.get("daemon")
-    if daemon is None:
-        return {"ok": True, "online": False, "entries": len(hub.log.own or [])}
-    result: dict[str, Any] = daemon.status()
-    return result
-
-
-# Ops of the other areas register themselves on import; they need `op` and `HubCore` above.
-import hub.daemon.ops.portal  # noqa: E402
-import hub.daemon.ops.stewards  # noqa: E402, F401
+    @property
+    def deliveries(self) -> DeliveryStore:
+        """Alert delivery records (local bookkeeping), loaded on first use."""
+        if self._deliveries is None:
+            self._deliveries = DeliveryStore(self.db)
+        return self._deliveries

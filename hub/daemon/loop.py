@@ -25,7 +25,8 @@ from hub.daemon import sdnotify
 from hub.daemon.clock import ClockError, SavedClock, chrony_sample, system_source
 from hub.daemon.control import ControlServer
 from hub.daemon.core import HubCore
-from hub.errors import HubError
+from hub.daemon.ops import run_op
+from hub.errors import HubError, fault_of
 from hub.local.datadir import DataDir, WriterLock
 from hub.log.entry import TimeSource
 
@@ -75,9 +76,8 @@ class Daemon:
             self.core.open()
             self._start_clock()
             self.core.online = True
-            self.core.services["daemon"] = self
-            for service in self.services:
-                self.core.services[service.name] = service
+            self.core.daemon = self
+            _ = self.core.state  # folded before any service listens, so it is told first
             self._control.start()
             for service in self.services:
                 service.start(self)
@@ -222,11 +222,11 @@ class Daemon:
         if name == "ping":
             return {"ok": True, "online": True}
         try:
-            return self.submit(lambda: self.core.run(name, request), timeout=DISPATCH_TIMEOUT)
+            return self.submit(lambda: run_op(self.core, name, request), timeout=DISPATCH_TIMEOUT)
         except HubError as e:
-            return {"ok": False, "error": str(e)}
+            return {"ok": False, "error": str(e), "fault": fault_of(e)}
         except TimeoutError:
-            return {"ok": False, "error": "the hub is busy; try again"}
+            return {"ok": False, "error": "the hub is busy; try again", "fault": "busy"}
 
     def status(self) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from hub.daemon.control import DaemonNotRunning, call
 from hub.daemon.core import HubCore
+from hub.daemon.ops import run_op
 from hub.local.datadir import DataDir, WriterLock
 from hub.log.entry import FieldValue
 
@@ -45,7 +46,7 @@ class LocalWriter:
         return self.request("append", kind=kind, fields=fields, author=author)
 
     def request(self, op: str, **args: Any) -> dict[str, Any]:
-        return self.core.run(op, args)
+        return run_op(self.core, op, args)
 
 
 @contextmanager

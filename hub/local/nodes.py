@@ -144,15 +144,6 @@ class NodeList:
         return sorted(self.nodes.values(), key=lambda r: (-r.last_heard, r.num))
 
 
-def nodes_for(core: Any) -> NodeList:
-    """The running hub's node list (one per hub core), created on first use."""
-    nl = core.services.get("nodes")
-    if not isinstance(nl, NodeList):
-        nl = NodeList(core.db, core.clock)
-        core.services["nodes"] = nl
-    return nl
-
-
 def read_nodes(datadir: DataDir) -> list[NodeRecord]:
     """Read the node list from the state file without the writer lock."""
     tables = AtomicJSONStorage(datadir.state).read() or {}

@@ -144,6 +144,22 @@ class Body:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedEntry:
+    """An entry as stored: which feed (the hub that recorded it), where, its bytes, its body.
+
+    The one record every reader and listener gets, for the own feed and replicas alike.
+    """
+
+    feed: str
+    index: int
+    raw: bytes
+    body: Body
+
+    def to_json(self) -> dict[str, Any]:
+        return {"feed": self.feed, "index": self.index, **self.body.to_json()}
+
+
 def iso_time(t: int) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

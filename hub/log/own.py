@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from crypto.entrysig import ZERO_HASH, sign_entry, split_entry
 from crypto.keys import SigningKey
@@ -18,18 +17,10 @@ from crypto.note import Checkpoint, sign_note
 from hub.errors import StoreError
 from hub.local.datadir import DataDir
 from hub.local.identity import Identity, load_identity, load_signing_key
-from hub.log.entry import Body, FieldValue, TimeSource, decode_body, encode_body, make_body
+from hub.log.entry import FieldValue, LoggedEntry, TimeSource, decode_body, encode_body, make_body
 from hub.log.store import FeedFile
 
-AppendListener = Callable[[str, int, bytes, Body], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Appended:
-    feed: str
-    index: int
-    entry: bytes
-    body: Body
+AppendListener = Callable[[LoggedEntry], None]
 
 
 class HubLog:
@@ -79,7 +70,7 @@ class HubLog:
         author: str = "",
         time_source: TimeSource | None = None,
         sync: bool = True,
-    ) -> Appended:
+    ) -> LoggedEntry:
         """Sign and durably append an entry to the own feed.
 
         Claimed time never goes backwards within the feed: a clock that jumped back is
@@ -102,9 +93,10 @@ class HubLog:
         entry = sign_entry(self._key, seq, prev, encode_body(body))
         index = self.own.append(entry, sync=sync)
         self._last_time = now
+        done = LoggedEntry(self.feed_hex, index, entry, body)
         for listener in list(self.listeners):
-            listener(self.feed_hex, index, entry, body)
-        return Appended(self.feed_hex, index, entry, body)
+            listener(done)
+        return done
 
     def checkpoint(self) -> str:
         """The signed C2SP checkpoint note of the own feed's current state."""

@@ -7,8 +7,6 @@ sees complete records (:class:`hub.log.store.FeedReader`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from crypto.entrysig import split_entry
 from crypto.errors import CryptoError
@@ -16,19 +14,8 @@ from crypto.merkle import consistency_proof, inclusion_proof, root_from_leaf_has
 from hub.errors import EntryError, InputError, StoreError
 from hub.local.datadir import DataDir
 from hub.local.identity import Identity, load_identity
-from hub.log.entry import Body, decode_body
+from hub.log.entry import LoggedEntry, decode_body
 from hub.log.store import FeedReader
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedEntry:
-    feed: str
-    index: int
-    raw: bytes
-    body: Body
-
-    def to_json(self) -> dict[str, Any]:
-        return {"feed": self.feed, "index": self.index, **self.body.to_json()}
 
 
 class LogView:

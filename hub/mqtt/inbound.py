@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import logging
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.errors import InputError
-from hub.local.nodes import nodes_for
 from hub.mqtt.commands import SendText, TokenBucket, parse_command
 from hub.mqtt.settings import MqttSettings
 
@@ -23,11 +22,41 @@ if TYPE_CHECKING:
     from hub.daemon.loop import Daemon
 
 
+class HeardNode(Protocol):
+    """A node's announced names (``radio.events.NodeSeen``)."""
+
+    @property
+    def num(self) -> int: ...
+
+    @property
+    def long_name(self) -> str | None: ...
+
+    @property
+    def short_name(self) -> str | None: ...
+
+
+class MeshDecoded(Protocol):
+    """One decoded Meshtastic envelope (``radio.mqttcodec.Decoded``)."""
+
+    @property
+    def from_num(self) -> int: ...
+
+    @property
+    def duplicate(self) -> bool: ...
+
+    @property
+    def nodes(self) -> Sequence[HeardNode]: ...
+
+    @property
+    def texts(self) -> Sequence[object]: ...
+
+
 class MeshDecoder(Protocol):
     """Decodes Meshtastic MQTT messages (``radio.mqttcodec.MeshMqttDecoder``); built by the
-    caller so that ``hub`` never loads ``radio`` itself."""
+    caller so that ``hub`` never loads ``radio`` itself. Raises ``ValueError`` (with a short
+    ``reason`` attribute) for a message it cannot use."""
 
-    def decode(self, topic: str, payload: bytes, now: float) -> Any: ...
+    def decode(self, topic: str, payload: bytes, now: float) -> MeshDecoded: ...
 
 
 log = logging.getLogger("canopy.mqtt")
@@ -72,8 +101,8 @@ class Inbound:
 
     def _run_command(self, cmd: SendText) -> None:
         assert self.daemon is not None
-        radio = self.daemon.core.services.get("radio")
-        if radio is None or not hasattr(radio, "send_text"):
+        radio = self.daemon.core.radio
+        if radio is None:
             self._count("refused_no_radio", "no radio to send a command's text", warn=True)
             self._result({"ok": False, "error": "this hub has no radio", **cmd.to_json()})
             return
@@ -107,22 +136,19 @@ class Inbound:
         assert self.daemon is not None
         self.daemon.call_soon(lambda: self._on_mesh_packet(dec))
 
-    def _on_mesh_packet(self, dec: Any) -> None:
+    def _on_mesh_packet(self, dec: MeshDecoded) -> None:
         assert self.daemon is not None
         core = self.daemon.core
-        nodes = nodes_for(core)
+        nodes = core.nodes
         nodes.seen(dec.from_num, via="mqtt")
-        for ev in dec.events:
-            kind = type(ev).__name__
-            if kind == "NodeSeen":
-                nodes.seen(ev.num, via="mqtt", long_name=ev.long_name, short_name=ev.short_name)
-            elif kind == "TextReceived":
-                self._count("mesh_texts")
-                handler = core.services.get("commands")
-                if handler is None:
-                    log.info("mqtt: text from !%08x over MQTT (no command handler)", ev.from_num)
-                    continue
-                try:
-                    handler.handle_unauthenticated(ev)
-                except Exception:
-                    log.exception("mqtt: command handler failed on a text from MQTT")
+        for node in dec.nodes:
+            nodes.seen(node.num, via="mqtt", long_name=node.long_name, short_name=node.short_name)
+        for text in dec.texts:
+            self._count("mesh_texts")
+            if core.radio is None:
+                log.info("mqtt: text from !%08x over MQTT (no radio to hand it to)", dec.from_num)
+                continue
+            try:
+                core.radio.handle_unauthenticated(text)
+            except Exception:
+                log.exception("mqtt: the radio service failed on a text from MQTT")

@@ -30,10 +30,8 @@ from typing import TYPE_CHECKING, Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.daemon.ops.stewards import StewardState, state_of
 from hub.errors import InputError
-from hub.local.nodes import nodes_for
-from hub.log.entry import iso_time
+from hub.log.entry import LoggedEntry, iso_time
 from hub.log.store import FeedReader
 from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
@@ -42,6 +40,7 @@ from hub.mqtt.topics import Topics, dumps, entry_payload
 
 if TYPE_CHECKING:
     from hub.daemon.loop import Daemon
+    from hub.state.model import HubState
 
 log = logging.getLogger("canopy.mqtt")
 _ALERT_KINDS = frozenset({"alert", "ack", "cancel"})
@@ -64,7 +63,7 @@ class MqttService:
         self._own = ""
         # active alerts as JSON, from the hub's own AlertBook; set on the loop, read by the pump
         self._alerts_json: list[dict[str, Any]] = []
-        self._stewards: StewardState | None = None
+        self._state: HubState | None = None
         self._alerts_dirty = True
         self._status_at = 0.0
         self._kick = threading.Event()
@@ -122,8 +121,8 @@ class MqttService:
         self._own = core.log.feed_hex
         self._topics = Topics(self._own)
         self._outbox = Outbox(Outbox.load(core.db), self.settings.limits.window)
-        nodes_for(core)
-        self._stewards = state_of(core)  # registers its listener first: it folds alerts
+        core.mqtt = self  # the radio service shares what it hears through this port
+        self._state = core.state  # the core folds each entry before any listener is told
         self._alerts_json = self._active_alerts()
         self._client = self._make_client()
         core.log.listeners.append(self._on_append)
@@ -158,9 +157,8 @@ class MqttService:
             snap = self._outbox.snapshot()
             if snap is not None:
                 Outbox.save(daemon.core.db, snap)
-            nodes = daemon.core.services.get("nodes")
-            if nodes is not None:
-                nodes.flush()
+            daemon.core.mqtt = None
+            daemon.core.nodes.flush()
 
     def status(self) -> dict[str, Any]:
         lengths = {f: len(r) for f, r in list(self._readers.items())}
@@ -184,20 +182,18 @@ class MqttService:
         daemon = self._daemon
         if daemon is None or self._stopping.is_set():
             return
-        nodes = daemon.core.services.get("nodes")
-        if nodes is not None:
-            nodes.tick()
+        daemon.core.nodes.tick()
         daemon.call_later(5.0, self._tick)
 
-    def _on_append(self, feed_hex: str, index: int, entry: bytes, body: Any) -> None:
-        if body.kind_name in _ALERT_KINDS:  # the hub's AlertBook has already taken it in
+    def _on_append(self, e: LoggedEntry) -> None:
+        if e.body.kind_name in _ALERT_KINDS:  # the hub's AlertBook has already taken it in
             self._alerts_json = self._active_alerts()
             self._alerts_dirty = True
         self._kick.set()
 
     def _active_alerts(self) -> list[dict[str, Any]]:
-        assert self._stewards is not None
-        return [a.to_json() for a in self._stewards.alerts.active()]
+        assert self._state is not None
+        return [a.to_json() for a in self._state.alerts.active()]
 
     # -- the paho client --------------------------------------------------------------------
     def _make_client(self) -> mqtt.Client:

@@ -11,6 +11,8 @@ from typing import Any
 
 from hub.log.entry import Body
 
+MAX_ALERT_BYTES = 150  # so the broadcast, tag and number included, stays one packet
+
 
 @dataclass(slots=True)
 class Alert:

@@ -32,6 +32,7 @@ class Shift:
     minutes: int | None = None
     text: str | None = None
     stage: str | None = None  # last overdue step taken for this shift
+    feed: str = ""  # the hub whose feed recorded the check-in
 
     @property
     def due(self) -> int | None:
@@ -51,7 +52,7 @@ class Patrol:
     def __init__(self) -> None:
         self.shifts: dict[str, Shift] = {}
 
-    def apply(self, index: int, body: Body) -> None:
+    def apply(self, index: int, body: Body, feed: str = "") -> None:
         f = body.named_fields()
         author = body.author
         if body.kind_name == "checkin" and author:
@@ -63,13 +64,15 @@ class Patrol:
                 index,
                 minutes if isinstance(minutes, int) and minutes > 0 else None,
                 text if isinstance(text, str) else None,
+                feed=feed,
             )
         elif body.kind_name == "checkout" and author:
             self.shifts.pop(author, None)
         elif body.kind_name == "overdue":
             handle, stage = f.get("handle"), f.get("stage")
             shift = self.shifts.get(handle) if isinstance(handle, str) else None
-            if shift is not None and stage in STAGES and shift.index < index:
+            same_feed = shift is not None and shift.feed == feed
+            if shift is not None and same_feed and stage in STAGES and shift.index < index:
                 shift.stage = str(stage)
         elif body.kind_name == "revoke":
             handle = f.get("handle")
@@ -77,11 +80,9 @@ class Patrol:
                 self.shifts.pop(handle, None)
 
     def on_duty(self) -> list[Shift]:
-        """Open shifts, longest on duty first."""
+        """Open shifts, longest on duty first (whether the member still holds a role is
+        :meth:`hub.state.model.HubState.on_duty`'s to say)."""
         return sorted(self.shifts.values(), key=lambda s: (s.start, s.index))
-
-    def is_on_duty(self, handle: str) -> bool:
-        return handle in self.shifts
 
 
 def overdue_steps(patrol: Patrol, now: float, grace: int = DEFAULT_GRACE) -> list[OverdueStep]:

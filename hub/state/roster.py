@@ -14,34 +14,28 @@ Invariants:
 
 from __future__ import annotations
 
-import re
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.errors import InputError
 from hub.log.entry import Body
+from hub.state.names import COORDINATOR, ROLES, STEWARD, check_handle, check_role
 
-STEWARD = "steward"
-COORDINATOR = "coordinator"
-ROLES = (STEWARD, COORDINATOR)
 DAY = 86_400
 STEWARD_TERM = 365 * DAY
 DEFAULT_TERMS = {STEWARD: STEWARD_TERM, COORDINATOR: 90 * DAY}
-HANDLE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,23}$")
 
-
-def check_handle(handle: str) -> str:
-    """Return the handle lower-cased; raises :class:`InputError` if it is not a handle."""
-    h = handle.strip().lower() if isinstance(handle, str) else ""
-    if not HANDLE_RE.match(h):
-        raise InputError("a handle is 2-24 characters: a letter, then letters, digits, _ or -")
-    return h
-
-
-def check_role(role: str) -> str:
-    if role not in ROLES:
-        raise InputError(f"role must be one of {', '.join(ROLES)}")
-    return role
+__all__ = [
+    "COORDINATOR",
+    "DEFAULT_TERMS",
+    "ROLES",
+    "STEWARD",
+    "STEWARD_TERM",
+    "Member",
+    "Roster",
+    "check_handle",
+    "check_role",
+]
 
 
 @dataclass(slots=True)
@@ -90,6 +84,15 @@ class Roster:
     def __init__(self) -> None:
         self.members: dict[str, Member] = {}
         self._by_node: dict[int, str] = {}
+        self._ends: list[int] = []  # every grant's end, sorted: roles change there
+
+    def _grant(self, m: Member, role: str, until: int) -> None:
+        m.grants[role] = until
+        bisect.insort(self._ends, until)
+
+    def ends_passed(self, now: float) -> int:
+        """How many grant ends are at or before ``now`` (grows exactly when a role ends)."""
+        return bisect.bisect_right(self._ends, now)
 
     def apply(self, index: int, body: Body) -> None:
         name = body.kind_name
@@ -103,9 +106,9 @@ class Roster:
                 m.revoked = False
                 m.grants.clear()
             assert isinstance(role, str)
-            m.grants[role] = until
+            self._grant(m, role, until)
             if role == COORDINATOR:
-                m.grants[STEWARD] = max(m.grants.get(STEWARD, 0), body.time + STEWARD_TERM)
+                self._grant(m, STEWARD, max(m.grants.get(STEWARD, 0), body.time + STEWARD_TERM))
             node, pkey = f.get("node"), f.get("pkey")
             if name == "enrol" and isinstance(node, int) and isinstance(pkey, bytes):
                 self._pin(m, node, pkey)

@@ -22,10 +22,11 @@ from crypto.entrysig import ZERO_HASH, verify_entry
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, parse_note
 from hub.daemon.control import DaemonNotRunning, call
-from hub.errors import DaemonError
+from hub.errors import DaemonError, HubError, fault_of
 from hub.local.datadir import DataDir
 from hub.local.identity import Identity
-from hub.log.view import LoggedEntry, LogView
+from hub.log.entry import LoggedEntry
+from hub.log.view import LogView
 from portal.data.content import render_markdown
 from portal.data.state import LogState
 
@@ -33,7 +34,19 @@ ENTRY_CACHE = 1024
 
 
 class PortalWriteError(Exception):
-    """The daemon refused a write; the message is safe to show (it is escaped)."""
+    """The daemon refused a write; the message is safe to show (it is escaped).
+
+    ``fault`` names the daemon's error class (:data:`hub.errors.FAULTS`): bad input is the
+    visitor's to fix (HTTP 400), anything else is the hub's (HTTP 503).
+    """
+
+    def __init__(self, message: str, fault: str = "daemon") -> None:
+        super().__init__(message)
+        self.fault = fault
+
+    @property
+    def status(self) -> int:
+        return 400 if self.fault in ("input", "entry") else 503
 
 
 class WritesPaused(PortalWriteError):
@@ -133,8 +146,8 @@ class PortalHub:
             return call(self.datadir.socket, op, timeout=10.0, **args)
         except DaemonNotRunning as e:
             raise WritesPaused(str(e)) from e
-        except DaemonError as e:
-            raise PortalWriteError(str(e)) from e
+        except HubError as e:
+            raise PortalWriteError(str(e), fault_of(e)) from e
 
     def daemon_up(self) -> bool:
         try:

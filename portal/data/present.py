@@ -9,8 +9,7 @@ from flask import Flask
 from flask_babel import get_locale, lazy_gettext
 
 from hub.errors import HubError
-from hub.log.entry import TimeSource
-from hub.log.view import LoggedEntry
+from hub.log.entry import LoggedEntry, TimeSource
 
 KIND_LABELS: dict[str, Any] = {
     "note": lazy_gettext("Note"),

@@ -1,49 +1,40 @@
-"""What the public pages show, derived from the hub's own feed and updated incrementally.
+"""What the public pages show: the hub's one state, plus the indexes pages are cut from.
 
-The feed is append-only, so the derived state only ever needs the entries it has not
-seen yet: each request costs one ``refresh`` of the feed reader (a stat-sized read of
-nothing when the log has not grown), never a re-decode of the whole log. The state keeps
-indexes (entry numbers), not entry texts, so a worker's memory grows by a few bytes per
-entry; pages read the handful of entries they show from the feed file.
-
-Rules (see docs/portal.md):
-
-- on duty and active alerts: exactly the hub's rules (:class:`hub.state.patrol.Patrol`,
-  :class:`hub.state.alerts.AlertBook`), so the portal and the radio never disagree;
-- charter, protocol (per slug) and vow (per partner name): the latest entry wins;
-- corrections are listed by the index of the entry they correct.
+A view of :class:`hub.state.model.HubState` (the same fold the radio desk, MQTT and the CLI
+read, so the portal and the radio never disagree about who is on duty), kept current
+incrementally: the feed is append-only, so each request costs one ``refresh`` of the feed
+reader (a stat-sized read of nothing when the log has not grown), never a re-decode of the
+whole log. Besides the state it keeps page indexes (entry numbers by day and by kind), not
+entry texts, so a worker's memory grows by a few bytes per entry; pages read the handful of
+entries they show from the feed file.
 """
 
 from __future__ import annotations
 
 import bisect
 import threading
+import time as _time
 from array import array
-from collections import deque
+from collections.abc import Callable
 
-from hub.log.view import LoggedEntry, LogView
-from hub.state.alerts import Alert, AlertBook
-from hub.state.patrol import Patrol
+from hub.log.entry import LoggedEntry
+from hub.log.view import LogView
+from hub.state.alerts import Alert
+from hub.state.model import FeedState, HubState
 
 DAY = 86400
 
 
 class LogState:
-    """Derived state of the own feed; call :meth:`update` before reading it."""
+    """The own feed's state and page indexes; call :meth:`update` before reading them."""
 
-    def __init__(self, view: LogView) -> None:
+    def __init__(self, view: LogView, clock: Callable[[], float] = _time.time) -> None:
         self.view = view
+        self.clock = clock
+        self.hub = HubState(view.own_feed)
         self.size = 0
         self.times = array("q")
         self.by_kind: dict[int, array[int]] = {}
-        self.patrol = Patrol()
-        self.alerts = AlertBook()
-        self.charter: int | None = None
-        self.protocols: dict[str, int] = {}
-        self.vows: dict[str, int] = {}
-        self.compact_count = 0
-        self.compact_recent: deque[int] = deque(maxlen=12)
-        self.corrections: dict[int, list[int]] = {}
         self._lock = threading.Lock()
 
     def update(self) -> int:
@@ -57,38 +48,54 @@ class LogState:
             return self.size
 
     def _apply(self, e: LoggedEntry) -> None:
-        b, i = e.body, e.index
-        self.times.append(b.time)
-        self.by_kind.setdefault(b.kind, array("I")).append(i)
-        f = b.named_fields()
-        name = b.kind_name
-        # who is on duty and which alerts are active: the hub's own rules, not a copy
-        self.patrol.apply(i, b)
-        self.alerts.apply(i, b)
-        if name == "charter":
-            self.charter = i
-        elif name == "protocol" and isinstance(f.get("slug"), str):
-            self.protocols[str(f["slug"])] = i
-        elif name == "vow" and isinstance(f.get("name"), str):
-            self.vows[str(f["name"])] = i
-        elif name == "compact":
-            self.compact_count += 1
-            self.compact_recent.append(i)
-        elif name == "correction":
-            target = f.get("target")
-            if isinstance(target, int):
-                self.corrections.setdefault(target, []).append(i)
+        self.hub.apply(e)
+        self.times.append(e.body.time)
+        self.by_kind.setdefault(e.body.kind, array("I")).append(e.index)
+
+    def version(self) -> tuple[int, int]:
+        """What a cached page depends on: the log's size and the roles that ended since."""
+        return self.hub.epoch(self.clock())
+
+    # -- what the own feed says (charter, protocols, vows, compact, corrections) ----------
+    @property
+    def mine(self) -> FeedState:
+        return self.hub.mine
+
+    @property
+    def charter(self) -> int | None:
+        return self.mine.charter
+
+    @property
+    def protocols(self) -> dict[str, int]:
+        return self.mine.protocols
+
+    @property
+    def vows(self) -> dict[str, int]:
+        return self.mine.vows
+
+    @property
+    def compact_count(self) -> int:
+        return self.mine.compact_count
+
+    @property
+    def compact_recent(self) -> list[int]:
+        return list(self.mine.compact_recent)
+
+    @property
+    def corrections(self) -> dict[int, list[int]]:
+        return self.mine.corrections
 
     # -- queries ------------------------------------------------------------------
     def on_duty(self) -> list[int]:
-        """Entry indexes of the open check-ins, oldest first."""
-        return sorted(s.index for s in self.patrol.on_duty())
+        """Entry indexes of the own feed's check-ins of those on duty now, oldest first."""
+        own = self.hub.own
+        return sorted(s.index for s in self.hub.on_duty(self.clock()) if s.feed == own)
 
     def active_alerts(self) -> list[Alert]:
-        return self.alerts.active()
+        return self.hub.alerts.active()
 
     def past_alerts(self) -> list[Alert]:
-        return [a for a in self.alerts.all() if not a.active]
+        return [a for a in self.hub.alerts.all() if not a.active]
 
     def day_range(self, day_start: int) -> tuple[int, int]:
         """Indexes [lo, hi) of entries claimed on the UTC day starting at ``day_start``.

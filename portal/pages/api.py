@@ -16,8 +16,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from hub.log.entry import BY_NAME
-from hub.log.view import LoggedEntry
+from hub.log.entry import BY_NAME, LoggedEntry
 from portal.data.hubdata import get_hub
 from portal.pages.log import PUBLIC_KINDS
 from portal.web.security import parse_int

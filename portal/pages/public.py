@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from hub.daemon.ops.portal import clean_compact_name
 from hub.errors import InputError
+from hub.state.names import clean_compact_name
 from portal.data.hubdata import PortalWriteError, WritesPaused, get_hub
 from portal.pages.captive import is_online
 from portal.web.forms import guard_post
@@ -120,7 +120,7 @@ def compact_sign() -> ResponseReturnValue:
     except WritesPaused:
         return _compact_page(503, paused=True, name=name)
     except PortalWriteError as e:
-        return _compact_page(400, error="refused", reason=str(e), name=name)
+        return _compact_page(e.status, error="refused", reason=str(e), name=name)
     index = res.get("index")
     if not isinstance(index, int):
         abort(502)

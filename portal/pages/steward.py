@@ -55,5 +55,5 @@ def checkin_post() -> ResponseReturnValue:
     except WritesPaused:
         return _page(503, step=step, handle=handle, paused=True)
     except PortalWriteError as e:
-        return _page(400, step=step, handle=handle, error="refused", reason=str(e))
+        return _page(e.status, step=step, handle=handle, error="refused", reason=str(e))
     return _page(step=3, handle=handle, index=res.get("index"), paused=False)

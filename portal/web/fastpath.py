@@ -2,7 +2,7 @@
 
 On a Pi Zero 2 W most of a request's cost is the framework, not the page: routing,
 request and response objects, context locals. For a GET of a cacheable public page whose
-HTML :mod:`portal.web.pagecache` already holds for this log size, language and client state,
+HTML :mod:`portal.web.pagecache` already holds for this state version, language and client state,
 this middleware answers directly, with the same headers Flask would add. Anything else
 (a miss, a form, a probe, an error) goes to Flask unchanged, and a miss there fills the
 cache. The key is built by the same function on both paths, so they cannot disagree.
@@ -103,7 +103,7 @@ class FastPath:
             query.encode("latin-1"),
             kwargs,
             _locale(query, environ.get("HTTP_ACCEPT_LANGUAGE", "")),
-            ext["canopy_hub"].state().size,
+            ext["canopy_hub"].state().version(),
             extra,
         )
         html: str | None = ext["canopy_pages"].get(key)

@@ -1,8 +1,10 @@
-"""A per-worker cache of rendered pages, keyed on the log's size.
+"""A per-worker cache of rendered pages, keyed on the log's size and the roles ended.
 
-A public page is a pure function of the request (path, query, language), the feed size
-(the log only grows, so a size names one exact log) and, for the home page, whether this
-client has tapped Enter. So its HTML can be kept and served again until the log grows.
+A public page is a pure function of the request (path, query, language), the state's
+version (the feed size, since the log only grows and a size names one exact log, and the
+number of roles that have ended, since a role's end takes its holder off duty without a
+new entry) and, for the home page, whether this client has tapped Enter. So its HTML can be
+kept and served again until either changes.
 The one per-client part, the CSRF token, is rendered as a placeholder and filled in on
 every response. Bounded LRU; each worker keeps its own.
 """
@@ -64,7 +66,7 @@ def page_key(
     query: bytes,
     kwargs: dict[str, Any],
     locale: str,
-    size: int,
+    version: Hashable,
     extra: Callable[[], Hashable] | None,
 ) -> Hashable:
     """What a cached page depends on (shared with :mod:`portal.web.fastpath`)."""
@@ -73,7 +75,7 @@ def page_key(
         query,
         tuple(sorted(kwargs.items())),
         locale,
-        size,
+        version,
         extra() if extra else None,
     )
 
@@ -91,7 +93,7 @@ def cached_page(extra: Callable[[], Hashable] | None = None) -> Callable[[View],
                 request.query_string,
                 kwargs,
                 str(get_locale()),
-                get_hub().state().size,
+                get_hub().state().version(),
                 extra,
             )
             cache = get_cache()

@@ -29,11 +29,19 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hub.daemon.ops.stewards import MAX_ALERT_BYTES, StewardState
 from hub.errors import HubError
 from hub.local.invites import Invite, InviteRefused
 from hub.log.entry import Body, FieldValue
-from hub.state.notices import Notice, ago, alert_notices, all_clear_notices, overdue_notices
+from hub.state.alerts import MAX_ALERT_BYTES
+from hub.state.model import HubState
+from hub.state.notices import (
+    Deliveries,
+    Notice,
+    ago,
+    alert_notices,
+    all_clear_notices,
+    overdue_notices,
+)
 from hub.state.patrol import MAX_SHIFT_MINUTES, Shift, overdue_steps
 from hub.state.roster import COORDINATOR, STEWARD, Member
 from radio.desk.limits import RateLimits
@@ -84,12 +92,14 @@ class StewardDesk:
 
     def __init__(
         self,
-        state: StewardState,
+        state: HubState,
+        deliveries: Deliveries,
         append: AppendFn,
         redeem: RedeemFn,
         policy: DeskPolicy | None = None,
     ) -> None:
         self.state = state
+        self.deliveries = deliveries
         self._append = append
         self._redeem = redeem
         self.policy = policy or DeskPolicy()
@@ -162,7 +172,7 @@ class StewardDesk:
             role is None
             and not member.revoked
             and verb == "OUT"
-            and self.state.patrol.is_on_duty(member.handle)
+            and member.handle in self.state.patrol.shifts
         ):
             role = STEWARD  # a role that ended mid-shift still lets its holder come home
         if role is None:
@@ -179,8 +189,9 @@ class StewardDesk:
     def tick(self, now: float) -> list[Action]:
         """Alert broadcasts and cancellations, re-pages and overdue steps due at ``now``."""
         st = self.state
-        duty = st.on_duty(now)
-        notices = alert_notices(st.alerts, st.deliveries, st.roster, duty, now, self.policy.alerts)
+        duty = st.on_duty_handles(now)
+        policy = self.policy.alerts
+        notices = alert_notices(st.alerts, self.deliveries, st.roster, duty, now, policy)
         for step in overdue_steps(st.patrol, now, self.policy.overdue_grace):
             self._write("overdue", {"handle": step.handle, "stage": step.stage}, "")
             notices += overdue_notices(step, st.roster, duty, now)
@@ -250,7 +261,7 @@ class StewardDesk:
             return self._reply(node, HELP + (HELP_COORD if coord else ""))
         if verb == "WHO":
             lines = []
-            for handle in st.on_duty(now):
+            for handle in st.on_duty_handles(now):
                 shift = st.patrol.shifts[handle]
                 m = st.roster.get(handle)
                 flag = "*" if m is not None and m.role(now) == COORDINATOR else ""
@@ -384,7 +395,7 @@ class StewardDesk:
             if len(rest.encode("utf-8")) > MAX_ALERT_BYTES:
                 return self._reply(node, f"ALERT text: at most {MAX_ALERT_BYTES} bytes.")
             i, _ = self._write("alert", {"text": rest}, h)
-            duty = len(st.on_duty(now))
+            duty = len(st.on_duty_handles(now))
             return self._reply(
                 node, f"Alert #{i} recorded; broadcasting, tracking ACKs of {duty} on duty."
             )
@@ -402,7 +413,8 @@ class StewardDesk:
 
     def _all_clear(self, shift: Shift | None, what: str, now: float) -> list[Action]:
         st = self.state
-        return [_action(n) for n in all_clear_notices(shift, what, st.roster, st.on_duty(now), now)]
+        duty = st.on_duty_handles(now)
+        return [_action(n) for n in all_clear_notices(shift, what, st.roster, duty, now)]
 
     def _count(self, what: str) -> None:
         self.counters[what] = self.counters.get(what, 0) + 1

@@ -246,15 +246,17 @@ def append_notes(d: Daemon, n: int, prefix: str = "n") -> None:
 
 
 class RecordingRadio:
-    """Stands in for the radio service: records what it was asked to send."""
+    """Stands in for the radio service (the core's RadioPort): records what it was asked to
+    send, and the unauthenticated texts handed to it from MQTT."""
 
     name = "radio"
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, int, int]] = []
+        self.sent: list[tuple[str, int, int | None]] = []
+        self.events: list[Any] = []
 
     def start(self, daemon: Any) -> None:
-        pass
+        daemon.core.radio = self
 
     def stop(self) -> None:
         pass
@@ -262,26 +264,14 @@ class RecordingRadio:
     def status(self) -> dict[str, Any]:
         return {"sent": len(self.sent)}
 
-    def send_text(self, text: str, *, dest: int, channel: int) -> None:
+    def send_text(self, text: str, dest: int = 0xFFFFFFFF, channel: int | None = None) -> None:
         self.sent.append((text, dest, channel))
 
+    def send_dm(self, node: int, text: str) -> None:
+        self.sent.append((text, node, None))
 
-class RecordingCommands:
-    """Stands in for the command handler: records unauthenticated texts."""
-
-    name = "commands"
-
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-
-    def start(self, daemon: Any) -> None:
+    def wake(self) -> None:
         pass
-
-    def stop(self) -> None:
-        pass
-
-    def status(self) -> dict[str, Any]:
-        return {}
 
     def handle_unauthenticated(self, event: Any) -> None:
         self.events.append(event)

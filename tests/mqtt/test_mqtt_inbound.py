@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from mqttkit import (
     Broker,
     Collector,
-    RecordingCommands,
     RecordingRadio,
     append_notes,
     make_hub,
@@ -90,7 +89,7 @@ def test_meshtastic_traffic_updates_nodes_and_reaches_commands(tmp_path: Path) -
     broker.start()
     try:
         dd = make_hub(tmp_path)
-        cmds = RecordingCommands()
+        cmds = RecordingRadio()
         svc = service(broker.url)
         with running(dd, svc, cmds) as d:
             wait_for(lambda: svc.status()["subscribed"], what="hub subscribed")
@@ -124,9 +123,9 @@ def test_garbage_on_every_subscribed_topic(tmp_path: Path) -> None:
     broker.start()
     try:
         dd = make_hub(tmp_path)
-        radio, cmds = RecordingRadio(), RecordingCommands()
+        radio = cmds = RecordingRadio()
         svc = service(broker.url)
-        with running(dd, svc, radio, cmds) as d:
+        with running(dd, svc, radio) as d:
             base = f"canopy/v1/{d.core.log.feed_hex[:16]}"
             sub = Collector(broker.port, topics=(f"{base}/log/#",)).start()
             wait_for(lambda: svc.status()["subscribed"], what="hub subscribed")

@@ -46,8 +46,11 @@ def seed_hub(root: Path) -> dict[str, int]:
     def add(name: str, kind: str, fields: dict[str, Any], author: str = "") -> None:
         idx[name] = core.log.append(kind, fields, author=author).index
 
+    year = int(time.time()) + 365 * 86400
     try:
-        add("note", "note", {"text": "quiet evening on Elm Street"})
+        add("note", "note", {"text": "quiet evening on Elm Street"})  # entry 0
+        for handle, role in (("ana", "steward"), ("bo", "steward"), ("cy", "coordinator")):
+            add(f"enrol_{handle}", "enrol", {"handle": handle, "role": role, "until": year})
         add("xss", "note", {"text": XSS}, author="ana")
         add("checkin_ana", "checkin", {"minutes": 60, "text": "north loop"}, author="ana")
         add("checkin_bo", "checkin", {}, author="bo")

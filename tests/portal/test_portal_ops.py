@@ -9,18 +9,19 @@ from click.testing import CliRunner
 
 from hub.cli.content import charter_group, partner_group, protocol_group
 from hub.daemon.core import HubCore
-from hub.daemon.ops.portal import clean_compact_name
+from hub.daemon.ops import run_op
 from hub.errors import InputError
 from hub.local.datadir import DataDir
 from hub.log.view import LogView
+from hub.state.names import clean_compact_name
 
 
 def test_compact_sign_appends_signed_entries(data: Path) -> None:
     core = HubCore(DataDir(data))
     core.open()
     try:
-        first = core.run("compact_sign", {"name": "  Ana   María "})
-        second = core.run("compact_sign", {})
+        first = run_op(core, "compact_sign", {"name": "  Ana   María "})
+        second = run_op(core, "compact_sign", {})
         assert first["ok"] and second["index"] == first["index"] + 1
     finally:
         core.close()
@@ -40,7 +41,7 @@ def test_compact_sign_refuses_bad_names(data: Path, name: object) -> None:
     try:
         size = len(core.log.own or [])
         with pytest.raises(InputError):
-            core.run("compact_sign", {"name": name})
+            run_op(core, "compact_sign", {"name": name})
         assert len(core.log.own or []) == size
     finally:
         core.close()

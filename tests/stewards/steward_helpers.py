@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.daemon.core import HubCore
-from hub.daemon.ops.stewards import StewardState, state_of
 from hub.local.datadir import DataDir
 from hub.local.identity import create_identity
 from hub.local.invites import Invite, create_invite, redeem_invite
 from hub.log.entry import Body, FieldValue
+from hub.state.model import HubState
 from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
 from radio.events import BROADCAST, TextReceived
 
@@ -83,7 +83,7 @@ class Desk:
     def __init__(self, root: Path, policy: DeskPolicy | None = None) -> None:
         self.clock = FakeClock()
         self.core = new_core(root, self.clock)
-        self.state: StewardState = state_of(self.core)
+        self.state: HubState = self.core.state
 
         def append(kind: str, fields: dict[str, FieldValue], author: str) -> tuple[int, Body]:
             done = self.core.log.append(kind, fields, author=author)
@@ -92,7 +92,7 @@ class Desk:
         def redeem(code: str, now: float) -> Invite:
             return redeem_invite(self.core.db, code, now)
 
-        self.desk = StewardDesk(self.state, append, redeem, policy)
+        self.desk = StewardDesk(self.state, self.core.deliveries, append, redeem, policy)
         self.desk.hub_num = HUB
 
     def send(self, msg: TextReceived) -> list[Action]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from steward_helpers import HUB, Desk, Radio, refusals, replies
 
+from hub.daemon.ops import run_op
 from hub.local.invites import CODE_LEN
 from radio.desk.core import HELP_SHORT, DeskPolicy
 from radio.desk.limits import Limits
@@ -194,7 +195,6 @@ def test_overdue_reminder_then_escalation(tmp_path: Path) -> None:
 
 def test_state_survives_restart(tmp_path: Path) -> None:
     from hub.daemon.core import HubCore
-    from hub.daemon.ops.stewards import state_of
 
     desk = Desk(tmp_path / "hub")
     coord, alice = Radio(0x10), Radio(0x11)
@@ -206,11 +206,11 @@ def test_state_survives_restart(tmp_path: Path) -> None:
     desk.close()
     core = HubCore(desk.core.datadir, desk.clock)
     core.open()
-    st = state_of(core)
-    assert st.on_duty(desk.clock()) == ["alice"]
+    st = core.state
+    assert st.on_duty_handles(desk.clock()) == ["alice"]
     assert st.patrol.shifts["alice"].minutes == 30
     [a] = st.alerts.active()
-    assert st.deliveries.get(a.index).broadcast_at == desk.clock()  # not broadcast twice
+    assert core.deliveries.get(a.index).broadcast_at == desk.clock()  # not broadcast twice
     core.close()
 
 
@@ -251,7 +251,7 @@ def test_one_refusal_reply_per_node_per_hour(desk: Desk) -> None:
 def test_revoked_and_expired(desk: Desk) -> None:
     alice, bob = Radio(0x11), Radio(0x12)
     desk.enrol(alice, "alice")
-    desk.core.run("roster_revoke", {"handle": "alice", "text": "left"})
+    run_op(desk.core, "roster_revoke", {"handle": "alice", "text": "left"})
     assert desk.say(alice, "IN") == "Not accepted: your enrolment was revoked."
     code = desk.invite("bob", until=desk.clock() + 120)
     desk.say(bob, f"JOIN {code}")
@@ -271,7 +271,7 @@ def test_expired_coordinator_is_a_steward_again(desk: Desk) -> None:
     desk.clock.advance(601)
     assert desk.say(coord, "ALERT x") == "Only coordinators can ALERT."
     assert desk.say(coord, "IN").startswith("On duty")
-    desk.core.run("roster_renew", {"handle": "coord", "role": "coordinator"})
+    run_op(desk.core, "roster_renew", {"handle": "coord", "role": "coordinator"})
     assert desk.say(coord, "ALERT back").startswith("Alert #")
 
 
@@ -380,14 +380,17 @@ def test_rate_limit_memory_stays_bounded(tmp_path: Path) -> None:
 
 
 def test_web_checkin_typo_keeps_the_code(desk: Desk) -> None:
-    from hub.daemon.ops.stewards import WebCode, _digest, state_of
+    from hub.daemon.webcodes import WebCode, _digest
     from hub.errors import InputError
 
     member = Radio(0x5EED0043)
     desk.enrol(member, "ana")
-    state = state_of(desk.core)
-    state.web_codes["ana"] = WebCode(_digest("ana", "123456"), desk.clock() + 600)
+    desk.core.web_codes.codes["ana"] = WebCode(_digest("ana", "123456"), desk.clock() + 600)
     with pytest.raises(InputError, match="minutes"):
-        desk.core.run("webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 9999})
-    done = desk.core.run("webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 30})
+        run_op(
+            desk.core, "webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 9999}
+        )
+    done = run_op(
+        desk.core, "webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 30}
+    )
     assert done["ok"] and desk.kinds()[-1] == "checkin"

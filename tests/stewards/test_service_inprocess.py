@@ -17,7 +17,6 @@ from steward_e2e import Handheld, canopy_json, run_canopy
 from steward_helpers import FakeClock
 
 from hub.daemon.loop import Daemon
-from hub.daemon.ops.stewards import state_of
 from hub.local.datadir import DataDir
 from radio.events import TextReceived
 from radio.service import RadioService
@@ -91,7 +90,7 @@ def test_overdue_and_repaging_follow_the_hub_clock(rig: Rig) -> None:
 
 def test_unauthenticated_path_changes_nothing_and_costs_no_airtime(rig: Rig) -> None:
     enrol(rig, rig.alice, "alice")
-    member = rig.daemon.submit(lambda: state_of(rig.daemon.core).roster.get("alice"))
+    member = rig.daemon.submit(lambda: rig.daemon.core.state.roster.get("alice"))
     assert member is not None and member.pkey is not None
 
     def mqtt_text(text: str, packet_id: int) -> TextReceived:

@@ -7,36 +7,18 @@ the daemon validates and appends a signed ``compact`` entry. Nothing about the c
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from hub.daemon.core import HubCore, op
-from hub.errors import InputError
-from hub.log.entry import BY_NAME
+from hub.daemon.core import HubCore
+from hub.daemon.ops.base import Op, registrar
+from hub.state.names import clean_compact_name
 
-NAME_MAX = 40
-NAME_RE = re.compile(r"^[\w .'&-]+$")
-COMPACT = BY_NAME["compact"].code
-
-
-def clean_compact_name(raw: object) -> str | None:
-    """A compact signer's name, whitespace-normalised, or None; raises :class:`InputError`."""
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise InputError("name must be text")
-    name = " ".join(raw.split())
-    if not name:
-        return None
-    if len(name) > NAME_MAX:
-        raise InputError(f"a name can have at most {NAME_MAX} characters")
-    if not NAME_RE.match(name) or not name.isprintable():
-        raise InputError("a name can only have letters, digits, spaces and . ' & -")
-    return name
+OPS: dict[str, Op] = {}
+op = registrar(OPS)
 
 
 @op("compact_sign")
-def _compact_sign(hub: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+def compact_sign(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     name = clean_compact_name(args.get("name"))
-    done = hub.log.append("compact", {"name": name})
+    done = core.log.append("compact", {"name": name})
     return {"ok": True, "index": done.index}

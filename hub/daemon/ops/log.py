@@ -1,0 +1,39 @@
+"""Ops on the log itself: ping, append, checkpoint and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.daemon.core import HubCore
+from hub.daemon.ops.base import Op, fields_arg, registrar
+from hub.errors import InputError
+
+OPS: dict[str, Op] = {}
+op = registrar(OPS)
+
+
+@op("ping")
+def ping(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True, "online": core.online}
+
+
+@op("append")
+def append(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    kind = args.get("kind")
+    author = args.get("author", "")
+    if not isinstance(kind, str) or not isinstance(author, str):
+        raise InputError("append needs a kind and a text author")
+    done = core.log.append(kind, fields_arg(args), author=author)
+    return {"ok": True, "feed": done.feed, "index": done.index, "kind": kind}
+
+
+@op("checkpoint")
+def checkpoint(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True, "checkpoint": core.log.checkpoint()}
+
+
+@op("status")
+def status(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    if core.daemon is None:
+        return {"ok": True, "online": False, "entries": len(core.log.own or [])}
+    return core.daemon.status()

@@ -1,0 +1,42 @@
+"""What the daemon's core can ask of the services plugged into it, as typed protocols.
+
+The core never imports the radio or MQTT packages (``hub`` does not depend on ``radio``);
+the services implement these protocols and the daemon plugs them in when they start.
+Fakes in tests and benchmarks implement the same protocols.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class RadioPort(Protocol):
+    """The hub's radio, as ops and MQTT commands use it (on the daemon's loop thread)."""
+
+    def send_text(self, text: str, dest: int = ..., channel: int | None = None) -> object:
+        """Queue a text; raises a radio error when it cannot be taken."""
+        ...
+
+    def send_dm(self, node: int, text: str) -> None:
+        """A DM to one node; raises :class:`hub.errors.DaemonError` when it cannot."""
+        ...
+
+    def wake(self) -> None:
+        """Run the steward desk's timed work now (alerts changed)."""
+        ...
+
+    def handle_unauthenticated(self, event: object) -> None:
+        """A text heard over an unauthenticated path (MQTT): logged, never obeyed."""
+        ...
+
+
+class MqttPort(Protocol):
+    """The MQTT service, as the radio service uses it to share what it heard."""
+
+    def publish_radio(self, event: object) -> None: ...
+
+
+class StatusPort(Protocol):
+    """Whoever can report the running hub's status (the daemon)."""
+
+    def status(self) -> dict[str, Any]: ...
