@@ -65,6 +65,7 @@ class MqttService:
         self._alerts_json: list[dict[str, Any]] = []
         self._state: HubState | None = None
         self._alerts_dirty = True
+        self._duty: list[str] = []  # handles on duty, as the hub's state says (loop thread)
         self._status_at = 0.0
         self._kick = threading.Event()
         self._stopping = threading.Event()
@@ -124,6 +125,7 @@ class MqttService:
         core.mqtt = self  # the radio service shares what it hears through this port
         self._state = core.state  # the core folds each entry before any listener is told
         self._alerts_json = self._active_alerts()
+        self._duty = self._state.on_duty_handles(core.clock())
         self._client = self._make_client()
         core.log.listeners.append(self._on_append)
         self._discover()
@@ -183,12 +185,30 @@ class MqttService:
         if daemon is None or self._stopping.is_set():
             return
         daemon.core.nodes.tick()
-        daemon.call_later(5.0, self._tick)
+        self._check_duty()
+        delay = 5.0
+        if self._state is not None:  # wake when a role ends: it may take someone off duty
+            now = daemon.core.clock()
+            end = self._state.roster.next_end(now)
+            if end is not None:
+                delay = min(delay, max(0.05, end - now + 0.01))
+        daemon.call_later(delay, self._tick)
+
+    def _check_duty(self) -> None:
+        """Republish the status when who is on duty changed (loop thread)."""
+        if self._state is None or self._daemon is None:
+            return
+        duty = self._state.on_duty_handles(self._daemon.core.clock())
+        if duty != self._duty:
+            self._duty = duty
+            self._status_at = -1e9  # the pump republishes the status at once
+            self._kick.set()
 
     def _on_append(self, e: LoggedEntry) -> None:
         if e.body.kind_name in _ALERT_KINDS:  # the hub's AlertBook has already taken it in
             self._alerts_json = self._active_alerts()
             self._alerts_dirty = True
+        self._check_duty()
         self._kick.set()
 
     def _active_alerts(self) -> list[dict[str, Any]]:
@@ -236,6 +256,7 @@ class MqttService:
         if online and daemon is not None and daemon.core.log.own is not None:
             data["entries"] = len(daemon.core.log.own)
             data["time"] = iso_time(int(_time.time()))
+            data["on_duty"] = list(self._duty)
         return dumps(data)
 
     def _count(self, what: str, detail: str = "", warn: bool = False) -> None:

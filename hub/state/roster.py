@@ -94,6 +94,11 @@ class Roster:
         """How many grant ends are at or before ``now`` (grows exactly when a role ends)."""
         return bisect.bisect_right(self._ends, now)
 
+    def next_end(self, now: float) -> int | None:
+        """The first grant end after ``now``, when a role may end next; None if none is due."""
+        i = bisect.bisect_right(self._ends, now)
+        return self._ends[i] if i < len(self._ends) else None
+
     def apply(self, index: int, body: Body) -> None:
         name = body.kind_name
         f = body.named_fields()
