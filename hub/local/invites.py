@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
-
-from tinydb import Query, TinyDB
+from typing import TYPE_CHECKING, Any
 
 from hub.errors import InputError
+
+if TYPE_CHECKING:  # TinyDB is loaded by whoever opens the database, not by the desk
+    from tinydb import TinyDB
 
 DAY = 86_400
 INVITE_TTL = 3600
@@ -33,6 +34,8 @@ def create_invite(
     db: TinyDB, handle: str, role: str, until: int, now: float, ttl: int = INVITE_TTL
 ) -> str:
     """Store a single-use invite and return its code (only its hash is kept)."""
+    from tinydb import Query
+
     code = new_code()
     table = db.table(INVITES)
     table.remove(Query().expires < now - DAY)  # keep the table small
@@ -72,6 +75,8 @@ def redeem_invite(db: TinyDB, code: str, now: float) -> Invite:
     """
     if not isinstance(code, str) or not 4 <= len(code) <= 32:
         raise InviteRefused("unknown code")
+    from tinydb import Query
+
     table = db.table(INVITES)
     q = Query()
     doc = table.get(q.hash == _code_hash(code))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from hub.mqtt.settings import SETTINGS
+from hub.mqtt.settings import SETTINGS, build_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,7 +49,7 @@ def service_from_options(
         return None
     from hub.mqtt.service import MqttService
 
-    return MqttService.from_options(
+    settings = build_settings(
         url,
         username=params.get("mqtt_username"),
         password_file=params.get("mqtt_password_file"),
@@ -59,5 +59,8 @@ def service_from_options(
         client_id=params.get("mqtt_client_id"),
         meshtastic_root=params.get("mqtt_meshtastic_root") or "",
         channel_keys=list(params.get("mqtt_channel_key") or ()),
-        decoder_factory=decoder_factory,
     )
+    decoder = None
+    if decoder_factory is not None and settings.meshtastic_root:
+        decoder = decoder_factory(settings.channel_keys)
+    return MqttService(settings, decoder)

@@ -23,19 +23,16 @@ import logging
 import queue
 import threading
 import time as _time
-from collections import Counter
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.errors import InputError
 from hub.log.entry import LoggedEntry, iso_time
 from hub.log.store import FeedReader
+from hub.mqtt.client import Counts, make_client
 from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
-from hub.mqtt.settings import MqttSettings, build_settings, is_feed_hex
+from hub.mqtt.settings import MqttSettings, is_feed_hex
 from hub.mqtt.topics import Topics, dumps, entry_payload
 
 if TYPE_CHECKING:
@@ -54,6 +51,8 @@ class MqttService:
 
     def __init__(self, settings: MqttSettings, decoder: MeshDecoder | None = None) -> None:
         self.settings = settings
+        self.counts = Counts()
+        self._count = self.counts.add
         self.inbound = Inbound(settings, self._count, self._result, decoder)
         self._daemon: Daemon | None = None
         self._client: mqtt.Client | None = None
@@ -73,46 +72,7 @@ class MqttService:
         self._subscribed = threading.Event()
         self._acks: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._pump_thread: threading.Thread | None = None
-        self._counts: Counter[str] = Counter()
-        self._count_lock = threading.Lock()
-        self._last_error = ""
         self._refused = False
-
-    @classmethod
-    def from_options(
-        cls,
-        url: str,
-        *,
-        username: str | None = None,
-        password_file: str | None = None,
-        tls_ca: str | None = None,
-        tls_cert: str | None = None,
-        tls_key: str | None = None,
-        client_id: str | None = None,
-        meshtastic_root: str = "msh/#",
-        channel_keys: list[str] | tuple[str, ...] = (),
-        decoder_factory: Callable[[tuple[str, ...]], MeshDecoder] | None = None,
-    ) -> MqttService:
-        """Build the service from ``canopy run`` options; raises :class:`InputError`.
-
-        ``decoder_factory`` builds the Meshtastic MQTT decoder from the channel keys
-        (``radio.mqttcodec.make_decoder``); without one, Meshtastic topics are not decoded.
-        """
-        settings = build_settings(
-            url,
-            username=username,
-            password_file=password_file,
-            tls_ca=tls_ca,
-            tls_cert=tls_cert,
-            tls_key=tls_key,
-            client_id=client_id,
-            meshtastic_root=meshtastic_root,
-            channel_keys=list(channel_keys),
-        )
-        decoder = None
-        if decoder_factory is not None and settings.meshtastic_root:
-            decoder = decoder_factory(settings.channel_keys)
-        return cls(settings, decoder)
 
     # -- life cycle (daemon loop thread) --------------------------------------------------
     def start(self, daemon: Daemon) -> None:
@@ -172,12 +132,11 @@ class MqttService:
             "connected": self._connected.is_set(),
             "subscribed": self._subscribed.is_set(),
             "topics": self._topics.base if self._topics else None,
-            "last_error": self._last_error,
+            "last_error": self.counts.last_error,
         }
         if self._outbox is not None:
             out.update(self._outbox.status(lengths))
-        with self._count_lock:
-            out["counts"] = dict(self._counts)
+        out["counts"] = self.counts.snapshot()
         return out
 
     def _tick(self) -> None:
@@ -217,29 +176,9 @@ class MqttService:
 
     # -- the paho client --------------------------------------------------------------------
     def _make_client(self) -> mqtt.Client:
-        s, topics = self.settings, self._topics
-        assert topics is not None
-        c = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=s.client_id or f"canopy-{topics.hub}",
-            protocol=mqtt.MQTTv311,
-            clean_session=True,
-        )
-        c.suppress_exceptions = True
-        if s.username:
-            c.username_pw_set(s.username, s.password)
-        if s.tls:
-            try:
-                c.tls_set(
-                    ca_certs=str(s.tls_ca) if s.tls_ca else None,
-                    certfile=str(s.tls_cert) if s.tls_cert else None,
-                    keyfile=str(s.tls_key) if s.tls_key else None,
-                )
-            except (OSError, ValueError) as e:
-                raise InputError(f"MQTT TLS setup failed: {e}") from e
-        c.will_set(topics.status, self._status_payload(False, "connection lost"), 1, True)
-        c.reconnect_delay_set(s.limits.reconnect_min, s.limits.reconnect_max)
-        c.max_inflight_messages_set(s.limits.window + 16)
+        assert self._topics is not None
+        will = self._status_payload(False, "connection lost")
+        c = make_client(self.settings, f"canopy-{self._topics.hub}", self._topics.status, will)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_publish = self._on_publish
@@ -258,15 +197,6 @@ class MqttService:
             data["time"] = iso_time(int(_time.time()))
             data["on_duty"] = list(self._duty)
         return dumps(data)
-
-    def _count(self, what: str, detail: str = "", warn: bool = False) -> None:
-        with self._count_lock:
-            self._counts[what] += 1
-            n = self._counts[what]
-        if detail:
-            self._last_error = f"{what}: {detail}"[:300]
-        if warn and (n <= 5 or n & (n - 1) == 0):  # 1-5, then powers of two: no log floods
-            log.warning("mqtt: %s%s [%d so far]", what, f" ({detail})" if detail else "", n)
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         try:

@@ -17,7 +17,7 @@ from hub.errors import InputError
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    name: str  # keyword of MqttService.from_options, and the CLI option without "--mqtt-"
+    name: str  # keyword of build_settings, and the CLI option without "--mqtt-"
     default: str | None
     help: str
     multiple: bool = False

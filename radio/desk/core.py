@@ -24,10 +24,8 @@ Rules it keeps:
 
 from __future__ import annotations
 
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from hub.errors import HubError
 from hub.local.invites import Invite, InviteRefused
@@ -36,7 +34,6 @@ from hub.state.alerts import MAX_ALERT_BYTES
 from hub.state.model import HubState
 from hub.state.notices import (
     Deliveries,
-    Notice,
     ago,
     alert_notices,
     all_clear_notices,
@@ -45,13 +42,12 @@ from hub.state.notices import (
 from hub.state.patrol import MAX_SHIFT_MINUTES, Shift, overdue_steps
 from hub.state.roster import COORDINATOR, STEWARD, Member
 from radio.desk.limits import RateLimits
+from radio.desk.replies import Conversations, notice_action
 from radio.desk.texts import (
-    BIDI_CONTROLS,
     HELP,
     HELP_COORD,
     HELP_SHORT,
     MAX_IN_BYTES,
-    MAX_PART,
     READ_VERBS,
     REFUSE_TEXT,
     STATE_VERBS,
@@ -60,6 +56,9 @@ from radio.desk.texts import (
     DeskPolicy,
     Refusal,
     Reply,
+    is_control,
+    iso_date,
+    number,
     parts,
 )
 from radio.events import BROADCAST, TextReceived
@@ -81,12 +80,6 @@ AppendFn = Callable[[str, dict[str, FieldValue], str], tuple[int, Body]]
 RedeemFn = Callable[[str, float], Invite]
 
 
-@dataclass(slots=True)
-class _Session:
-    listing: list[str] = field(default_factory=list)  # lines not yet shown
-    last_parts: tuple[str, ...] = ()
-
-
 class StewardDesk:
     """Handles texts to the hub and the periodic alert/overdue work (see module doc)."""
 
@@ -106,7 +99,7 @@ class StewardDesk:
         self.hub_num: int | None = None
         self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
         self.limits = RateLimits(self.policy.limits)
-        self._sessions: OrderedDict[int, _Session] = OrderedDict()
+        self.talk = Conversations(self.policy.seen_packets)
         self.counters: dict[str, int] = {}
 
     # ------------------------------------------------------------------ entry points
@@ -149,13 +142,13 @@ class StewardDesk:
             self._count("refused:burst")
             out: list[Action] = [Refusal(node, "burst")]
             return out + (
-                self._reply(node, REFUSE_TEXT["burst"])
+                self.talk.reply(node, REFUSE_TEXT["burst"])
                 if self.limits.warn_once(node, authentic)
                 else []
             )
         if len(msg.text.encode("utf-8")) > MAX_IN_BYTES:
             return self._refuse(node, "too-long", now, authentic)
-        if any(_is_control(ch) for ch in text):
+        if any(is_control(ch) for ch in text):
             return self._refuse(node, "control", now, authentic)
         self._count(verb if verb in STATE_VERBS | READ_VERBS | {"JOIN"} else "other")
         if verb == "JOIN":
@@ -163,7 +156,7 @@ class StewardDesk:
         if verb in READ_VERBS:
             return self._read(node, verb, rest, member if authentic else None, now)
         if verb not in STATE_VERBS:
-            return self._reply(node, HELP_SHORT)
+            return self.talk.reply(node, HELP_SHORT)
         if not authentic:
             return self._refuse(node, self._why_not(msg, member), now)
         assert member is not None
@@ -182,7 +175,7 @@ class StewardDesk:
             return self._state(node, member, role, verb, rest, now)
         except HubError as e:  # an entry the log refused: say so, write nothing
             return [
-                *self._reply(node, "Not recorded: invalid text."),
+                *self.talk.reply(node, "Not recorded: invalid text."),
                 Refusal(node, "entry", str(e)),
             ]
 
@@ -195,7 +188,7 @@ class StewardDesk:
         for step in overdue_steps(st.patrol, now, self.policy.overdue_grace):
             self._write("overdue", {"handle": step.handle, "stage": step.stage}, "")
             notices += overdue_notices(step, st.roster, duty, now)
-        return [_action(n) for n in notices]
+        return [notice_action(n) for n in notices]
 
     # ------------------------------------------------------------------ refusals
 
@@ -212,43 +205,8 @@ class StewardDesk:
         self._count(f"refused:{reason}")
         out: list[Action] = [Refusal(node, reason)]
         if authentic or self.limits.may_explain(node, now):
-            out += self._reply(node, REFUSE_TEXT[reason])
+            out += self.talk.reply(node, REFUSE_TEXT[reason])
         return out
-
-    # ------------------------------------------------------------------ replies
-
-    def _reply(self, node: int, text: str) -> list[Action]:
-        p = parts(text)
-        if len(p) > 1:
-            self._session(node).last_parts = p
-        return [Reply(node, p)]
-
-    def _session(self, node: int) -> _Session:
-        """The sender's MORE/RESEND memory; the least recently used is forgotten first."""
-        s = self._sessions.get(node)
-        if s is None:
-            s = self._sessions[node] = _Session()
-            if len(self._sessions) > self.policy.seen_packets:
-                self._sessions.popitem(last=False)
-        else:
-            self._sessions.move_to_end(node)
-        return s
-
-    def _page(self, node: int, header: str, lines: list[str]) -> list[Action]:
-        """Show as many lines as fit one part (at least one); keep the rest for MORE."""
-        text, shown = header, 0
-        for i, line in enumerate(lines):
-            left = len(lines) - i - 1
-            more = f" (+{left} MORE)" if left else ""
-            candidate = f"{text} {line}".strip()
-            if shown and len((candidate + more).encode("utf-8")) > MAX_PART:
-                break
-            text, shown = candidate, shown + 1
-        rest = lines[shown:]
-        if rest:
-            text += f" (+{len(rest)} MORE)"
-        self._session(node).listing = rest
-        return self._reply(node, text)
 
     # ------------------------------------------------------------------ read-only
 
@@ -258,7 +216,7 @@ class StewardDesk:
         st = self.state
         if verb == "HELP":
             coord = member is not None and member.role(now) == COORDINATOR
-            return self._reply(node, HELP + (HELP_COORD if coord else ""))
+            return self.talk.reply(node, HELP + (HELP_COORD if coord else ""))
         if verb == "WHO":
             lines = []
             for handle in st.on_duty_handles(now):
@@ -268,24 +226,24 @@ class StewardDesk:
                 late = " OVERDUE" if shift.stage else ""
                 lines.append(f"{handle}{flag} {ago(now, shift.start)}{late};")
             if not lines:
-                return self._reply(node, "Nobody is on duty.")
-            return self._page(node, f"On duty ({len(lines)}):", lines)
+                return self.talk.reply(node, "Nobody is on duty.")
+            return self.talk.page(node, f"On duty ({len(lines)}):", lines)
         if verb == "ALERTS":
             active = st.alerts.active()
             if not active:
-                return self._reply(node, "No active alerts.")
+                return self.talk.reply(node, "No active alerts.")
             lines = [f"#{a.index} {ago(now, a.time)} {a.text} [{len(a.acks)} ack];" for a in active]
-            return self._page(node, f"Alerts ({len(lines)}):", lines)
+            return self.talk.page(node, f"Alerts ({len(lines)}):", lines)
         if verb == "MORE":
-            s = self._session(node)
+            s = self.talk.session(node)
             if not s.listing:
-                return self._reply(node, "Nothing more.")
-            return self._page(node, "", s.listing)
+                return self.talk.reply(node, "Nothing more.")
+            return self.talk.page(node, "", s.listing)
         # RESEND k
-        s = self._session(node)
+        s = self.talk.session(node)
         if not s.last_parts:
-            return self._reply(node, "Nothing to resend.")
-        k = _number(rest)
+            return self.talk.reply(node, "Nothing to resend.")
+        k = number(rest)
         if k is None or not 1 <= k <= len(s.last_parts):
             return [Reply(node, parts(f"RESEND 1..{len(s.last_parts)}"))]
         return [Reply(node, (s.last_parts[k - 1],))]
@@ -305,7 +263,7 @@ class StewardDesk:
             self._count("refused:join")
             return [
                 Refusal(node, "join", e.reason),
-                *self._reply(node, f"JOIN refused: {e.reason}."),
+                *self.talk.reply(node, f"JOIN refused: {e.reason}."),
             ]
         index, _ = self._write(
             "enrol",
@@ -319,8 +277,8 @@ class StewardDesk:
             "",
         )
         self.limits.join_succeeded(node)
-        until = _date(invite.until)
-        return self._reply(
+        until = iso_date(invite.until)
+        return self.talk.reply(
             node,
             f"Welcome, {invite.handle}! Enrolled as {invite.role} until {until} (#{index}). "
             "Send HELP for commands.",
@@ -338,11 +296,12 @@ class StewardDesk:
         st, h = self.state, m.handle
         if verb == "IN":
             first, _, note = rest.partition(" ")
-            minutes = _number(first)
+            minutes = number(first)
             if minutes is None:
                 note = rest
             elif not 1 <= minutes <= MAX_SHIFT_MINUTES:
-                return self._reply(node, f"IN minutes must be 1-{MAX_SHIFT_MINUTES}, e.g. IN 45.")
+                why = f"IN minutes must be 1-{MAX_SHIFT_MINUTES}, e.g. IN 45."
+                return self.talk.reply(node, why)
             fields: dict[str, FieldValue] = {}
             if minutes is not None:
                 fields["minutes"] = minutes
@@ -351,7 +310,7 @@ class StewardDesk:
             shift = st.patrol.shifts.get(h)
             i, _ = self._write("checkin", fields, h)
             back = f", back in {minutes} min" if minutes else ""
-            out = self._reply(
+            out = self.talk.reply(
                 node, f"{'Shift renewed' if shift else 'On duty'} (#{i}){back}. Send OUT when done."
             )
             return out + self._all_clear(shift, f"IN, #{i}", now)
@@ -359,88 +318,66 @@ class StewardDesk:
             shift = st.patrol.shifts.get(h)
             i, _ = self._write("checkout", {"text": rest} if rest else {}, h)
             after = f" after {ago(now, shift.start)}" if shift else " (you were not checked in)"
-            out = self._reply(node, f"Off duty (#{i}){after}. Thank you!")
+            out = self.talk.reply(node, f"Off duty (#{i}){after}. Thank you!")
             return out + self._all_clear(shift, f"OUT, #{i}", now)
         if verb in ("LOG", "INC"):
             if not rest:
-                return self._reply(node, f"{verb} needs text, e.g. {verb} all quiet on Elm St.")
+                return self.talk.reply(node, f"{verb} needs text, e.g. {verb} all quiet on Elm St.")
             kind = "note" if verb == "LOG" else "incident"
             i, _ = self._write(kind, {"text": rest}, h)
-            return self._reply(node, f"{'Note' if verb == 'LOG' else 'Incident'} recorded (#{i}).")
+            what = "Note" if verb == "LOG" else "Incident"
+            return self.talk.reply(node, f"{what} recorded (#{i}).")
         if verb == "ACK":
-            n = _number(rest) if rest else None
+            n = number(rest) if rest else None
             if rest and n is None:
-                return self._reply(node, "ACK needs an alert number, e.g. ACK 12.")
+                return self.talk.reply(node, "ACK needs an alert number, e.g. ACK 12.")
             if n is None:
                 pending = [a for a in st.alerts.active() if h not in a.acks]
                 if not pending:
-                    return self._reply(node, "No alert to acknowledge.")
+                    return self.talk.reply(node, "No alert to acknowledge.")
                 n = pending[0].index
             a = st.alerts.get(n)
             if a is None or not a.active:
                 state = "cancelled" if a is not None else "unknown"
                 return [
                     Refusal(node, "ack", f"alert {n} {state}"),
-                    *self._reply(node, f"No active alert #{n} ({state})."),
+                    *self.talk.reply(node, f"No active alert #{n} ({state})."),
                 ]
             if h in a.acks:
-                return self._reply(node, f"Alert #{n} already acknowledged.")
+                return self.talk.reply(node, f"Alert #{n} already acknowledged.")
             i, _ = self._write("ack", {"alert": n}, h)
-            return self._reply(node, f"ACK recorded (#{i}) for alert #{n}.")
+            return self.talk.reply(node, f"ACK recorded (#{i}) for alert #{n}.")
         if role != COORDINATOR:
-            return self._reply(node, f"Only coordinators can {verb}.")
+            return self.talk.reply(node, f"Only coordinators can {verb}.")
         if verb == "ALERT":
             if not rest:
-                return self._reply(node, "ALERT needs text.")
+                return self.talk.reply(node, "ALERT needs text.")
             if len(rest.encode("utf-8")) > MAX_ALERT_BYTES:
-                return self._reply(node, f"ALERT text: at most {MAX_ALERT_BYTES} bytes.")
+                return self.talk.reply(node, f"ALERT text: at most {MAX_ALERT_BYTES} bytes.")
             i, _ = self._write("alert", {"text": rest}, h)
             duty = len(st.on_duty_handles(now))
-            return self._reply(
+            return self.talk.reply(
                 node, f"Alert #{i} recorded; broadcasting, tracking ACKs of {duty} on duty."
             )
         # CANCEL n [text]
         first, _, why = rest.partition(" ")
-        n = _number(first)
+        n = number(first)
         a = st.alerts.get(n) if n is not None else None
         if n is None or a is None or not a.active:
-            return self._reply(node, "CANCEL needs an active alert number, e.g. CANCEL 12.")
+            return self.talk.reply(node, "CANCEL needs an active alert number, e.g. CANCEL 12.")
         fields = {"alert": n, **({"text": why.strip()} if why.strip() else {})}
         i, _ = self._write("cancel", fields, h)
-        return self._reply(node, f"Alert #{n} cancelled (#{i}).")
+        return self.talk.reply(node, f"Alert #{n} cancelled (#{i}).")
 
     # ------------------------------------------------------------------ helpers
 
     def _all_clear(self, shift: Shift | None, what: str, now: float) -> list[Action]:
         st = self.state
         duty = st.on_duty_handles(now)
-        return [_action(n) for n in all_clear_notices(shift, what, st.roster, duty, now)]
+        return [notice_action(n) for n in all_clear_notices(shift, what, st.roster, duty, now)]
 
     def _count(self, what: str) -> None:
         self.counters[what] = self.counters.get(what, 0) + 1
-
-
-def _action(n: Notice) -> Action:
-    if n.dest is None:
-        return Broadcast(parts(n.text), n.urgent)
-    return Reply(n.dest, parts(n.text), n.urgent)
-
-
-def _number(s: str) -> int | None:
-    s = s.strip().lstrip("#")
-    if not s.isascii() or not s.isdigit() or len(s) > 9:
-        return None
-    return int(s)
-
-
-def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS
-
-
-def _date(t: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")
 
 
 __all__ = [

@@ -6,6 +6,8 @@ here is plain data (sans-IO).
 
 from __future__ import annotations
 
+import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 from hub.state.notices import AlertPolicy
@@ -80,3 +82,18 @@ class DeskPolicy:
 
 def parts(text: str) -> tuple[str, ...]:
     return tuple(split_text(text, MAX_PART, max_parts=16))
+
+
+def number(s: str) -> int | None:
+    s = s.strip().lstrip("#")
+    if not s.isascii() or not s.isdigit() or len(s) > 9:
+        return None
+    return int(s)
+
+
+def is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS
+
+
+def iso_date(t: int) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")
