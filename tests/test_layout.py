@@ -1,0 +1,219 @@
+"""The code's structure: rooms without cycles, dependencies one way, small modules, and
+sans-IO cores that load no I/O library. Read from the source (imports as written), so a
+new module is checked the day it is added."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("crypto", "hub", "radio", "portal")
+MAX_LINES = 400
+# Protocol cores: bytes/text and time in, events and bytes out (STYLE.md, rule 1).
+SANS_IO = (
+    "crypto.entrysig",
+    "crypto.merkle",
+    "crypto.note",
+    "hub.log.entry",
+    "hub.state",
+    "hub.state.model",
+    "hub.state.notices",
+    "hub.mqtt.commands",
+    "hub.mqtt.topics",
+    "radio.desk",
+    "radio.desk.core",
+    "radio.fragment",
+    "radio.outqueue",
+    "radio.lora",
+    "radio.sim.stream",
+)
+IO_LIBRARIES = (
+    "asyncio",
+    "flask",
+    "meshtastic",
+    "paho",
+    "serial",
+    "socket",
+    "sqlite3",
+    "subprocess",
+    "threading",
+    "tinydb",
+)
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str  # importing module
+    target: str  # imported module
+    top_level: bool  # at module level (runs on import), not inside a function
+    line: int
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> dict[str, Path]:
+    out = {}
+    for pkg in PACKAGES:
+        for path in (ROOT / pkg).rglob("*.py"):
+            out[_module_name(path)] = path
+    return out
+
+
+SOURCES = _sources()
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(name: str, path: Path) -> Iterator[Import]:
+    """Runtime imports of our own modules (``if TYPE_CHECKING:`` blocks are for types)."""
+
+    def walk(node: ast.AST, top: bool) -> Iterator[Import]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                continue
+            inner = top and not isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+            )
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    yield from _resolve(alias.name, None, inner, child.lineno)
+            elif isinstance(child, ast.ImportFrom) and child.module and not child.level:
+                for alias in child.names:
+                    yield from _resolve(child.module, alias.name, inner, child.lineno)
+            yield from walk(child, inner)
+
+    def _resolve(module: str, attr: str | None, top: bool, line: int) -> Iterator[Import]:
+        if module.split(".")[0] not in PACKAGES:
+            return
+        target = f"{module}.{attr}" if attr and f"{module}.{attr}" in SOURCES else module
+        yield Import(name, target, top, line)
+
+    yield from walk(ast.parse(path.read_text()), True)
+
+
+IMPORTS = [imp for name, path in SOURCES.items() for imp in _imports(name, path)]
+
+
+def _room(module: str) -> str:
+    """A module's room: its package below the top level, else the module itself.
+
+    ``hub.log.store`` lives in ``hub.log``; ``radio.events`` is a room of its own.
+    """
+    parts = module.split(".")
+    if len(parts) <= 2:
+        return module
+    package = ".".join(parts[:2])
+    return package if (ROOT / package.replace(".", "/")).is_dir() else module
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    sys.setrecursionlimit(10_000)
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_checker_sees_the_code() -> None:
+    assert len(SOURCES) > 80 and len(IMPORTS) > 300
+    assert Import("hub.daemon.loop", "hub.daemon.core", True, 0).target in {
+        i.target for i in IMPORTS if i.source == "hub.daemon.loop"
+    }
+    assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    edges: dict[str, set[str]] = {}
+    for i in IMPORTS:
+        if i.source != i.target:
+            edges.setdefault(i.source, set()).add(i.target)
+    assert _cycles(edges) == []
+
+
+def test_rooms_depend_on_each_other_one_way() -> None:
+    edges: dict[str, set[str]] = {}
+    for i in IMPORTS:
+        a, b = _room(i.source), _room(i.target)
+        if a != b:
+            edges.setdefault(a, set()).add(b)
+    assert _cycles(edges) == []
+
+
+def test_dependencies_point_from_radio_and_portal_to_hub_to_crypto() -> None:
+    wrong = []
+    for i in IMPORTS:
+        src, dst = i.source.split(".")[0], i.target.split(".")[0]
+        where = f"{i.source}:{i.line} imports {i.target}"
+        if src == "crypto" and dst != "crypto":
+            wrong.append(where)
+        elif {src, dst} == {"radio", "portal"}:
+            wrong.append(where)
+        elif src == "hub" and dst in ("radio", "portal"):
+            # only the CLI, the composition root, loads them, and only when a command runs
+            if i.top_level or not i.source.startswith("hub.cli"):
+                wrong.append(where)
+    assert wrong == []
+
+
+def test_no_module_is_past_the_size_where_it_should_split() -> None:
+    big = {n: len(p.read_text().splitlines()) for n, p in SOURCES.items()}
+    assert {n: lines for n, lines in big.items() if lines > MAX_LINES} == {}
+
+
+@pytest.mark.parametrize("module", SANS_IO)
+def test_a_sans_io_core_loads_no_io_library(module: str) -> None:
+    code = (
+        "import sys\n"
+        f"import {module}\n"
+        f"print(' '.join(m for m in {IO_LIBRARIES!r} if m in sys.modules))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [], f"importing {module} loads {r.stdout.strip()}"
