@@ -32,7 +32,8 @@ class DataDirError(HubError):
 
 
 class Busy(DataDirError):
-    """Another process holds the writer lock and does not answer on the control socket."""
+    """The hub cannot take the request now: another process holds the writer lock without
+    answering on the control socket, or the daemon is too busy to run it in time."""
 
 
 class VerifyError(HubError):

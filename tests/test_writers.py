@@ -14,8 +14,9 @@ from pathlib import Path
 from support import ROOT, run_canopy
 
 from hub.daemon.control import call
-from hub.errors import Busy
+from hub.errors import Busy, DaemonError, HubError, InputError, StoreFull, error_from, fault_of
 from hub.local.datadir import DataDir, WriterLock
+from hub.local.invites import InviteRefused
 from hub.log.view import LogView
 
 
@@ -129,3 +130,35 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(hub_dir: Path, tmp_
         assert texts[i] == f"entry {i}"
     assert texts == [f"entry {i}" for i in range(len(texts))]
     assert f"{len(texts)} entries" in _verify(hub_dir, tmp_path)
+
+
+def test_faults_keep_their_class_across_the_control_socket(daemon: object, hub_dir: Path) -> None:
+    sock = DataDir(hub_dir).socket
+    try:
+        call(sock, "roster_revoke", handle="nobody")
+    except HubError as e:
+        assert type(e) is InputError and "not enrolled" in str(e)
+    else:
+        raise AssertionError("revoking a stranger was accepted")
+    try:
+        call(sock, "no_such_op")
+    except HubError as e:
+        assert type(e) is InputError and "unknown operation" in str(e)
+    # through the CLI, bad input is exit 1 with the daemon's reason
+    r = run_canopy("roster", "revoke", "nobody", data=hub_dir)
+    assert r.code == 1 and "nobody is not enrolled" in r.err
+
+
+def test_a_fault_name_from_the_socket_is_only_ever_one_of_ours() -> None:
+    assert type(error_from("input", "x")) is InputError
+    assert type(error_from("busy", "x")) is Busy
+    for hostile in ("__class__", "../x", None, 5, ["input"], "HubError"):
+        assert type(error_from(hostile, "x")) is DaemonError
+    assert fault_of(StoreFull("disk")) == "store_full"
+    assert fault_of(InviteRefused("code expired")) == "input"
+
+
+def test_a_busy_hub_exits_75_and_says_try_again(hub_dir: Path) -> None:
+    with WriterLock(DataDir(hub_dir)):  # held, and nobody answers on the socket
+        r = run_canopy("note", "x", data=hub_dir)
+    assert r.code == 75 and "another" in r.err.lower()

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from hub.errors import HubError, VerifyError
+from hub.errors import Busy, HubError, VerifyError
 from hub.local.datadir import DataDir, default_data_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,8 +33,15 @@ def get_datadir(data: Path | None) -> DataDir:
     return DataDir(data if data is not None else default_data_dir())
 
 
+EXIT_BUSY = 75  # EX_TEMPFAIL: nothing was done; the same command may work in a moment
+
+
 def handle_errors(fn: F) -> F:
-    """Turn hub errors into a one-line message on stderr and a non-zero exit."""
+    """Turn hub errors into a one-line message on stderr and a non-zero exit.
+
+    The class says which exit: a :class:`Busy` hub exits :data:`EXIT_BUSY` (retry), a log
+    that does not verify 2, anything else (bad input, a refusal) 1.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,6 +50,9 @@ def handle_errors(fn: F) -> F:
         except VerifyError as e:
             click.echo(f"FAILED: {e}", err=True)
             sys.exit(2)
+        except Busy as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(EXIT_BUSY)
         except HubError as e:
             raise click.ClickException(str(e)) from e
 

@@ -15,8 +15,10 @@ INTRO = """# Command reference
 
 Generated from the code by `python -m hub.cli.docs > docs/cli.md`; a test keeps the two
 in step. Every command that touches a hub takes `--data DIR` (default `$CANOPY_DATA`,
-else `~/.local/share/canopy`). Errors are one line on stderr and a non-zero exit;
-`canopy log verify` exits 2 when a log does not verify.
+else `~/.local/share/canopy`). Errors are one line on stderr and a non-zero exit: 1 for
+bad input or a refusal, 75 when the hub is busy (another writer holds the data directory,
+or the daemon could not take the request in time: try again), and `canopy log verify`
+exits 2 when a log does not verify.
 """
 
 
