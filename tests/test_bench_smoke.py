@@ -16,6 +16,7 @@ QUICK = [
     (["bench/bench_log.py", "--big", "3000", "--rounds", "20"], 4),
     (["bench/bench_commands.py"], 4),
     (["bench/bench_sim.py"], 6),
+    (["bench/bench_state.py", "--entries", "3000"], 3),
 ]
 
 
