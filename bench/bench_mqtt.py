@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "mqtt")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "mqtt")]
 
-from mqttkit import Broker, Collector, make_hub, running, service, wait_for  # noqa: E402
+from mqttkit import Collector, make_hub, running, service  # noqa: E402
+from support import Broker, wait_for  # noqa: E402
 
 from hub.daemon.loop import Daemon  # noqa: E402
 

@@ -6,13 +6,15 @@ import json
 import time
 from pathlib import Path
 
-from support import run_canopy, run_daemon
+from support import DaemonFactory, daemon_thread, run_canopy
 
 
-def test_daemon_never_claims_a_time_before_the_saved_clock(hub_dir: Path, tmp_path: Path) -> None:
+def test_daemon_never_claims_a_time_before_the_saved_clock(
+    hub_dir: Path, running_daemon: DaemonFactory
+) -> None:
     future = int(time.time()) + 365 * 86400  # the clock saved before a power cut
     (hub_dir / "clock.saved").write_text(f"{future}.0\n")
-    with run_daemon(hub_dir, tmp_path / "daemon.log"):
+    with running_daemon(hub_dir):
         assert run_canopy("note", "after the power cut", data=hub_dir).code == 0
     entry = json.loads(run_canopy("log", "show", "--json", data=hub_dir).out)
     assert entry["timestamp"] >= future
@@ -21,9 +23,11 @@ def test_daemon_never_claims_a_time_before_the_saved_clock(hub_dir: Path, tmp_pa
     assert saved >= future  # saved again at shutdown, never lower
 
 
-def test_damaged_clock_file_does_not_stop_the_hub(hub_dir: Path, tmp_path: Path) -> None:
+def test_damaged_clock_file_does_not_stop_the_hub(
+    hub_dir: Path, tmp_path: Path, running_daemon: DaemonFactory
+) -> None:
     (hub_dir / "clock.saved").write_text("garbage\n")
-    with run_daemon(hub_dir, tmp_path / "daemon.log"):
+    with running_daemon(hub_dir, log=tmp_path / "daemon.log"):
         assert run_canopy("note", "still writing", data=hub_dir).code == 0
     assert "does not hold a time" in (tmp_path / "daemon.log").read_text()
 
@@ -33,7 +37,6 @@ def test_gps_time_from_the_radio_is_claimed_and_handed_to_chrony(
 ) -> None:
     import socket
     import struct
-    import threading
 
     from hub.daemon.loop import Daemon
     from hub.local.datadir import DataDir
@@ -44,10 +47,7 @@ def test_gps_time_from_the_radio_is_claimed_and_handed_to_chrony(
     local = [time.time()]  # the Pi's clock, which chrony will step
     daemon = Daemon(DataDir(hub_dir), clock=lambda: local[0])
     daemon.chrony_sock = tmp_path / "gps.sock"
-    daemon.start()
-    loop = threading.Thread(target=daemon.run_forever)
-    loop.start()
-    try:
+    with chrony, daemon_thread(daemon):
         gps = local[0] + 7200.0  # the radio knows better than the Pi's clock
         daemon.submit(lambda: daemon.gps_time(gps))
         done = daemon.submit(lambda: daemon.core.log.append("note", {"text": "fix"}))
@@ -60,7 +60,3 @@ def test_gps_time_from_the_radio_is_claimed_and_handed_to_chrony(
         sample = chrony.recv(64)
         _sec, _usec, offset, _pulse, _leap, _pad, magic = struct.unpack("@lldiiii", sample)
         assert magic == 0x534F434B and abs(offset - 7200.0) < 5
-    finally:
-        daemon.stop()
-        loop.join(10)
-        chrony.close()

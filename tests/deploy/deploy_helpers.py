@@ -1,4 +1,4 @@
-"""Helpers for the deploy tests: tools, free ports, rendering, the netns pair type."""
+"""Helpers for the deploy tests: tools, rendering, the netns pair type."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -34,13 +33,6 @@ def require(tool: str) -> str:
     if path is None:
         pytest.fail(f"{tool} is required: run `make test`, which installs it")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def render_tree(out: Path, *args: str) -> Path:

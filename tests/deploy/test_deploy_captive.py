@@ -14,13 +14,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from deploy_helpers import CANOPY, NetnsPair, make_netns_pair, render_tree, require, run
+from support import wait_for
 
 ADDRESS = "198.18.0.1"
 HUB_IP = "10.77.0.1"
@@ -119,13 +119,13 @@ class Captive:
 
 def _wait_listening(pair: NetnsPair, ip: str, port: int, proc: subprocess.Popen[bytes]) -> None:
     probe = f"import socket; socket.create_connection(('{ip}', {port}), timeout=1).close()"
-    for _ in range(150):
+
+    def listening() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"server exited with {proc.returncode}")
-        if run(*pair.hub_cmd(sys.executable, "-c", probe), check=False).returncode == 0:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listening on {ip}:{port}")
+        return run(*pair.hub_cmd(sys.executable, "-c", probe), check=False).returncode == 0
+
+    wait_for(listening, 60, what=f"something listening on {ip}:{port}", interval=0.1)
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deploy_helpers import CANOPY, REPO, free_port, render_tree, require, run
+from deploy_helpers import CANOPY, REPO, render_tree, require, run
+from support import free_port, wait_for
 
 from hub.deploy.cli import cli_features
 from hub.deploy.render import OUTPUTS, render
@@ -186,18 +186,19 @@ def test_daemon_and_portal_run_with_memory_deny_write_execute(tmp_path: Path) ->
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        status = None
-        for _ in range(200):
+
+        def probe() -> int | None:
             assert portal.poll() is None, portal.stderr.read() if portal.stderr else ""
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
                 conn.request("GET", "/generate_204", headers={"Host": "clients3.google.com"})
-                status = conn.getresponse().status
-                break
+                return conn.getresponse().status
             except OSError:
-                time.sleep(0.1)
+                return None
             finally:
                 conn.close()
+
+        status = wait_for(probe, 20, what="the portal to answer under W^X", interval=0.1)
         assert status == 302
         assert daemon.stdout is not None
         line = ""
@@ -289,13 +290,14 @@ def test_mosquitto_runs_with_the_config(tmp_path: Path, hub_netns: str) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(100):
+
+        def accepting() -> bool:
             if proc.poll() is not None:
                 assert proc.stdout is not None
                 raise AssertionError(proc.stdout.read().decode())
-            if _mqtt(hub_netns, "127.0.0.1", port).get("rc") == 0:
-                break
-            time.sleep(0.1)
+            return _mqtt(hub_netns, "127.0.0.1", port).get("rc") == 0
+
+        wait_for(accepting, 30, what="mosquitto to accept a client", interval=0.1)
         # loopback: anonymous welcome
         assert _mqtt(hub_netns, "127.0.0.1", port) == {"rc": 0}
         # LAN: anonymous refused (not authorised), the bridge user accepted
@@ -382,21 +384,28 @@ def test_bridge_carries_only_the_hubs_own_topics(tmp_path: Path, hub_netns: str)
     ns = ["ip", "netns", "exec", hub_netns, sys.executable, "-c"]
     try:
         for port in (18841, 18840):
-            for _ in range(100):
-                if _mqtt(hub_netns, "127.0.0.1", port).get("rc") == 0:
-                    break
-                time.sleep(0.1)
+            wait_for(
+                lambda port=port: _mqtt(hub_netns, "127.0.0.1", port).get("rc") == 0,
+                20,
+                what=f"mosquitto on {port} to accept a client",
+                interval=0.1,
+            )
         watcher = subprocess.Popen(
             [*ns, SUBSCRIBE_ONE, "127.0.0.1", "18841"], stdout=subprocess.PIPE, text=True
         )
         try:
-            for _ in range(100):
+
+            def bridged() -> bool:
+                """Publish on alpha until the watcher on beta got one message and left:
+                the bridge connects in its own time, and nothing is queued before."""
                 if watcher.poll() is not None:
-                    break
+                    return True
                 run(*ns, PUBLISH, "127.0.0.1", "18840",
                     "canopy/v1/fedcba9876543210/log/not-ours",
                     "canopy/v1/0123456789abcdef/log/ours")  # fmt: skip
-                time.sleep(0.2)
+                return False
+
+            wait_for(bridged, 60, what="a message bridged from alpha to beta", interval=0.2)
             got, _ = watcher.communicate(timeout=10)
         finally:
             if watcher.poll() is None:

@@ -1,16 +1,12 @@
-"""Test kit for MQTT: a real Mosquitto from the reference config, a collecting subscriber,
-and an in-process hub daemon with the MQTT service."""
+"""Test kit for MQTT: a collecting subscriber, the MQTT service with quick reconnects, and an
+in-process hub daemon with given services. The broker itself is the `broker` fixture
+(support.Broker)."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +14,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from support import daemon_thread, wait_for
 
 from hub.daemon.loop import Daemon
 from hub.local.datadir import DataDir
@@ -25,116 +22,6 @@ from hub.local.identity import create_identity
 from hub.mqtt.service import MqttService
 from hub.mqtt.settings import Limits, build_settings
 from radio.mqttcodec import make_decoder
-
-ROOT = Path(__file__).resolve().parents[2]
-MOSQUITTO = Path("/usr/sbin/mosquitto")
-PASSWD = Path("/usr/bin/mosquitto_passwd")
-REFERENCE = ROOT / "deploy" / "mosquitto"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(pred: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def render_reference(
-    tmp: Path, lo_port: int, lan_port: int, passwd: Path, acl: Path, *, eager_save: bool
-) -> str:
-    """The reference canopy.conf with this test's ports and paths on the marked lines."""
-    out: list[str] = []
-    for line in (REFERENCE / "canopy.conf").read_text().splitlines():
-        if line.startswith("persistence_location"):
-            line = f"persistence_location {tmp}/"
-        elif line == "listener 1883 127.0.0.1":
-            line = f"listener {lo_port} 127.0.0.1"
-        elif line == "listener 1883 LAN_ADDRESS":
-            line = f"listener {lan_port} 127.0.0.1"
-        elif line.startswith("password_file"):
-            line = f"password_file {passwd}"
-        elif line.startswith("acl_file"):
-            line = f"acl_file {acl}"
-        elif line == "log_dest syslog":
-            line = f"log_dest file {tmp}/mosquitto.log"
-        elif eager_save and line.startswith("autosave_"):
-            line = {"autosave_interval": "autosave_interval 1"}.get(
-                line.split()[0], "autosave_on_changes true"
-            )
-        out.append(line)
-    if os.geteuid() == 0:
-        out.insert(0, "user root")
-    return "\n".join(out) + "\n"
-
-
-class Broker:
-    """A real Mosquitto on free ports, from deploy/mosquitto/canopy.conf."""
-
-    def __init__(
-        self,
-        tmp: Path,
-        users: dict[str, str] | None = None,
-        *,
-        eager_save: bool = True,
-        extra: str = "",
-    ) -> None:
-        if not MOSQUITTO.exists():
-            raise AssertionError(f"{MOSQUITTO} is missing: apt-get install mosquitto")
-        self.dir = tmp / "broker"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.lan_port = free_port()
-        self.passwd = self.dir / "canopy.passwd"
-        self.passwd.write_text("")
-        for user, pw in (users or {}).items():
-            subprocess.run([str(PASSWD), "-b", str(self.passwd), user, pw], check=True)
-        acl = self.dir / "canopy.acl"
-        acl.write_text((REFERENCE / "acl").read_text())
-        self.conf = self.dir / "mosquitto.conf"
-        self.conf.write_text(
-            render_reference(
-                self.dir, self.port, self.lan_port, self.passwd, acl, eager_save=eager_save
-            )
-            + extra
-        )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [str(MOSQUITTO), "-c", str(self.conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                log = (self.dir / "mosquitto.log").read_text(errors="replace")
-                raise AssertionError(f"mosquitto exited: {log[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
-        raise AssertionError("mosquitto did not open its port")
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(10)
-        self.proc = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
 
 
 @dataclass
@@ -149,6 +36,7 @@ class Collector:
     messages: list[tuple[str, bytes, bool]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     connected: threading.Event = field(default_factory=threading.Event)
+    subscribed: threading.Event = field(default_factory=threading.Event)
 
     def start(self, clean: bool = True) -> Collector:
         self.client = mqtt.Client(
@@ -166,20 +54,25 @@ class Collector:
                 c.subscribe([(t, 1) for t in self.topics])
                 self.connected.set()
 
+        def on_subscribe(c: Any, u: Any, mid: Any, rcs: Any, p: Any) -> None:
+            self.subscribed.set()
+
         def on_disconnect(c: Any, u: Any, f: Any, rc: Any, p: Any) -> None:
             self.connected.clear()
+            self.subscribed.clear()
 
         def on_message(c: Any, u: Any, m: mqtt.MQTTMessage) -> None:
             with self.lock:
                 self.messages.append((m.topic, bytes(m.payload), bool(m.retain)))
 
         self.client.on_connect = on_connect
+        self.client.on_subscribe = on_subscribe
         self.client.on_disconnect = on_disconnect
         self.client.on_message = on_message
         self.client.connect_async("127.0.0.1", self.port, 10)
         self.client.loop_start()
-        wait_for(self.connected.is_set, what="subscriber connected")
-        time.sleep(0.1)  # let SUBACK land before the test publishes
+        # the SUBACK, not just CONNACK: only then does the broker route the test's publishes here
+        wait_for(self.subscribed.is_set, what="subscriber's SUBACK")
         return self
 
     def stop(self) -> None:
@@ -226,15 +119,8 @@ def running(dd: DataDir, *services: Any) -> Iterator[Daemon]:
     """A real daemon in this process, its loop on a thread, with the given services."""
     d = Daemon(dd)
     d.services.extend(services)
-    d.start()
-    t = threading.Thread(target=d.run_forever, daemon=True)
-    t.start()
-    try:
+    with daemon_thread(d):
         yield d
-    finally:
-        d.stop()
-        t.join(20)
-        assert not t.is_alive(), "daemon loop did not stop"
 
 
 def append_notes(d: Daemon, n: int, prefix: str = "n") -> None:

@@ -10,7 +10,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from mqttkit import Broker, append_notes, free_port, make_hub, running, service, wait_for
+from mqttkit import append_notes, make_hub, running, service
+from support import BrokerFactory, WaitFor, free_port
 
 
 def _name(cn: str) -> x509.Name:
@@ -59,28 +60,26 @@ def make_ca_and_server(d: Path) -> tuple[Path, Path, Path]:
 # paho-mqtt leaves the socket of a failed TLS handshake to the garbage collector
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_mqtts_with_a_ca_file_publishes_and_a_wrong_ca_is_refused(tmp_path: Path) -> None:
+def test_mqtts_with_a_ca_file_publishes_and_a_wrong_ca_is_refused(
+    tmp_path: Path, broker: BrokerFactory, wait_for: WaitFor
+) -> None:
     ca, cert, key = make_ca_and_server(tmp_path)
     tls_port = free_port()
     extra = (
         f"\nlistener {tls_port} 127.0.0.1\nallow_anonymous true\n"
         f"cafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
     )
-    broker = Broker(tmp_path, extra=extra)
-    broker.start()
-    try:
-        dd = make_hub(tmp_path)
-        svc = service(f"mqtts://localhost:{tls_port}", tls_ca=str(ca))
-        with running(dd, svc) as d:
-            append_notes(d, 3)
-            wait_for(lambda: svc.status()["connected"], what="TLS connection")
-            wait_for(lambda: svc.status()["published"].get(d.core.log.feed_hex[:16]) == 3,
-                     what="3 entries over TLS")  # fmt: skip
-        (tmp_path / "other").mkdir()
-        other, _, _ = make_ca_and_server(tmp_path / "other")
-        bad = service(f"mqtts://localhost:{tls_port}", tls_ca=str(other))
-        with running(dd, bad):
-            wait_for(lambda: bad.status()["counts"], what="TLS failure counted")
-            assert bad.status()["connected"] is False
-    finally:
-        broker.kill()
+    broker(extra=extra)
+    dd = make_hub(tmp_path)
+    svc = service(f"mqtts://localhost:{tls_port}", tls_ca=str(ca))
+    with running(dd, svc) as d:
+        append_notes(d, 3)
+        wait_for(lambda: svc.status()["connected"], what="TLS connection")
+        wait_for(lambda: svc.status()["published"].get(d.core.log.feed_hex[:16]) == 3,
+                 what="3 entries over TLS")  # fmt: skip
+    (tmp_path / "other").mkdir()
+    other, _, _ = make_ca_and_server(tmp_path / "other")
+    bad = service(f"mqtts://localhost:{tls_port}", tls_ca=str(other))
+    with running(dd, bad):
+        wait_for(lambda: bad.status()["counts"], what="TLS failure counted")
+        assert bad.status()["connected"] is False

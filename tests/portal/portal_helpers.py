@@ -1,10 +1,10 @@
-"""Helpers for the portal tests: a seeded hub, a daemon and gunicorn as subprocesses."""
+"""Helpers for the portal tests: a seeded hub, `canopy portal` (gunicorn) as a subprocess,
+and plain HTTP requests. The daemon is the `running_daemon` fixture."""
 
 from __future__ import annotations
 
 import http.client
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,23 +16,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from support import run_daemon, stop
+from support import CANOPY, ROOT, free_port, stop, tail, wait_for
 
 from hub.daemon.core import HubCore
 from hub.local.datadir import DataDir
 from hub.local.identity import create_identity
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-CANOPY = [sys.executable, "-m", "hub"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+__all__ = [
+    "CANOPY",
+    "ROOT",
+    "XSS",
+    "csrf_from",
+    "get",
+    "post_form",
+    "request",
+    "run_portal",
+    "seed_hub",
+]
 
 
 def seed_hub(root: Path) -> dict[str, int]:
@@ -76,17 +78,21 @@ def seed_hub(root: Path) -> dict[str, int]:
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Until ``url`` answers 200; fails if the server exits first or never answers."""
+
+    def answers() -> bool:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited early: {log.read_text(errors='replace')}")
+            raise AssertionError(f"server exited early:\n{tail(log)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
+                return r.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer: {log.read_text(errors='replace')}")
+            return False
+
+    try:
+        wait_for(answers, timeout, what=f"{url} to answer", interval=0.1)
+    except AssertionError as e:
+        raise AssertionError(f"{e}:\n{tail(log)}") from None
 
 
 @contextmanager
@@ -148,52 +154,3 @@ def post_form(base: str, path: str, fields: dict[str, str]) -> tuple[int, dict[s
     body = urllib.parse.urlencode(fields).encode()
     ctype = {"Content-Type": "application/x-www-form-urlencoded"}
     return request(base, "POST", path, body=body, headers=ctype)
-
-
-class Handheld:
-    """A steward's radio: the real meshtastic TCPInterface on one simulated node."""
-
-    def __init__(self, port: int, hub: int) -> None:
-        from meshtastic.tcp_interface import TCPInterface
-        from pubsub import pub
-
-        self.hub = hub
-        self.heard: list[str] = []
-        self.iface = TCPInterface("127.0.0.1", portNumber=port, timeout=20)
-        pub.subscribe(self._on_receive, "meshtastic.receive")
-
-    def _on_receive(self, packet: dict[str, Any], interface: object) -> None:
-        decoded = packet.get("decoded", {})
-        if (
-            interface is self.iface
-            and decoded.get("portnum") == "TEXT_MESSAGE_APP"
-            and packet.get("from") == self.hub
-        ):
-            self.heard.append(str(decoded.get("text", "")))
-
-    def ask(self, text: str, match: str, timeout: float = 20) -> str:
-        since = len(self.heard)
-        self.iface.sendText(text, destinationId=self.hub)
-        return self.wait(match, since, timeout)
-
-    def wait(self, match: str, since: int, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for t in self.heard[since:]:
-                if match in t:
-                    return t
-            time.sleep(0.02)
-        raise AssertionError(f"the radio heard nothing with {match!r}: {self.heard}")
-
-    def close(self) -> None:
-        from pubsub import pub
-
-        pub.unsubscribe(self._on_receive, "meshtastic.receive")
-        self.iface.close()
-
-
-@contextmanager
-def run_radio_daemon(data: Path, radio_port: int, log: Path) -> Iterator[None]:
-    """`canopy run --radio tcp://…` on a simulated node."""
-    with run_daemon(data, log, "--radio", f"tcp://127.0.0.1:{radio_port}"):
-        yield

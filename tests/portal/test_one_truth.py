@@ -12,11 +12,9 @@ import json
 import time
 from pathlib import Path
 
-from mqtt.mqttkit import Broker, Collector, wait_for
-from portal_helpers import Handheld, request, run_portal
-from support import run_canopy, run_daemon
-
-from radio.sim.testing import running_sim
+from mqtt.mqttkit import Collector
+from portal_helpers import request, run_portal
+from support import BrokerFactory, DaemonFactory, Handheld, SimFactory, WaitFor, run_canopy
 
 
 def _portal_duty(base: str) -> list[str]:
@@ -39,11 +37,13 @@ def _mqtt_duty(sub: Collector) -> list[str] | None:
 
 
 def _radio_duty(radio: Handheld) -> list[str]:
-    answer = radio.ask("WHO", "uty")
+    answer = radio.ask("WHO", lambda t: "uty" in t)
     return sorted(h for h in ("alice", "bob") if f"{h} " in answer or f"{h}*" in answer)
 
 
-def _agree(data: Path, base: str, sub: Collector, radio: Handheld, want: list[str]) -> None:
+def _agree(
+    wait_for: WaitFor, data: Path, base: str, sub: Collector, radio: Handheld, want: list[str]
+) -> None:
     """Every path says exactly ``want``; MQTT gets a moment (it is published, not asked)."""
     wait_for(lambda: _mqtt_duty(sub) == want, what=f"MQTT status on_duty == {want}")
     assert _radio_duty(radio) == want
@@ -57,44 +57,44 @@ def _enrol(data: Path, radio: Handheld, handle: str, until: int | None = None) -
         args += ["--until", str(until)]
     r = run_canopy(*args, data=data)
     assert r.code == 0, r.err
-    radio.ask(f"JOIN {json.loads(r.out)['code']}", f"Welcome, {handle}!")
+    radio.ask(f"JOIN {json.loads(r.out)['code']}", lambda t: f"Welcome, {handle}!" in t)
 
 
-def test_radio_portal_mqtt_and_cli_agree_on_who_is_on_duty(tmp_path: Path) -> None:
+def test_radio_portal_mqtt_and_cli_agree_on_who_is_on_duty(
+    tmp_path: Path,
+    broker: BrokerFactory,
+    sim: SimFactory,
+    running_daemon: DaemonFactory,
+    wait_for: WaitFor,
+) -> None:
     data = tmp_path / "hub"
     assert run_canopy("init", "--name", "Corner Shop", data=data).code == 0
-    broker = Broker(tmp_path)
-    broker.start()
-    try:
-        with running_sim(nodes=3, topology="full", speed=50.0) as sim:
-            hub = sim.node_num(0)
-            args = ["--radio", f"tcp://127.0.0.1:{sim.ports[0]}", "--mqtt", broker.url]
-            with (
-                run_daemon(data, tmp_path / "daemon.log", *args),
-                run_portal(data, tmp_path / "portal.log") as base,
-            ):
-                sub = Collector(broker.port, topics=("canopy/#",)).start()
-                alice, bob = Handheld(sim.ports[1], hub), Handheld(sim.ports[2], hub)
-                try:
-                    role_ends = int(time.time()) + 25
-                    _enrol(data, alice, "alice", until=role_ends)
-                    _enrol(data, bob, "bob")
-                    _agree(data, base, sub, alice, [])
+    mosquitto = broker()
+    mesh = sim(nodes=3, topology="full")
+    hub = mesh.node_num(0)
+    args = ["--radio", f"tcp://127.0.0.1:{mesh.ports[0]}", "--mqtt", mosquitto.url]
+    with running_daemon(data, *args), run_portal(data, tmp_path / "portal.log") as base:
+        sub = Collector(mosquitto.port, topics=("canopy/#",)).start()
+        alice = Handheld(mesh.ports[1], mesh.node_num(1), hub)
+        bob = Handheld(mesh.ports[2], mesh.node_num(2), hub)
+        try:
+            role_ends = int(time.time()) + 25
+            _enrol(data, alice, "alice", until=role_ends)
+            _enrol(data, bob, "bob")
+            _agree(wait_for, data, base, sub, alice, [])
 
-                    alice.ask("IN 30", "On duty (#")
-                    bob.ask("IN", "On duty (#")
-                    _agree(data, base, sub, alice, ["alice", "bob"])
+            alice.ask("IN 30", lambda t: "On duty (#" in t)
+            bob.ask("IN", lambda t: "On duty (#" in t)
+            _agree(wait_for, data, base, sub, alice, ["alice", "bob"])
 
-                    # alice's role ends mid-shift: no entry is written, only time passes
-                    wait_for(lambda: time.time() > role_ends + 0.5, timeout=40, what="role end")
-                    _agree(data, base, sub, bob, ["bob"])
+            # alice's role ends mid-shift: no entry is written, only time passes
+            wait_for(lambda: time.time() > role_ends + 0.5, timeout=40, what="the role's end")
+            _agree(wait_for, data, base, sub, bob, ["bob"])
 
-                    r = run_canopy("roster", "revoke", "bob", data=data)
-                    assert r.code == 0, r.err
-                    _agree(data, base, sub, alice, [])
-                finally:
-                    alice.close()
-                    bob.close()
-                    sub.client.loop_stop()
-    finally:
-        broker.kill()
+            r = run_canopy("roster", "revoke", "bob", data=data)
+            assert r.code == 0, r.err
+            _agree(wait_for, data, base, sub, alice, [])
+        finally:
+            alice.close()
+            bob.close()
+            sub.client.loop_stop()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 from portal_helpers import run_portal
-from support import run_daemon
+from support import DaemonFactory
 
 from hub.local.datadir import DataDir
 from hub.log.view import LogView
@@ -37,10 +37,10 @@ def browser() -> Iterator[Browser]:
 
 
 def test_portal_pops_enter_works_and_the_compact_is_signed(
-    browser: Browser, data: Path, tmp_path: Path
+    browser: Browser, data: Path, tmp_path: Path, running_daemon: DaemonFactory
 ) -> None:
     with (
-        run_daemon(data, tmp_path / "daemon.log"),
+        running_daemon(data),
         run_portal(data, tmp_path / "portal.log") as base,
     ):
         context = browser.new_context(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from portal_helpers import CANOPY, ROOT, csrf_from, get, post_form, request, run_portal
-from support import run_daemon
+from support import DaemonFactory
 
 from hub.local.datadir import DataDir
 from hub.log.view import LogView
@@ -39,7 +39,9 @@ def test_probe_enter_and_online_over_http(portal: str) -> None:
     assert get(portal, "/generate_204")[0] == 204
 
 
-def test_compact_signed_through_the_daemon(data: Path, portal: str, tmp_path: Path) -> None:
+def test_compact_signed_through_the_daemon(
+    data: Path, portal: str, running_daemon: DaemonFactory
+) -> None:
     # with the daemon down, the form says writing is paused and nothing is written
     _, _, html = get(portal, "/compact")
     assert b"Writing is paused" in html
@@ -48,7 +50,7 @@ def test_compact_signed_through_the_daemon(data: Path, portal: str, tmp_path: Pa
     )
     assert status == 503 and b"Writing is paused" in body
     before = len(LogView(DataDir(data)).reader())
-    with run_daemon(data, tmp_path / "daemon.log"):
+    with running_daemon(data):
         _, _, html = get(portal, "/compact")
         assert b"Writing is paused" not in html
         count = int(re.search(rb'class="count"><strong>(\d+)', html).group(1))  # type: ignore[union-attr]
@@ -69,8 +71,10 @@ def test_compact_signed_through_the_daemon(data: Path, portal: str, tmp_path: Pa
     assert b"127.0.0.1" not in raw
 
 
-def test_downloaded_bundle_verifies_with_the_cli(data: Path, portal: str, tmp_path: Path) -> None:
-    with run_daemon(data, tmp_path / "daemon.log"):
+def test_downloaded_bundle_verifies_with_the_cli(
+    data: Path, portal: str, tmp_path: Path, running_daemon: DaemonFactory
+) -> None:
+    with running_daemon(data):
         status, headers, html = get(portal, "/verify")
         assert status == 200 and b"canopy log verify" in html
         status, headers, tar = get(portal, "/verify/bundle.tar")

@@ -10,65 +10,57 @@ import json
 import subprocess
 from pathlib import Path
 
-from portal_helpers import (
-    CANOPY,
-    ROOT,
-    Handheld,
-    csrf_from,
-    post_form,
-    request,
-    run_portal,
-    run_radio_daemon,
-    seed_hub,
-)
+from portal_helpers import CANOPY, ROOT, csrf_from, post_form, request, run_portal, seed_hub
+from support import DaemonFactory, Handheld, SimFactory
 
 from hub.local.datadir import DataDir
 from hub.log.view import LogView
-from radio.sim.testing import running_sim
 
 
-def test_steward_checks_in_from_the_portal_with_a_radio_code(tmp_path: Path) -> None:
+def test_steward_checks_in_from_the_portal_with_a_radio_code(
+    tmp_path: Path, sim: SimFactory, running_daemon: DaemonFactory
+) -> None:
     data = tmp_path / "hub"
     seed_hub(data)
-    with running_sim(nodes=2, topology="full", speed=50.0) as sim:
-        hub_num = sim.node_num(0)
-        with run_radio_daemon(data, sim.ports[0], tmp_path / "daemon.log"):
-            args = ["roster", "invite", "--handle", "bob", "--role", "steward", "--json"]
-            invite = subprocess.run(
-                [*CANOPY, *args, "--data", str(data)],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-            )
-            assert invite.returncode == 0, invite.stderr
-            code = json.loads(invite.stdout)["code"]
-            bob = Handheld(sim.ports[1], hub_num)
-            try:
-                assert bob.ask(f"JOIN {code}", "Welcome, bob!")
-                with run_portal(data, tmp_path / "portal.log") as base:
-                    _, _, html = request(base, "GET", "/steward/checkin")
-                    assert b"Writing is paused" not in html
-                    token = csrf_from(html.decode())
-                    form = {"csrf": token, "handle": "zed", "step": "1"}
-                    status, _, body = post_form(base, "/steward/checkin", form)
-                    assert status == 400 and b"not an enrolled steward" in body
-                    since = len(bob.heard)
-                    form["handle"] = "bob"
-                    status, _, body = post_form(base, "/steward/checkin", form)
-                    assert status == 200 and b"A code was sent to your radio" in body
-                    dm = bob.wait("web check-in code", since)
-                    code = dm.split("code: ")[1][:6]
-                    form.update(step="2", code="000000" if code != "000000" else "111111")
-                    status, _, body = post_form(base, "/steward/checkin", form)
-                    assert status == 400 and b"wrong code" in body
-                    form["code"] = code
-                    status, _, body = post_form(base, "/steward/checkin", form)
-                    assert status == 200 and b"You are checked in, bob." in body
-                    _, _, home = request(base, "GET", "/")
-                    duty = home.split(b'id="duty-h"')[1].split(b"</section>")[0]
-                    assert b"bob" in duty
-            finally:
-                bob.close()
+    mesh = sim(nodes=2, topology="full", speed=50.0)
+    hub_num = mesh.node_num(0)
+    with running_daemon(data, "--radio", f"tcp://127.0.0.1:{mesh.ports[0]}"):
+        args = ["roster", "invite", "--handle", "bob", "--role", "steward", "--json"]
+        invite = subprocess.run(
+            [*CANOPY, *args, "--data", str(data)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert invite.returncode == 0, invite.stderr
+        code = json.loads(invite.stdout)["code"]
+        bob = Handheld(mesh.ports[1], mesh.node_num(1), hub_num)
+        try:
+            assert bob.ask(f"JOIN {code}", lambda t: "Welcome, bob!" in t)
+            with run_portal(data, tmp_path / "portal.log") as base:
+                _, _, html = request(base, "GET", "/steward/checkin")
+                assert b"Writing is paused" not in html
+                token = csrf_from(html.decode())
+                form = {"csrf": token, "handle": "zed", "step": "1"}
+                status, _, body = post_form(base, "/steward/checkin", form)
+                assert status == 400 and b"not an enrolled steward" in body
+                since = bob.mark()
+                form["handle"] = "bob"
+                status, _, body = post_form(base, "/steward/checkin", form)
+                assert status == 200 and b"A code was sent to your radio" in body
+                dm = bob.wait(lambda t: "web check-in code" in t, since)
+                code = dm.split("code: ")[1][:6]
+                form.update(step="2", code="000000" if code != "000000" else "111111")
+                status, _, body = post_form(base, "/steward/checkin", form)
+                assert status == 400 and b"wrong code" in body
+                form["code"] = code
+                status, _, body = post_form(base, "/steward/checkin", form)
+                assert status == 200 and b"You are checked in, bob." in body
+                _, _, home = request(base, "GET", "/")
+                duty = home.split(b'id="duty-h"')[1].split(b"</section>")[0]
+                assert b"bob" in duty
+        finally:
+            bob.close()
     last = list(LogView(DataDir(data)).entries())[-1]
     assert last.body.kind_name == "checkin" and last.body.author == "bob"
     assert b"127.0.0.1" not in last.raw

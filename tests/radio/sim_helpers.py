@@ -1,15 +1,17 @@
-"""Shared helpers for the simulator tests: a pubsub inbox per interface, a raw stream client."""
+"""Shared helpers for the simulator tests: a pubsub inbox per interface, connected library
+interfaces, a raw stream client. The simulator itself is the `sim` fixture."""
 
 from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from meshtastic.protobuf import mesh_pb2
 from meshtastic.tcp_interface import TCPInterface
@@ -17,8 +19,7 @@ from pubsub import pub
 
 from radio.sim.stream import Frame, FrameDecoder, encode_frame
 
-T = TypeVar("T")
-VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+VENV_BIN = Path(sys.executable).parent
 # The meshtastic CLI looks up its newest version online during --info; keep tests offline.
 OFFLINE_ENV = {
     **os.environ,
@@ -26,18 +27,6 @@ OFFLINE_ENV = {
     "HTTP_PROXY": "http://127.0.0.1:9",
     "NO_PROXY": "",
 }
-
-
-def wait_for(fn: Callable[[], T], timeout: float = 15.0, what: str = "condition") -> T:
-    """Poll `fn` until it returns something truthy; fail the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class Inbox:

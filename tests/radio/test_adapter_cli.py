@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support import SimFactory
+
 from radio.adapter.core import RadioAdapter
 from radio.cli import info_cmd
-from radio.sim.testing import running_sim
 
 CANOPY = Path(sys.executable).parent / "canopy"
 
@@ -22,29 +23,29 @@ def canopy(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_radio_info_text_and_json() -> None:
-    with running_sim(nodes=3, topology="chain", region="EU_868", preset="LONG_FAST") as sim:
-        url = f"tcp://127.0.0.1:{sim.ports[1]}"
-        text = canopy("radio", "info", "--radio", url)
-        assert text.returncode == 0, text.stderr
-        assert "!5eed0001" in text.stdout and "Sim Node 1 / S01" in text.stdout
-        assert "region EU_868, preset LONG_FAST" in text.stdout
-        assert "[0] PRIMARY" in text.stdout
-        assert "nodes heard: 2" in text.stdout
+def test_radio_info_text_and_json(sim: SimFactory) -> None:
+    mesh = sim(nodes=3, topology="chain", region="EU_868", preset="LONG_FAST")
+    url = f"tcp://127.0.0.1:{mesh.ports[1]}"
+    text = canopy("radio", "info", "--radio", url)
+    assert text.returncode == 0, text.stderr
+    assert "!5eed0001" in text.stdout and "Sim Node 1 / S01" in text.stdout
+    assert "region EU_868, preset LONG_FAST" in text.stdout
+    assert "[0] PRIMARY" in text.stdout
+    assert "nodes heard: 2" in text.stdout
 
-        out = canopy("radio", "info", "--radio", url, "--json")
-        assert out.returncode == 0, out.stderr
-        info = json.loads(out.stdout)
-        assert info["my_node_num"] == sim.node_num(1) and info["my_node_id"] == "!5eed0001"
-        assert (info["long_name"], info["short_name"]) == ("Sim Node 1", "S01")
-        assert info["firmware"] == "2.7.11.sim"
-        assert (info["region"], info["modem_preset"], info["hop_limit"]) == (
-            "EU_868", "LONG_FAST", 3,
-        )  # fmt: skip
-        assert info["channels"][0]["role"] == "PRIMARY"
-        heard = {n["num"] for n in info["nodes"]}
-        assert heard == {sim.node_num(0), sim.node_num(2)}
-        assert all(n["has_public_key"] for n in info["nodes"])
+    out = canopy("radio", "info", "--radio", url, "--json")
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout)
+    assert info["my_node_num"] == mesh.node_num(1) and info["my_node_id"] == "!5eed0001"
+    assert (info["long_name"], info["short_name"]) == ("Sim Node 1", "S01")
+    assert info["firmware"] == "2.7.11.sim"
+    assert (info["region"], info["modem_preset"], info["hop_limit"]) == (
+        "EU_868", "LONG_FAST", 3,
+    )  # fmt: skip
+    assert info["channels"][0]["role"] == "PRIMARY"
+    heard = {n["num"] for n in info["nodes"]}
+    assert heard == {mesh.node_num(0), mesh.node_num(2)}
+    assert all(n["has_public_key"] for n in info["nodes"])
 
 
 def test_radio_info_errors() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from meshtastic.mesh_interface import MeshInterface
 from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from pubsub import pub
+from support import wait_for
 
 from radio.adapter.decode import PacketDropped, decode_node, decode_packet, decode_public_key
 from radio.events import BROADCAST, DataReceived, NodeSeen, PositionReceived, TextReceived
@@ -47,10 +47,8 @@ class LibraryCapture:
     def packet(self, mp: mesh_pb2.MeshPacket) -> dict[str, Any]:
         before = len(self.packets)
         self.iface._handleFromRadio(mesh_pb2.FromRadio(packet=mp).SerializeToString())
-        deadline = time.monotonic() + 5
-        while len(self.packets) == before:
-            assert time.monotonic() < deadline, "library published nothing"
-            time.sleep(0.005)
+        # the library publishes from its own thread
+        wait_for(lambda: len(self.packets) > before, 5, "the library to publish the packet", 0.005)
         return self.packets[-1]
 
 
@@ -130,10 +128,7 @@ def test_nodeinfo_packet_and_node_db_entry(lib: LibraryCapture) -> None:
     )
     info = mesh_pb2.NodeInfo(num=PEER, user=user, last_heard=4321)
     lib.iface._handleFromRadio(mesh_pb2.FromRadio(node_info=info).SerializeToString())
-    deadline = time.monotonic() + 5
-    while not lib.nodes:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    wait_for(lambda: lib.nodes, 5, "the library to publish the node", 0.005)
     assert decode_node(lib.nodes[-1]) == NodeSeen(PEER, "Ana Patrol", "ANA", KEY, 4321)
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from sim_helpers import VENV_BIN
+from support import SimFactory
 
 from radio.sim.cli import sim_cmd
-from radio.sim.testing import running_sim
 
 
 def test_help_lists_every_option() -> None:
@@ -47,13 +47,13 @@ def test_bad_arguments_fail_cleanly(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "bad link" in result.output
 
 
-def test_python_m_prints_ready_and_writes_stats_on_sigterm(tmp_path: Path) -> None:
-    with running_sim(nodes=3, topology="chain", workdir=tmp_path) as sim:
-        assert sim.process is not None
-        assert sim.stdout_path.read_text().splitlines() == ["ready"]
-        stats = sim.stop()
+def test_python_m_prints_ready_and_writes_stats_on_sigterm(tmp_path: Path, sim: SimFactory) -> None:
+    mesh = sim(nodes=3, topology="chain", workdir=tmp_path)
+    assert mesh.process is not None
+    assert mesh.stdout_path.read_text().splitlines() == ["ready"]
+    stats = mesh.stop()
     assert [n["id"] for n in stats["nodes"]] == ["!5eed0000", "!5eed0001", "!5eed0002"]
-    assert [n["port"] for n in stats["nodes"]] == sim.ports
+    assert [n["port"] for n in stats["nodes"]] == mesh.ports
     for key in ("packets_sent", "bytes_sent", "packets_received", "bytes_received",
                 "packets_dropped", "bytes_dropped", "airtime_s"):  # fmt: skip
         assert key in stats["totals"] and key in stats["nodes"][0]

@@ -1,4 +1,6 @@
-"""Helpers for the steward tests: a real hub core on a tmp data dir with a hand-driven clock."""
+"""Helpers for the steward tests: the steward desk with a hand-driven clock, writing to an
+in-memory log (no disk), or to a real hub core on a data dir when a test needs the daemon's
+ops or a restart."""
 
 from __future__ import annotations
 
@@ -6,11 +8,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinydb import TinyDB
+from tinydb.storages import MemoryStorage
+
 from hub.daemon.core import HubCore
+from hub.daemon.deliveries import DeliveryStore
 from hub.local.datadir import DataDir
 from hub.local.identity import create_identity
 from hub.local.invites import Invite, create_invite, redeem_invite
-from hub.log.entry import Body, FieldValue
+from hub.log.entry import Body, FieldValue, LoggedEntry, make_body
 from hub.state.model import HubState
 from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
 from radio.events import BROADCAST, TextReceived
@@ -77,22 +83,61 @@ class Radio:
         return self.dm(text, pki=False, to=BROADCAST)
 
 
+class MemoryLog:
+    """The hub's own feed in memory: each append builds the entry body and folds it into the
+    hub's state, as the real log's listener does. Nothing is signed or written."""
+
+    FEED = "00" * 32
+
+    def __init__(self, state: HubState, clock: FakeClock) -> None:
+        self.state = state
+        self.clock = clock
+        self.bodies: list[Body] = []
+
+    def append(
+        self, kind: str, fields: dict[str, FieldValue], author: str = ""
+    ) -> tuple[int, Body]:
+        body = make_body(kind, fields, time=int(self.clock()), author=author)
+        index = len(self.bodies)
+        self.bodies.append(body)
+        self.state.apply(LoggedEntry(self.FEED, index, b"", body))
+        return index, body
+
+
 class Desk:
-    """A StewardDesk on a real HubCore (signed, durable log; TinyDB), driven by hand."""
+    """A StewardDesk driven by hand. With ``root=None`` (the `desk` fixture) it writes to a
+    :class:`MemoryLog` and keeps invites in TinyDB's in-memory storage: no disk at all. With
+    a ``root`` it runs on a real HubCore there (signed, durable log; TinyDB), so a test can
+    call the daemon's ops (``run_op(desk.core, …)``) or reopen the data dir."""
 
-    def __init__(self, root: Path, policy: DeskPolicy | None = None) -> None:
+    def __init__(self, root: Path | None = None, policy: DeskPolicy | None = None) -> None:
         self.clock = FakeClock()
-        self.core = new_core(root, self.clock)
-        self.state: HubState = self.core.state
+        self.core: HubCore | None = None
+        self.log: MemoryLog | None = None
+        if root is None:
+            self.db = TinyDB(storage=MemoryStorage)
+            self.state = HubState(MemoryLog.FEED)
+            self.deliveries = DeliveryStore(None)
+            self.log = MemoryLog(self.state, self.clock)
+            append = self.log.append
+        else:
+            self.core = core = new_core(root, self.clock)
+            self.db = core.db
+            self.state = core.state
+            self.deliveries = core.deliveries
 
-        def append(kind: str, fields: dict[str, FieldValue], author: str) -> tuple[int, Body]:
-            done = self.core.log.append(kind, fields, author=author)
-            return done.index, done.body
+            def append(
+                kind: str, fields: dict[str, FieldValue], author: str = ""
+            ) -> tuple[int, Body]:
+                done = core.log.append(kind, fields, author=author)
+                return done.index, done.body
+
+        self.append = append
 
         def redeem(code: str, now: float) -> Invite:
-            return redeem_invite(self.core.db, code, now)
+            return redeem_invite(self.db, code, now)
 
-        self.desk = StewardDesk(self.state, self.core.deliveries, append, redeem, policy)
+        self.desk = StewardDesk(self.state, self.deliveries, append, redeem, policy)
         self.desk.hub_num = HUB
 
     def send(self, msg: TextReceived) -> list[Action]:
@@ -108,7 +153,7 @@ class Desk:
 
     def invite(self, handle: str, role: str = "steward", until: float | None = None) -> str:
         t = self.clock()
-        return create_invite(self.core.db, handle, role, int(until or t + 86400 * 30), t)
+        return create_invite(self.db, handle, role, int(until or t + 86400 * 30), t)
 
     def enrol(self, radio: Radio, handle: str, role: str = "steward") -> None:
         reply = self.say(radio, f"JOIN {self.invite(handle, role)}")
@@ -117,24 +162,25 @@ class Desk:
     def tick(self) -> list[Action]:
         return self.desk.tick(self.clock())
 
-    def kinds(self) -> list[str]:
-        from crypto.entrysig import split_entry
-        from hub.log.entry import decode_body
-
-        own = self.core.log.own
-        assert own is not None
-        return [decode_body(split_entry(own.read(i))[0]).kind_name for i in range(len(own))]
-
     def entries(self) -> list[Body]:
+        if self.log is not None:
+            return list(self.log.bodies)
         from crypto.entrysig import split_entry
         from hub.log.entry import decode_body
 
+        assert self.core is not None
         own = self.core.log.own
         assert own is not None
         return [decode_body(split_entry(own.read(i))[0]) for i in range(len(own))]
 
+    def kinds(self) -> list[str]:
+        return [b.kind_name for b in self.entries()]
+
     def close(self) -> None:
-        self.core.close()
+        if self.core is not None:
+            self.core.close()
+        else:
+            self.db.close()
 
 
 def replies(actions: list[Action]) -> list[Reply]:

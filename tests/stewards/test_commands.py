@@ -1,4 +1,5 @@
-"""The command language on a real signed log: enrolment, commands, listings, refusals."""
+"""The command language: enrolment, commands, listings, refusals. The desk writes to an
+in-memory log; the tests of the daemon's ops and of a restart use a real signed log."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def test_who_alerts_more_resend(desk: Desk) -> None:
     desk.say(coord, "LOG " + "long note " * 20)
     assert desk.say(coord, "ALERT " + "é" * 76) == "ALERT text: at most 150 bytes."
     # an alert written by another path (the generic append op) may be longer
-    desk.core.log.append("alert", {"text": "é" * 150})
+    desk.append("alert", {"text": "é" * 150})
     out = replies(desk.send(coord.dm("ALERTS")))
     assert len(out) == 1
     parts = out[0].parts
@@ -132,10 +133,10 @@ def test_alert_ack_cancel_and_bad_acks(desk: Desk) -> None:
     assert desk.kinds().count("ack") == 1 and desk.kinds().count("cancel") == 1
 
 
-def test_alert_repaging_backoff_and_limit(tmp_path: Path) -> None:
+def test_alert_repaging_backoff_and_limit() -> None:
     from hub.state.notices import AlertPolicy
 
-    desk = Desk(tmp_path / "hub", DeskPolicy(alerts=AlertPolicy(ack_timeout=60, max_pages=3)))
+    desk = Desk(policy=DeskPolicy(alerts=AlertPolicy(ack_timeout=60, max_pages=3)))
     coord, alice, bob, carol = Radio(0x10), Radio(0x11), Radio(0x12), Radio(0x13)
     for r, h in ((coord, "coord"), (alice, "alice"), (bob, "bob"), (carol, "carol")):
         desk.enrol(r, h, "coordinator" if h == "coord" else "steward")
@@ -161,8 +162,8 @@ def test_alert_repaging_backoff_and_limit(tmp_path: Path) -> None:
     desk.close()
 
 
-def test_overdue_reminder_then_escalation(tmp_path: Path) -> None:
-    desk = Desk(tmp_path / "hub", DeskPolicy(overdue_grace=300))
+def test_overdue_reminder_then_escalation() -> None:
+    desk = Desk(policy=DeskPolicy(overdue_grace=300))
     coord, alice = Radio(0x10), Radio(0x11)
     desk.enrol(coord, "coord", "coordinator")
     desk.enrol(alice, "alice")
@@ -204,6 +205,7 @@ def test_state_survives_restart(tmp_path: Path) -> None:
     desk.say(coord, "ALERT x")
     desk.tick()
     desk.close()
+    assert desk.core is not None
     core = HubCore(desk.core.datadir, desk.clock)
     core.open()
     st = core.state
@@ -248,7 +250,9 @@ def test_one_refusal_reply_per_node_per_hour(desk: Desk) -> None:
     assert len(replies(desk.send(stranger.dm("IN", pki=False)))) == 1
 
 
-def test_revoked_and_expired(desk: Desk) -> None:
+def test_revoked_and_expired(hub_desk: Desk) -> None:
+    desk = hub_desk
+    assert desk.core is not None
     alice, bob = Radio(0x11), Radio(0x12)
     desk.enrol(alice, "alice")
     run_op(desk.core, "roster_revoke", {"handle": "alice", "text": "left"})
@@ -263,7 +267,9 @@ def test_revoked_and_expired(desk: Desk) -> None:
     assert desk.kinds().count("checkin") == 1 and desk.kinds().count("note") == 0
 
 
-def test_expired_coordinator_is_a_steward_again(desk: Desk) -> None:
+def test_expired_coordinator_is_a_steward_again(hub_desk: Desk) -> None:
+    desk = hub_desk
+    assert desk.core is not None
     coord = Radio(0x10)
     code = desk.invite("coord", "coordinator", until=desk.clock() + 600)
     desk.say(coord, f"JOIN {code}")
@@ -346,8 +352,8 @@ def test_dm_to_another_node_ignored(desk: Desk) -> None:
     assert desk.send(alice.dm("LOG x", to=HUB + 1)) == []
 
 
-def test_refusal_replies_capped_hub_wide(tmp_path: Path) -> None:
-    desk = Desk(tmp_path / "hub", DeskPolicy(limits=Limits(refusal_replies=5)))
+def test_refusal_replies_capped_hub_wide() -> None:
+    desk = Desk(policy=DeskPolicy(limits=Limits(refusal_replies=5)))
     answered = 0
     for i in range(20):  # a spoofer cycling through node numbers
         answered += len(replies(desk.send(Radio(0x9000 + i).dm("IN", pki=False))))
@@ -365,9 +371,9 @@ def test_dms_between_other_nodes_are_not_ours_even_before_we_know_our_number(
     assert desk.send(resident.dm("WHO", to=HUB)) == []
 
 
-def test_rate_limit_memory_stays_bounded(tmp_path: Path) -> None:
+def test_rate_limit_memory_stays_bounded() -> None:
     policy = DeskPolicy(limits=Limits(max_nodes=50))
-    d = Desk(tmp_path, policy)
+    d = Desk(policy=policy)
     try:
         for n in range(2000):  # a flood of forged sender numbers
             d.send(Radio(0x70000000 + n).dm("WHO"))
@@ -379,18 +385,17 @@ def test_rate_limit_memory_stays_bounded(tmp_path: Path) -> None:
         d.close()
 
 
-def test_web_checkin_typo_keeps_the_code(desk: Desk) -> None:
+def test_web_checkin_typo_keeps_the_code(hub_desk: Desk) -> None:
     from hub.daemon.webcodes import WebCode, _digest
     from hub.errors import InputError
 
+    desk = hub_desk
+    assert desk.core is not None
     member = Radio(0x5EED0043)
     desk.enrol(member, "ana")
     desk.core.web_codes.codes["ana"] = WebCode(_digest("ana", "123456"), desk.clock() + 600)
+    form = {"handle": "ana", "code": "123456", "minutes": 9999}
     with pytest.raises(InputError, match="minutes"):
-        run_op(
-            desk.core, "webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 9999}
-        )
-    done = run_op(
-        desk.core, "webcheckin_confirm", {"handle": "ana", "code": "123456", "minutes": 30}
-    )
+        run_op(desk.core, "webcheckin_confirm", form)
+    done = run_op(desk.core, "webcheckin_confirm", {**form, "minutes": 30})
     assert done["ok"] and desk.kinds()[-1] == "checkin"

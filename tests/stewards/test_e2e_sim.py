@@ -3,29 +3,27 @@ handhelds. Timed behaviour (overdue) uses the hub's hidden clock-offset file, no
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from meshtastic.protobuf.portnums_pb2 import TEXT_MESSAGE_APP
-from steward_e2e import Handheld, canopy_json, canopy_ok, run_canopy, running_hub
+from steward_e2e import Handheld, canopy_json, canopy_ok, hub_options, run_canopy
+from support import DaemonFactory, SimFactory, WaitFor
 
 from hub.daemon.control import call
-from radio.sim.testing import RunningSim, running_sim
+from radio.sim.testing import RunningSim
 
 HUB, COORD, ALICE, BOB, SPOOF, STRANGER = range(6)
 
 
 @pytest.fixture
-def mesh(tmp_path: Path) -> Iterator[tuple[RunningSim, Path, Path]]:
+def mesh(tmp_path: Path, sim: SimFactory) -> tuple[RunningSim, Path, Path]:
     data = tmp_path / "hub"
     assert run_canopy("init", "--name", "Corner Shop", data=data).code == 0
     clock = tmp_path / "clock-offset"
     clock.write_text("0")
     # node SPOOF claims ALICE's node number, without her key
-    with running_sim(nodes=6, topology="full", speed=50.0, spoof=[(SPOOF, ALICE)]) as sim:
-        yield sim, data, clock
+    return sim(nodes=6, topology="full", speed=50.0, spoof=[(SPOOF, ALICE)]), data, clock
 
 
 def entries(data: Path, kind: str) -> list[dict[str, object]]:
@@ -33,11 +31,13 @@ def entries(data: Path, kind: str) -> list[dict[str, object]]:
     return out if isinstance(out, list) else [out]
 
 
-def test_stewards_on_the_radio(mesh: tuple[RunningSim, Path, Path]) -> None:
+def test_stewards_on_the_radio(
+    mesh: tuple[RunningSim, Path, Path], running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
     sim, data, clock = mesh
     hub_num = sim.node_num(HUB)
     extra = ("--alert-ack-timeout", "2", "--alert-max-pages", "2", "--overdue-grace", "60")
-    with running_hub(data, sim.ports[HUB], *extra, clock_file=clock):
+    with running_daemon(data, *hub_options(sim.ports[HUB], *extra, clock_file=clock)):
         radios = {i: Handheld(sim.ports[i], sim.node_num(i), hub_num) for i in range(1, 6)}
         coord, alice, bob = radios[COORD], radios[ALICE], radios[BOB]
         try:
@@ -177,9 +177,12 @@ def test_stewards_on_the_radio(mesh: tuple[RunningSim, Path, Path]) -> None:
             for i in range(30):
                 alice.send(f"LOG burst {i}")
             alice.wait(lambda t: t == "Too many messages; wait a minute.", since, timeout=30)
-            deadline = time.monotonic() + 20
-            while sum(counted()) - logs0 - burst0 < 30 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for(
+                lambda: sum(counted()) - logs0 - burst0 >= 30,
+                timeout=20,
+                what="all 30 of the burst answered or refused",
+                interval=0.05,
+            )
             logs, bursts = counted()
             assert (logs - logs0) + (bursts - burst0) == 30
             assert bursts > burst0
