@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 from hub.errors import DaemonError, InputError
 from hub.local.invites import Invite, redeem_invite
 from hub.state.notices import AlertPolicy
+from hub.sync.frames import PORT as SYNC_PORT
 from radio.adapter.core import RadioAdapter
 from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
 from radio.errors import RadioError
 from radio.events import (
     BROADCAST,
     Connected,
+    DataReceived,
     Disconnected,
     NodeSeen,
     PositionReceived,
@@ -31,6 +33,7 @@ from radio.events import (
     SendResult,
     TextReceived,
 )
+from radio.outqueue import DEFAULT_PRESET, airtime_seconds
 
 if TYPE_CHECKING:
     from hub.daemon.loop import Daemon
@@ -142,6 +145,17 @@ class RadioService:
             text, dest=dest, channel=ch, priority=priority, want_ack=want_ack
         )
 
+    def send_data(self, payload: bytes, port: int, dest: int = BROADCAST) -> int:
+        """A binary payload on a private port, at bulk priority (sync frames)."""
+        if self.adapter is None:
+            raise RadioError("the radio service is not started")
+        return self.adapter.send_data(payload, port, dest=dest, channel=self.channel)
+
+    def airtime(self, payload_len: int) -> float:
+        """Seconds on air of one packet with this radio's modem preset."""
+        preset = self.adapter.preset if self.adapter is not None else DEFAULT_PRESET
+        return airtime_seconds(payload_len, preset)
+
     def send_dm(self, node: int, text: str) -> None:
         """A DM to one node (used for web check-in codes); raises :class:`DaemonError`."""
         try:
@@ -172,6 +186,10 @@ class RadioService:
         if isinstance(event, TextReceived):
             # a packet our radio downlinked from MQTT is no more authentic than MQTT itself
             self._on_text(event, via_radio=event.via == "radio")
+        elif isinstance(event, DataReceived):
+            sync = self.daemon.core.sync if self.daemon is not None else None
+            if sync is not None and event.port == SYNC_PORT:
+                sync.on_frame(event.payload, event.from_num)
         elif isinstance(event, Connected):
             self.connected = True
             if self.desk is not None:

@@ -9,13 +9,10 @@ from typing import Any
 
 import click
 
-import hub.daemon.ops.stewards  # registers the ops used below
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
 from hub.daemon.writer import open_writer
 from hub.errors import InputError
 from hub.log.entry import iso_time
-
-_ = hub.daemon.ops.stewards
 
 
 def parse_when(value: str | None) -> int | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from tinydb import TinyDB
 
 from hub.daemon.deliveries import DeliveryStore
-from hub.daemon.ports import MqttPort, RadioPort, StatusPort
+from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort
 from hub.daemon.webcodes import WebCodes
 from hub.errors import DaemonError, StoreError
 from hub.local.datadir import DataDir
@@ -34,6 +34,7 @@ class HubCore:
         self.log = HubLog(datadir, clock)
         self.radio: RadioPort | None = None
         self.mqtt: MqttPort | None = None
+        self.sync: SyncPort | None = None
         self.daemon: StatusPort | None = None
         self.web_codes = WebCodes()
         self.online = False  # True inside the running daemon
@@ -70,9 +71,14 @@ class HubCore:
             own = self.log.own
             if own is None:
                 raise StoreError("log is not open")
-            state = HubState(self.log.feed_hex)
+            ident = self.log.identity
+            state = HubState(self.log.feed_hex, ident.name if ident is not None else "")
             for e in iter_entries(own, self.log.feed_hex):
                 state.apply(e)
+            for feed in list(state.peers):  # the own feed first: it says whose entries count
+                if self.datadir.feed_path(feed).exists():
+                    for e in iter_entries(self.log.replicas.file(feed), feed):
+                        state.apply(e)
             self.log.listeners.insert(0, state.apply)
             self._state = state
         return self._state

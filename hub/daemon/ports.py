@@ -17,6 +17,15 @@ class RadioPort(Protocol):
         """Queue a text; raises a radio error when it cannot be taken."""
         ...
 
+    def send_data(self, payload: bytes, port: int, dest: int = ...) -> object:
+        """Queue a binary payload on a private port at bulk priority (after alerts and
+        replies); raises a radio error when it cannot be taken."""
+        ...
+
+    def airtime(self, payload_len: int) -> float:
+        """Seconds on air of one packet of ``payload_len`` bytes with the radio's preset."""
+        ...
+
     def send_dm(self, node: int, text: str) -> None:
         """A DM to one node; raises :class:`hub.errors.DaemonError` when it cannot."""
         ...
@@ -28,6 +37,14 @@ class RadioPort(Protocol):
     def handle_unauthenticated(self, event: object) -> None:
         """A text heard over an unauthenticated path (MQTT): logged, never obeyed."""
         ...
+
+
+class SyncPort(Protocol):
+    """The sync service, as the radio service hands it what it heard on the sync port."""
+
+    def on_frame(self, payload: bytes, sender: int) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
 
 
 class MqttPort(Protocol):

@@ -98,6 +98,18 @@ KINDS: tuple[KindSpec, ...] = (
         ),
     ),
     KindSpec(16, "overdue", (_text("handle", max_len=32), _text("stage", max_len=32))),
+    KindSpec(17, "peer", (Field("feed", bytes, False, 32), _text("name", max_len=64))),
+    KindSpec(18, "unpeer", (Field("feed", bytes, False, 32), _text("text", True))),
+    KindSpec(
+        19,
+        "fork",
+        (
+            Field("feed", bytes, False, 32),
+            _int("index"),
+            Field("a", bytes, False, 65536),
+            Field("b", bytes, False, 65536),
+        ),
+    ),
 )
 BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
 BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}

@@ -18,6 +18,7 @@ from hub.errors import StoreError
 from hub.local.datadir import DataDir
 from hub.local.identity import Identity, load_identity, load_signing_key
 from hub.log.entry import FieldValue, LoggedEntry, TimeSource, decode_body, encode_body, make_body
+from hub.log.replicas import EntryRejected, Replicas
 from hub.log.store import FeedFile
 
 AppendListener = Callable[[LoggedEntry], None]
@@ -32,6 +33,7 @@ class HubLog:
         self.identity: Identity | None = None
         self._key: SigningKey | None = None
         self.own: FeedFile | None = None
+        self.replicas = Replicas(datadir)
         self._last_time = 0
         self.listeners: list[AppendListener] = []
         # Where claimed times come from; the daemon swaps in its never-backwards clock.
@@ -56,6 +58,19 @@ class HubLog:
     def close(self) -> None:
         if self.own is not None:
             self.own.close()
+        self.replicas.close()
+
+    def store_replica(self, feed: str, start: int, raws: list[bytes]) -> list[LoggedEntry]:
+        """Verify and store another hub's entries (:meth:`Replicas.store`); listeners are
+        told about each new one, as about the own feed's."""
+        if feed == self.feed_hex:
+            raise EntryRejected("own-feed", "entries of this hub's own feed come only from it")
+
+        def tell(e: LoggedEntry) -> None:
+            for listener in list(self.listeners):
+                listener(e)
+
+        return self.replicas.store(feed, start, raws, tell)
 
     @property
     def feed_hex(self) -> str:

@@ -29,6 +29,27 @@ from hub.state.roster import Roster
 
 
 @dataclass(slots=True)
+class Peer:
+    """A hub this hub federates with, as its own log says (``peer``/``unpeer`` entries)."""
+
+    feed: str
+    name: str
+    since: int  # claimed time of the ``peer`` entry
+    entry: int
+    until: int | None = None  # claimed time of the ``unpeer`` entry: it stops counting there
+
+
+@dataclass(frozen=True, slots=True)
+class Fork:
+    """Evidence that a feed's key signed two histories (a ``fork`` entry of the own feed)."""
+
+    feed: str
+    index: int
+    entry: int
+    time: int
+
+
+@dataclass(slots=True)
 class FeedState:
     """What one feed says about its own hub: alerts and the portal's texts."""
 
@@ -65,11 +86,14 @@ class FeedState:
 class HubState:
     """The fold of every feed this hub reads; ``own`` is the hub's own feed (hex)."""
 
-    def __init__(self, own: str) -> None:
+    def __init__(self, own: str, name: str = "") -> None:
         self.own = own
+        self.name = name
         self.roster = Roster()
         self.patrol = Patrol()
         self.feeds: dict[str, FeedState] = {own: FeedState(own)}
+        self.peers: dict[str, Peer] = {}  # every hub ever federated, by feed (hex)
+        self.forks: dict[str, Fork] = {}
 
     def apply(self, e: LoggedEntry) -> None:
         """Fold one entry; see the module docstring for the rules."""
@@ -81,9 +105,46 @@ class HubState:
         if e.index > fs.size:
             raise ValueError(f"feed {e.feed[:16]}… skips from {fs.size} to entry {e.index}")
         fs.size = e.index + 1
+        if e.feed == self.own:
+            self._federation(e)
+        elif not self.counts(e):
+            return  # held and verifiable, but from a hub that is not (or no longer) a peer
         self.roster.apply(e.index, e.body)
         self.patrol.apply(e.index, e.body, e.feed)
         fs.apply(e)
+
+    def _federation(self, e: LoggedEntry) -> None:
+        f = e.body.named_fields()
+        feed = f.get("feed")
+        if not isinstance(feed, bytes) or len(feed) != 32:
+            return
+        key, name = feed.hex(), e.body.kind_name
+        if name == "peer" and key != self.own:
+            label = f.get("name")
+            self.peers[key] = Peer(key, str(label or key[:8]), e.body.time, e.index)
+        elif name == "unpeer" and key in self.peers:
+            self.peers[key].until = e.body.time
+        elif name == "fork":
+            index = f.get("index")
+            if isinstance(index, int) and key not in self.forks:
+                self.forks[key] = Fork(key, index, e.index, e.body.time)
+
+    def counts(self, e: LoggedEntry) -> bool:
+        """Does a replica's entry count here: from a federated hub, before any removal?"""
+        peer = self.peers.get(e.feed)
+        return peer is not None and (peer.until is None or e.body.time < peer.until)
+
+    def federated(self) -> list[str]:
+        """Feeds (hex) of the hubs federated now, in the order they were added."""
+        current = [p for p in self.peers.values() if p.until is None]
+        return [p.feed for p in sorted(current, key=lambda p: p.entry)]
+
+    def hub_name(self, feed: str) -> str:
+        """Which hub recorded an entry: a peer's name, this hub's for its own feed."""
+        if feed == self.own:
+            return self.name or "this hub"
+        peer = self.peers.get(feed)
+        return peer.name if peer is not None else feed[:8]
 
     # -- the hub's own feed -------------------------------------------------------------
     @property

@@ -45,6 +45,7 @@ from radio.outqueue import (
     DEFAULT_DUTY_CYCLE,
     DEFAULT_PRESET,
     AirtimeBudget,
+    LoraPreset,
     Outgoing,
     OutQueue,
     SendBook,
@@ -160,6 +161,12 @@ class RadioAdapter(LinkWorker):
                     return False
                 self._cond.wait(left)
             return True
+
+    @property
+    def preset(self) -> LoraPreset:
+        """The modem preset the airtime budget is counted in (the radio's own once known)."""
+        with self._cond:
+            return self._book.queue.preset
 
     def send_text(
         self,

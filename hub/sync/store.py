@@ -1,0 +1,42 @@
+"""The sync engine's view of a hub's feeds: the own feed and the federated replicas.
+
+Implements :class:`hub.sync.engine.SyncStore` over the daemon's core: sizes and roots from
+the feed files, reads for answers, and :meth:`hub.log.own.HubLog.store_replica` (verify,
+then store, then tell the listeners) for what arrives.
+"""
+
+from __future__ import annotations
+
+from hub.daemon.core import HubCore
+from hub.log.store import FeedFile
+
+
+class LogStore:
+    def __init__(self, core: HubCore) -> None:
+        self.core = core
+        self.own = bytes.fromhex(core.log.feed_hex)
+
+    def feeds(self) -> list[bytes]:
+        forked = self.core.log.replicas.forked
+        peers = [f for f in self.core.state.federated() if f not in forked]
+        return [self.own, *(bytes.fromhex(f) for f in peers)]
+
+    def _file(self, feed: bytes) -> FeedFile:
+        if feed == self.own:
+            own = self.core.log.own
+            assert own is not None, "the log is open while the daemon runs"
+            return own
+        return self.core.log.replicas.file(feed.hex())
+
+    def size(self, feed: bytes) -> int:
+        return len(self._file(feed))
+
+    def root(self, feed: bytes) -> bytes:
+        return self._file(feed).compact.root()
+
+    def read(self, feed: bytes, start: int, stop: int) -> list[bytes]:
+        return self._file(feed).read_range(start, stop)
+
+    def store(self, feed: bytes, start: int, raws: list[bytes]) -> int:
+        self.core.log.store_replica(feed.hex(), start, raws)
+        return self.size(feed)
