@@ -18,6 +18,7 @@ from hub.daemon.ops.stewards import state_of
 from hub.errors import DaemonError, InputError
 from hub.local.invites import Invite, redeem_invite
 from hub.local.nodes import nodes_for
+from hub.settings.defaults import ACK_TIMEOUT, MAX_PAGES, OVERDUE_GRACE
 from hub.state.notices import AlertPolicy
 from radio.adapter.core import RadioAdapter
 from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
@@ -248,7 +249,7 @@ class RadioService:
 
 
 def desk_policy(
-    ack_timeout: float = 120.0, max_pages: int = 3, overdue_grace: int = 600
+    ack_timeout: float = ACK_TIMEOUT, max_pages: int = MAX_PAGES, overdue_grace: int = OVERDUE_GRACE
 ) -> DeskPolicy:
     """A desk policy from the `canopy run` options."""
     return DeskPolicy(

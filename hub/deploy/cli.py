@@ -62,10 +62,10 @@ def cli_features() -> dict[str, bool]:
 
 def _setting_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for s in reversed(SETTINGS):
-        default = "" if s.default is None else f" [default: {s.default}]"
-        fn = click.option(s.flag, s.name, default=None, multiple=s.multiple, help=s.help + default)(
-            fn
-        )
+        default = f" [default: {s.default_text}]" if s.default_text else ""
+        fn = click.option(
+            s.option, s.name, default=None, multiple=s.multiple, help=s.help + default
+        )(fn)
     return fn
 
 

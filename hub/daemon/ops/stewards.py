@@ -24,6 +24,7 @@ from hub.errors import DaemonError, InputError, StoreError
 from hub.local.invites import create_invite, pending_invites
 from hub.log.entry import Body, FieldValue
 from hub.log.view import iter_entries
+from hub.mesh import MAX_TEXT_BYTES
 from hub.state.alerts import AlertBook
 from hub.state.patrol import MAX_SHIFT_MINUTES, Patrol
 from hub.state.roster import COORDINATOR, DEFAULT_TERMS, Roster, check_handle, check_role
@@ -191,7 +192,7 @@ def roster_revoke(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     m = state.roster.get(handle)
     if m is None or m.revoked:
         raise InputError(f"{handle} is not enrolled")
-    text = _text_arg(args, "text", False, 200)
+    text = _text_arg(args, "text", False, MAX_TEXT_BYTES)
     fields: dict[str, FieldValue] = {"handle": handle}
     if text:
         fields["text"] = text
@@ -239,7 +240,7 @@ def alert_cancel(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     if not a.active:
         raise InputError(f"alert #{index} is already cancelled")
     author = _author(core, args, state)
-    text = _text_arg(args, "text", False, 200)
+    text = _text_arg(args, "text", False, MAX_TEXT_BYTES)
     fields: dict[str, FieldValue] = {"alert": index}
     if text:
         fields["text"] = text
@@ -297,7 +298,7 @@ def webcheckin_confirm(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     minutes = _int_arg(args, "minutes")
     if minutes is not None and not 1 <= minutes <= MAX_SHIFT_MINUTES:
         raise InputError(f"minutes must be between 1 and {MAX_SHIFT_MINUTES}")
-    text = _text_arg(args, "text", False, 200)
+    text = _text_arg(args, "text", False, MAX_TEXT_BYTES)
     wc = state.web_codes.get(handle)
     if wc is None or wc.expires < now:
         state.web_codes.pop(handle, None)
