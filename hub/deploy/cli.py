@@ -57,7 +57,11 @@ def _accepts(command_name: str, option: str) -> bool:
 
 def cli_features() -> dict[str, bool]:
     """Which optional flags the daemon and portal of this install take, for the units."""
-    return {"run_mqtt": _accepts("run", "--mqtt"), "portal_url": _accepts("portal", "--url")}
+    return {
+        "config": _accepts("run", "--config") and _accepts("portal", "--config"),
+        "run_mqtt": _accepts("run", "--mqtt"),
+        "portal_url": _accepts("portal", "--url"),
+    }
 
 
 def _setting_options(fn: Callable[..., Any]) -> Callable[..., Any]:

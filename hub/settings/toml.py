@@ -45,5 +45,5 @@ def dumps(settings: Iterable[Setting], values: Mapping[str, object]) -> str:
             lines.append(f"# {s.name} = {toml_value(s.default)}")
         else:
             unset = f"unset: {s.shown_default}" if s.shown_default else "unset"
-            lines.append(f"# {s.name} =  ({unset})")
+            lines.append(f"# {s.name} = ({unset})")
     return "\n".join(lines) + "\n"
