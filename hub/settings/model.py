@@ -154,8 +154,9 @@ class Setting:
 
     def _one(self, value: object) -> object:
         want = TYPE_NAMES[self.type]
+        want = f"an {want}" if want[0] in "aeiou" else f"a {want}"
         if isinstance(value, bool):  # TOML booleans are ints to Python; never a number here
-            raise ValueError(f"expected a {want}, got {_describe(value)}")
+            raise ValueError(f"expected {want}, got {_describe(value)}")
         fits = {
             float: isinstance(value, int | float),
             int: isinstance(value, int),
@@ -163,7 +164,7 @@ class Setting:
             Path: isinstance(value, str),
         }
         if not fits[self.type]:
-            raise ValueError(f"expected a {want}, got {_describe(value)}")
+            raise ValueError(f"expected {want}, got {_describe(value)}")
         if self.type is float:
             value = float(value)  # type: ignore[arg-type]
         return self._checked(value)
