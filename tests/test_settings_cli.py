@@ -143,4 +143,3 @@ def test_portal_binds_where_the_file_says(hub_dir: Path, tmp_path: Path) -> None
         assert status == 200
     finally:
         stop(proc)
-
