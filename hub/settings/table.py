@@ -132,7 +132,8 @@ SETTINGS: tuple[Setting, ...] = (
     _mqtt("meshtastic_root", "Meshtastic MQTT topic filter to decode; '' for none.", "msh/#"),
     _mqtt(
         "channel_key",
-        "Meshtastic channel key NAME=BASE64 or BASE64 (repeatable); AQ== is always tried.",
+        "Meshtastic channel key NAME=BASE64 or BASE64 (repeatable; space-separated in the "
+        "environment); AQ== is always tried.",
         (),
         multiple=True,
     ),
