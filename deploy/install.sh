@@ -144,7 +144,8 @@ run chmod 0750 "$DATA_HERE"
 run mkdir -p "$(R "$MOSQUITTO_DIR")"
 system chown mosquitto: "$(R "$MOSQUITTO_DIR")"
 
-# 5. Render the system files and install those that differ.
+# 5. Render the system files and install those that differ. The units start the daemon and
+#    the portal with --config /etc/canopy/canopy.toml, which is rendered here too.
 if [ -x "$CANOPY" ]; then
 	STAGE=$(mktemp -d)
 	trap 'rm -rf "$STAGE"' EXIT

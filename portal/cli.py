@@ -1,4 +1,8 @@
-"""`canopy portal`: run the captive portal under gunicorn for a data directory."""
+"""`canopy portal`: run the captive portal under gunicorn for a data directory.
+
+Its options are ``data`` and the ``[portal]`` rows of the settings table
+(:mod:`hub.settings.table`), with ``--config FILE`` for a TOML file holding them.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +12,18 @@ from pathlib import Path
 
 import click
 
-from hub.cli.common import data_option, get_datadir, handle_errors
+from hub.cli.common import get_datadir, handle_errors
+from hub.cli.options import settings_options
 
 
 @click.command("portal")
-@data_option
-@click.option(
-    "--bind",
-    default="127.0.0.1:8080",
-    show_default=True,
-    help="HOST:PORT to listen on (ignored under systemd socket activation).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 16),
-    default=2,
-    show_default=True,
-    help="gunicorn worker processes (each stays under 50 MB).",
-)
-@click.option(
-    "--url",
-    "portal_url",
-    default=None,
-    help="Address the OS probes are redirected to, e.g. http://198.18.0.1/ "
-    "[default: the page's own host].",
-)
+@settings_options("hub.data", "portal")
 @handle_errors
-def portal_cmd(data: Path | None, bind: str, workers: int, portal_url: str | None) -> None:
+def portal_cmd(
+    hub_data: Path | None, portal_bind: str, portal_workers: int, portal_url: str | None
+) -> None:
     """Serve the captive portal (gunicorn, config in portal/gunicorn_conf.py)."""
-    dd = get_datadir(data)
+    dd = get_datadir(hub_data)
     dd.require_initialised()
     env = dict(os.environ, CANOPY_DATA=str(dd.root.resolve()))
     if portal_url:
@@ -48,9 +35,9 @@ def portal_cmd(data: Path | None, bind: str, workers: int, portal_url: str | Non
         "--config",
         "python:portal.gunicorn_conf",
         "--bind",
-        bind,
+        portal_bind,
         "--workers",
-        str(workers),
+        str(portal_workers),
         "portal:create_app()",
     ]
     # exec, so that under systemd gunicorn is the main process (Type=notify, signals).

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 
+from hub.settings import by_key
+
 wsgi_app = "portal:create_app()"
-workers = int(os.environ.get("CANOPY_PORTAL_WORKERS", "2"))
+workers = int(os.environ.get("CANOPY_PORTAL_WORKERS", str(by_key("portal.workers").default)))
 worker_class = "gthread"  # threads keep connections alive; pages are cached, so they rarely wait
 # Two threads measured best on 2 cores: more threads only add GIL contention to the p99.
 threads = 2

@@ -15,10 +15,9 @@ import enum
 from dataclasses import dataclass
 from typing import TypeAlias
 
-BROADCAST = 0xFFFFFFFF
-"""Destination meaning every node on the channel."""
+from hub.mesh import BROADCAST as BROADCAST  # re-exported: callers send to it
 
-MAX_NODE_NUM = 0xFFFFFFFF
+MAX_NODE_NUM = BROADCAST  # node numbers are 32-bit; the top one means "everyone"
 MAX_HOP_LIMIT = 7
 PRIVATE_PORT_MIN = 256
 PRIVATE_PORT_MAX = 511

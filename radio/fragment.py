@@ -18,10 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from hub.mesh import MAX_TEXT_BYTES as MAX_TEXT_BYTES  # the default limit, re-exported
 from radio.errors import RadioInputError
-
-MAX_TEXT_BYTES = 200
-"""What official Meshtastic clients allow per text message."""
 
 _MIN_LIMIT = 16
 _TAG_RE = re.compile(r"\[([1-9][0-9]{0,3})/([1-9][0-9]{0,3})\] ")

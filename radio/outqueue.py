@@ -45,6 +45,10 @@ DEFAULT_PRESET = "LONG_FAST"
 DEFAULT_DUTY_CYCLE = 0.10
 """Canopy's own ceiling where the law sets none: never take more than a tenth of the channel."""
 
+LINK_ACK_TIMEOUT = 90.0
+"""Seconds the radio waits for the mesh's ACK of a ``want_ack`` packet before a retry.
+Not the steward's alert ACK (:data:`hub.settings.defaults.ACK_TIMEOUT`)."""
+
 RESERVE: dict[Priority, float] = {Priority.ALERT: 0.0, Priority.REPLY: 0.05, Priority.BULK: 0.25}
 """Fraction of the bucket a priority must leave untouched."""
 
@@ -246,7 +250,7 @@ class SendBook:
     def __init__(
         self,
         queue: OutQueue,
-        ack_timeout: float = 90.0,
+        ack_timeout: float = LINK_ACK_TIMEOUT,
         max_attempts: int = 3,
         max_in_flight: int = 8,
         max_age_s: float = 3600.0,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.errors import DaemonError, InputError
 from hub.local.invites import Invite, redeem_invite
+from hub.settings.defaults import ACK_TIMEOUT, MAX_PAGES, OVERDUE_GRACE
 from hub.state.notices import AlertPolicy
 from hub.sync.frames import PORT as SYNC_PORT
 from radio.adapter.core import RadioAdapter
@@ -264,7 +265,7 @@ class RadioService:
 
 
 def desk_policy(
-    ack_timeout: float = 120.0, max_pages: int = 3, overdue_grace: int = 600
+    ack_timeout: float = ACK_TIMEOUT, max_pages: int = MAX_PAGES, overdue_grace: int = OVERDUE_GRACE
 ) -> DeskPolicy:
     """A desk policy from the `canopy run` options."""
     return DeskPolicy(

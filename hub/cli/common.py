@@ -14,18 +14,24 @@ import click
 
 from hub.errors import Busy, HubError, VerifyError
 from hub.local.datadir import DataDir, default_data_dir
+from hub.settings import by_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def data_option(fn: F) -> F:
-    """Add ``--data DIR`` (default ``$CANOPY_DATA``, else ~/.local/share/canopy)."""
+    """Add ``--data DIR`` (default ``$CANOPY_DATA``, else ~/.local/share/canopy).
+
+    The help is the table's (``hub.data``); ``canopy run`` and ``canopy portal`` get the
+    option from :func:`hub.cli.options.settings_options` instead, with ``--config``.
+    """
+    s = by_key("hub.data")
     return click.option(
-        "--data",
+        s.option,
         "data",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Data directory [default: $CANOPY_DATA or ~/.local/share/canopy].",
+        help=f"{s.help} [default: ${s.env_var} or {s.shown_default}]",
     )(fn)
 
 

@@ -1,4 +1,8 @@
-"""`canopy run`: start the hub daemon for a data directory, with its radio and MQTT."""
+"""`canopy run`: start the hub daemon for a data directory, with its radio and MQTT.
+
+Its options are the ``[hub]``, ``[desk]`` and ``[mqtt]`` rows of the settings table
+(:mod:`hub.settings.table`), with ``--config FILE`` for a TOML file holding them.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from typing import Any
 
 import click
 
-from hub.cli.common import data_option, get_datadir, handle_errors, setup_logging
+from hub.cli.common import get_datadir, handle_errors, setup_logging
+from hub.cli.options import settings_options
 from hub.daemon.loop import Daemon
-from hub.mqtt.cli import mqtt_options, service_from_options
+from hub.mqtt.cli import service_from_options
 
 log = logging.getLogger("canopy.run")
 
@@ -39,44 +44,18 @@ def offset_clock(path: Path) -> Callable[[], float]:
 
 
 @click.command("run")
-@data_option
-@click.option(
-    "--radio",
-    "radio_url",
-    default=None,
-    help="serial:///dev/ttyUSB0, tcp://HOST:PORT or ble://NAME.",
-)
-@click.option(
-    "--alert-ack-timeout",
-    type=click.FloatRange(1.0, 3600.0),
-    default=120.0,
-    show_default=True,
-    help="Seconds an on-duty steward has to ACK an alert before a DM; doubles per retry.",
-)
-@click.option(
-    "--alert-max-pages",
-    type=click.IntRange(0, 10),
-    default=3,
-    show_default=True,
-    help="DMs per steward per alert at most.",
-)
-@click.option(
-    "--overdue-grace",
-    type=click.IntRange(0, 86400),
-    default=600,
-    show_default=True,
-    help="Seconds after the overdue reminder before coordinators are told.",
-)
+@settings_options("hub", "desk", "mqtt")
 @click.option("--clock-offset-file", type=click.Path(path_type=Path), default=None, hidden=True)
-@mqtt_options
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @handle_errors
 def run_cmd(
-    data: Path | None,
-    radio_url: str | None,
-    alert_ack_timeout: float,
-    alert_max_pages: int,
-    overdue_grace: int,
+    hub_data: Path | None,
+    hub_radio: str | None,
+    desk_ack_timeout: float,
+    desk_max_pages: int,
+    desk_overdue_grace: int,
+    desk_tick: float,
+    desk_channel: int,
     clock_offset_file: Path | None,
     verbose: bool,
     **mqtt_kw: Any,
@@ -84,16 +63,28 @@ def run_cmd(
     """Run the hub daemon: the single writer of the data directory."""
     setup_logging(verbose)
     if clock_offset_file is not None:
-        daemon = Daemon(get_datadir(data), clock=offset_clock(clock_offset_file))
+        daemon = Daemon(get_datadir(hub_data), clock=offset_clock(clock_offset_file))
     else:
-        daemon = Daemon(get_datadir(data))
-    if radio_url:
+        daemon = Daemon(get_datadir(hub_data))
+    daemon.settings = {
+        "hub.radio": hub_radio,
+        "desk.ack_timeout": desk_ack_timeout,
+        "desk.max_pages": desk_max_pages,
+        "desk.overdue_grace": desk_overdue_grace,
+        "desk.tick": desk_tick,
+        "desk.channel": desk_channel,
+        "mqtt.url": mqtt_kw.get("mqtt_url"),
+    }
+    if hub_radio:
         radio_service = importlib.import_module("radio.service")
         policy = radio_service.desk_policy(
-            ack_timeout=alert_ack_timeout, max_pages=alert_max_pages, overdue_grace=overdue_grace
+            ack_timeout=desk_ack_timeout, max_pages=desk_max_pages, overdue_grace=desk_overdue_grace
         )
-        daemon.services.append(radio_service.RadioService(radio_url, policy=policy))
-
+        daemon.services.append(
+            radio_service.RadioService(
+                hub_radio, policy=policy, tick=desk_tick, channel=desk_channel
+            )
+        )
     # the Meshtastic MQTT codec lives in radio/, loaded only when MQTT is on
     mqtt = service_from_options(
         mqtt_kw, lambda keys: importlib.import_module("radio.mqttcodec").make_decoder(keys)

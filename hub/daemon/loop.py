@@ -56,6 +56,8 @@ class Daemon:
         self.clock = clock
         self.core = HubCore(datadir, clock)
         self.services: list[Service] = []
+        # the settings it runs with (`section.name` -> JSON value), shown by `status`
+        self.settings: dict[str, object] = {}
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._timer_seq = itertools.count()
@@ -235,4 +237,5 @@ class Daemon:
             "entries": len(self.core.log.own) if self.core.log.own else 0,
             "uptime": round(self.clock() - self.started_at),
             "services": {s.name: s.status() for s in self.services},
+            "settings": dict(self.settings),
         }

@@ -57,15 +57,19 @@ def _accepts(command_name: str, option: str) -> bool:
 
 def cli_features() -> dict[str, bool]:
     """Which optional flags the daemon and portal of this install take, for the units."""
-    return {"run_mqtt": _accepts("run", "--mqtt"), "portal_url": _accepts("portal", "--url")}
+    return {
+        "config": _accepts("run", "--config") and _accepts("portal", "--config"),
+        "run_mqtt": _accepts("run", "--mqtt"),
+        "portal_url": _accepts("portal", "--url"),
+    }
 
 
 def _setting_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for s in reversed(SETTINGS):
-        default = "" if s.default is None else f" [default: {s.default}]"
-        fn = click.option(s.flag, s.name, default=None, multiple=s.multiple, help=s.help + default)(
-            fn
-        )
+        default = f" [default: {s.default_text}]" if s.default_text else ""
+        fn = click.option(
+            s.option, s.name, default=None, multiple=s.multiple, help=s.help + default
+        )(fn)
     return fn
 
 

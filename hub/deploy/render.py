@@ -24,8 +24,19 @@ import jinja2
 
 from hub.deploy.settings import DeployConfig
 from hub.local.atomic import atomic_write
+from hub.settings import select
+from hub.settings.defaults import CONFIG_PATH
+from hub.settings.toml import dumps
 
-__all__ = ["OUTPUTS", "Output", "RenderError", "find_source", "render", "write_tree"]
+__all__ = [
+    "OUTPUTS",
+    "Output",
+    "RenderError",
+    "find_source",
+    "render",
+    "runtime_settings",
+    "write_tree",
+]
 
 
 class RenderError(RuntimeError):
@@ -53,6 +64,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output("journald.conf.j2", "etc/systemd/journald.conf.d/90-canopy.conf"),
     Output("sysctl.conf.j2", "etc/sysctl.d/90-canopy.conf"),
     Output("fstab-persist.j2", "etc/canopy/fstab.persist"),
+    Output("canopy.toml.j2", CONFIG_PATH.lstrip("/")),
     Output("canopy-hub.service", "etc/systemd/system/canopy-hub.service"),
     Output("canopy-portal.socket", "etc/systemd/system/canopy-portal.socket"),
     Output("canopy-portal.service", "etc/systemd/system/canopy-portal.service"),
@@ -89,7 +101,8 @@ def render(
     """Render every output in memory: ``{relative path: (text, mode)}``.
 
     ``features`` tells the unit templates which options the installed ``canopy run`` and
-    ``canopy portal`` accept (``run_mqtt``, ``portal_url``); missing ones count as there.
+    ``canopy portal`` accept (``config``, ``run_mqtt``, ``portal_url``); missing ones count
+    as there. With ``config`` the units only name the config file (:func:`runtime_settings`).
 
     :raises RenderError: if a template is missing or fails to render.
     """
@@ -102,16 +115,31 @@ def render(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    flags = {"run_mqtt": True, "portal_url": True, **(features or {})}
+    flags = {"config": True, "run_mqtt": True, "portal_url": True, **(features or {})}
+    settings_toml = dumps(select("hub", "desk", "mqtt", "portal"), runtime_settings(config))
     files: dict[str, tuple[str, int]] = {}
     for out in OUTPUTS:
         mode = out.mode
         try:
-            text = env.get_template(out.template).render(c=config, f=flags)
+            text = env.get_template(out.template).render(
+                c=config, f=flags, config_path=CONFIG_PATH, settings_toml=settings_toml
+            )
         except jinja2.TemplateError as e:
             raise RenderError(f"template {out.template}: {e}") from e
         files[out.path] = (text, mode)
     return files
+
+
+def runtime_settings(config: DeployConfig) -> dict[str, object]:
+    """What the rendered config file sets for the daemon and the portal (``section.name``);
+    every other setting keeps its default and appears in the file commented out."""
+    return {
+        "hub.data": str(config.data),
+        "hub.radio": config.radio,
+        "mqtt.url": f"mqtt://127.0.0.1:{config.mqtt_port}",
+        "portal.bind": f"{config.address}:{config.portal_port}",
+        "portal.url": config.portal_url,
+    }
 
 
 def _write_file(path: Path, text: str, mode: int) -> None:

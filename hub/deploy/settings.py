@@ -1,8 +1,10 @@
 """The deploy settings table and its validation: options in, a checked DeployConfig out.
 
-One table (:data:`SETTINGS`) defines every option of ``canopy deploy render``: its name,
-default and help. The click command, ``install.sh``'s pass-through and ``docs/deploy.md``
-all follow it (a test fails when the guide misses a setting).
+The ``[deploy]`` rows of the one settings table (:mod:`hub.settings.table`) define every
+option of ``canopy deploy render``: its name, default and help. The click command,
+``install.sh``'s pass-through, ``docs/deploy.md`` and ``docs/settings.md`` all follow it
+(tests fail when a guide misses a setting). The checks live here, because they look at
+several options at once.
 
 Validation is strict because every value ends up in a system file read as root:
 interface names, SSIDs, addresses and paths are checked against what the kernel and the
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from hub.errors import InputError
+from hub.settings import Setting, select
 
 __all__ = [
     "SETTINGS",
@@ -35,45 +38,8 @@ class DeployConfigError(InputError):
     """A deploy option is invalid; the message names the option and says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """One option of ``canopy deploy render``."""
-
-    name: str
-    default: str | int | None
-    help: str
-    multiple: bool = False
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("name", None, "Hub name (default: read from the hub in --data, else 'canopy')."),
-    Setting("data", "/var/lib/canopy", "The hub's data directory on the target system."),
-    Setting(
-        "hub_id",
-        None,
-        "First 16 hex digits of the hub's feed key, naming its MQTT topics "
-        "(default: read from the hub in --data).",
-    ),
-    Setting("iface", "wlan0", "Wi-Fi interface that carries the access point."),
-    Setting("ssid", None, "Network name shown to phones (default: 'Canopy <name>')."),
-    Setting("country", "GB", "Two-letter regulatory country code for the Wi-Fi radio."),
-    Setting("channel", 6, "2.4 GHz Wi-Fi channel (1-13)."),
-    Setting("address", "198.18.0.1", "Portal address: every DNS name resolves to it."),
-    Setting("subnet", "10.77.0.1/24", "Hub address and prefix on the Wi-Fi network."),
-    Setting("portal_port", 80, "TCP port the portal listens on (port 80 is redirected to it)."),
-    Setting("mqtt_port", 1883, "Mosquitto port, on loopback and on the hub's Wi-Fi address."),
-    Setting("user", "canopy", "System user that runs the hub and the portal."),
-    Setting("canopy_bin", "/opt/canopy/venv/bin/canopy", "Path of the installed canopy program."),
-    Setting("radio", None, "Radio URL passed to the daemon, e.g. serial:///dev/ttyUSB0."),
-    Setting("bridge", None, "Bridge to another hub's broker: NAME=ADDRESS[:PORT].", True),
-    Setting("bridge_secret", None, "File holding the shared bridge password."),
-    Setting("mosquitto_dir", "/var/lib/mosquitto", "Mosquitto persistence directory."),
-    Setting("journal", "volatile", "journald storage: 'volatile' (RAM) or 'persistent'."),
-)
+SETTINGS: tuple[Setting, ...] = select("deploy")
+"""The ``[deploy]`` rows of the settings table (:mod:`hub.settings.table`)."""
 
 _IFACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
 _USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")

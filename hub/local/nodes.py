@@ -24,6 +24,7 @@ from tinydb.table import Document
 from hub.errors import InputError
 from hub.local.datadir import DataDir
 from hub.local.tinystore import AtomicJSONStorage
+from hub.mesh import BROADCAST
 
 TABLE = "nodes"
 MAX_NODES = 2000
@@ -104,7 +105,7 @@ class NodeList:
         when: float | None = None,
     ) -> NodeRecord:
         """Record that ``num`` was heard; raises :class:`InputError` for a bad number."""
-        if isinstance(num, bool) or not 0 < num < 0xFFFFFFFF:
+        if isinstance(num, bool) or not 0 < num < BROADCAST:
             raise InputError(f"node number {num!r} out of range")
         if via not in VIA:
             raise InputError(f"via must be one of {VIA}")

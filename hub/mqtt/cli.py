@@ -1,7 +1,9 @@
 """``canopy run`` options for MQTT, generated from the settings table.
 
-Apply :func:`mqtt_options` to a click command; it adds ``--mqtt URL`` and ``--mqtt-*``
-options whose values arrive as keyword arguments named ``mqtt_<setting>`` (``mqtt_url``,
+:func:`mqtt_options` adds ``--config``, ``--mqtt URL`` and the ``--mqtt-*`` options (the
+``[mqtt]`` rows of :mod:`hub.settings.table`) to a click command on its own; ``canopy run``
+adds them together with its other sections through :func:`hub.cli.options.settings_options`.
+Their values arrive as keyword arguments named ``mqtt_<setting>`` (``mqtt_url``,
 ``mqtt_username``, …, ``mqtt_channel_key`` as a tuple). :func:`service_from_options` turns
 them into an :class:`~hub.mqtt.service.MqttService`, or None when ``--mqtt`` is not given.
 """
@@ -9,32 +11,19 @@ them into an :class:`~hub.mqtt.service.MqttService`, or None when ``--mqtt`` is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import click
+from hub.cli.options import settings_options
+from hub.mqtt.settings import build_settings
+from hub.settings import by_key
 
-from hub.mqtt.settings import SETTINGS, build_settings
-
-F = TypeVar("F", bound=Callable[..., Any])
+mqtt_options = settings_options("mqtt")
+"""Add ``--config`` and the MQTT options, resolved against the environment and the file."""
 
 
 def option_name(setting: str) -> str:
-    return "--mqtt" if setting == "url" else "--mqtt-" + setting.replace("_", "-")
-
-
-def mqtt_options(fn: F) -> F:
-    """Add the MQTT options (one per entry of :data:`hub.mqtt.settings.SETTINGS`)."""
-    for s in reversed(SETTINGS):
-        fn = click.option(
-            option_name(s.name),
-            f"mqtt_{s.name}",
-            default=() if s.multiple else s.default,
-            multiple=s.multiple,
-            show_default=s.default is not None,
-            metavar="URL" if s.name == "url" else None,
-            help=s.help,
-        )(fn)
-    return fn
+    """The command-line option of MQTT setting ``setting`` (``url`` -> ``--mqtt``)."""
+    return by_key(f"mqtt.{setting}").option
 
 
 def service_from_options(

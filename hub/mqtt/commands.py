@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.errors import InputError
-
-BROADCAST = 0xFFFFFFFF
-MAX_TEXT = 200
+from hub.mesh import BROADCAST, MAX_TEXT_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +60,8 @@ def parse_command(payload: bytes, max_bytes: int = 1024) -> SendText:
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError("command needs a non-empty 'text'")
-    if len(text.encode("utf-8")) > MAX_TEXT:
-        raise InputError(f"text is longer than {MAX_TEXT} bytes")
+    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise InputError(f"text is longer than {MAX_TEXT_BYTES} bytes")
     if any(not ch.isprintable() and ch not in "\n" for ch in text):
         raise InputError("text contains a control character")
     channel = data.get("channel", 0)

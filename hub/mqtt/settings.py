@@ -1,4 +1,7 @@
-"""MQTT settings: one table (name, default, help) for the CLI, the docs and the service.
+"""MQTT settings: the broker URL, files and limits, checked together into MqttSettings.
+
+The options themselves (name, default, help) are the ``[mqtt]`` rows of the one settings
+table, :mod:`hub.settings.table`; this module checks what needs files or several of them.
 
 The broker URL is ``mqtt://[USER@]HOST[:PORT]`` (default port 1883) or
 ``mqtts://[USER@]HOST[:PORT]`` (TLS, default port 8883). A password never goes in the URL
@@ -13,32 +16,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from hub.errors import InputError
+from hub.settings import Setting, select
 
-
-@dataclass(frozen=True, slots=True)
-class Setting:
-    name: str  # keyword of build_settings, and the CLI option without "--mqtt-"
-    default: str | None
-    help: str
-    multiple: bool = False
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("url", None, "Broker: mqtt://[USER@]HOST[:PORT] or mqtts://… (TLS). Off if unset."),
-    Setting("username", None, "Broker user name (overrides one given in the URL)."),
-    Setting("password_file", None, "File holding the broker password (first line)."),
-    Setting("tls_ca", None, "CA certificate file for mqtts:// (default: system CAs)."),
-    Setting("tls_cert", None, "Client certificate file for mqtts://."),
-    Setting("tls_key", None, "Client key file for mqtts://."),
-    Setting("client_id", None, "MQTT client id [default: canopy-<hub feed, 16 hex>]."),
-    Setting("meshtastic_root", "msh/#", "Meshtastic MQTT topic filter to decode; '' for none."),
-    Setting(
-        "channel_key",
-        None,
-        "Meshtastic channel key NAME=BASE64 or BASE64 (repeatable); AQ== is always tried.",
-        multiple=True,
-    ),
-)
+SETTINGS: tuple[Setting, ...] = select("mqtt")
+"""The ``[mqtt]`` rows of the settings table (:mod:`hub.settings.table`)."""
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _HEX = set("0123456789abcdef")

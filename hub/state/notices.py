@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from hub.settings.defaults import ACK_TIMEOUT, MAX_PAGES
 from hub.state.alerts import Alert, AlertBook
 from hub.state.patrol import ESCALATED, REMINDER, OverdueStep, Shift
 from hub.state.roster import COORDINATOR, Roster
@@ -45,9 +46,9 @@ def ago(now: float, t: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AlertPolicy:
-    ack_timeout: float = 120.0
+    ack_timeout: float = ACK_TIMEOUT
     backoff: float = 2.0
-    max_pages: int = 3
+    max_pages: int = MAX_PAGES
     max_pages_per_round: int = 8  # airtime: never queue more DMs than this in one go
     max_age: float = 6 * 3600.0  # stop paging for alerts older than this
 

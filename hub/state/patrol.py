@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.log.entry import Body
+from hub.settings.defaults import OVERDUE_GRACE as DEFAULT_GRACE
 
 REMINDER = "reminder"
 ESCALATED = "escalated"
 STAGES = (REMINDER, ESCALATED)
-DEFAULT_GRACE = 600
 MAX_SHIFT_MINUTES = 1440  # the longest expected shift a steward can announce (`IN 45`)
 
 

@@ -44,6 +44,7 @@ from radio.fragment import MAX_TEXT_BYTES, split_text
 from radio.outqueue import (
     DEFAULT_DUTY_CYCLE,
     DEFAULT_PRESET,
+    LINK_ACK_TIMEOUT,
     AirtimeBudget,
     LoraPreset,
     Outgoing,
@@ -74,7 +75,7 @@ class RadioAdapter(LinkWorker):
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.monotonic,
         connect_timeout: float = 15.0,
-        ack_timeout: float = 90.0,
+        ack_timeout: float = LINK_ACK_TIMEOUT,
         max_attempts: int = 3,
         max_queue: int = 1000,
         max_age_s: float = 3600.0,

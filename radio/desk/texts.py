@@ -10,12 +10,14 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 
+from hub.mesh import MAX_TEXT_BYTES
+from hub.settings.defaults import OVERDUE_GRACE
 from hub.state.notices import AlertPolicy
 from radio.desk.limits import Limits
 from radio.fragment import split_text
 
 MAX_IN_BYTES = 233
-MAX_PART = 200
+MAX_PART = MAX_TEXT_BYTES  # every reply part fits one radio text
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
@@ -34,7 +36,7 @@ REFUSE_TEXT = {
     "key-mismatch": "Not accepted: this radio's key is not the enrolled one.",
     "revoked": "Not accepted: your enrolment was revoked.",
     "expired": "Not accepted: your role has ended. Ask a coordinator to renew it.",
-    "too-long": "Too long: keep messages under 200 bytes.",
+    "too-long": f"Too long: keep messages under {MAX_TEXT_BYTES} bytes.",
     "control": "Not accepted: the text has control or direction characters.",
     "burst": "Too many messages; wait a minute.",
     "join-limit": "Too many JOIN attempts; try again later.",
@@ -76,7 +78,7 @@ class DeskPolicy:
 
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
     limits: Limits = field(default_factory=Limits)
-    overdue_grace: int = 600
+    overdue_grace: int = OVERDUE_GRACE
     seen_packets: int = 2048
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from meshtastic.protobuf import config_pb2
 from nacl.public import PrivateKey
 
+from hub.mesh import BROADCAST
 from radio.sim.airtime import DUTY_CYCLE_WINDOW_S, duty_cycle_percent, preset_params
 
 NODE_NUM_BASE = 0x5EED0000
-BROADCAST_NUM = 0xFFFFFFFF
+BROADCAST_NUM = BROADCAST  # the simulator's name for it, kept for its callers
 DEFAULT_HOP_LIMIT = 3
 MAX_HOP_LIMIT = 7
 

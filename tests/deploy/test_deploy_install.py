@@ -43,7 +43,8 @@ def test_install_into_a_root_twice_gives_the_same_tree(tmp_path: Path) -> None:
     ):
         assert f"(skipped) {cmd}" in first.stdout, cmd
     unit = (root / "etc/systemd/system/canopy-hub.service").read_text()
-    assert "ExecStart=/opt/canopy/venv/bin/canopy run --data /var/lib/canopy" in unit
+    assert "ExecStart=/opt/canopy/venv/bin/canopy run --config /etc/canopy/canopy.toml" in unit
+    assert 'data = "/var/lib/canopy"' in (root / "etc/canopy/canopy.toml").read_text()
     assert str(root) not in unit
 
     second = install("--root", str(root), "--canopy", str(CANOPY), "--name", "Test Shop")

@@ -20,6 +20,7 @@ from support import free_port, wait_for
 from hub.deploy.cli import cli_features
 from hub.deploy.render import OUTPUTS, render
 from hub.deploy.settings import build_config
+from hub.settings import load_file
 
 UNITS = [o.path for o in OUTPUTS if o.path.startswith("etc/systemd/system/")]
 
@@ -125,10 +126,13 @@ def test_hub_unit_shape(rendered: Path) -> None:
     ):
         assert f"\n{line}\n" in text, line
     argv = _exec_start(rendered / "etc/systemd/system/canopy-hub.service")
-    assert argv[:4] == [str(CANOPY), "run", "--data", "/var/lib/canopy"]
-    assert argv[-2:] == ["--radio", "serial:///dev/ttyUSB0"]
-    # --mqtt only when the installed daemon takes it (else the unit would not start)
-    assert ("--mqtt" in argv) == cli_features()["run_mqtt"]
+    # this install takes --config: the unit names the rendered file, which holds the rest
+    assert cli_features()["config"]
+    assert argv == [str(CANOPY), "run", "--config", "/etc/canopy/canopy.toml"]
+    settings = load_file(rendered / "etc/canopy/canopy.toml")
+    assert settings["hub.data"] == Path("/var/lib/canopy")
+    assert settings["hub.radio"] == "serial:///dev/ttyUSB0"
+    assert settings["mqtt.url"] == "mqtt://127.0.0.1:1883"
     assert "\nPrivateDevices=" not in text
     portal = (rendered / "etc/systemd/system/canopy-portal.service").read_text()
     assert "Requires=canopy-portal.socket" in portal and "Type=notify" in portal
@@ -142,14 +146,26 @@ def _exec_start(unit: Path) -> list[str]:
 
 def test_units_follow_the_installed_cli_features() -> None:
     config = build_config({})
+    # an install older than --config gets every option on the command line
     for run_mqtt, portal_url in ((True, True), (False, False)):
-        files = render(config, features={"run_mqtt": run_mqtt, "portal_url": portal_url})
+        features = {"config": False, "run_mqtt": run_mqtt, "portal_url": portal_url}
+        files = render(config, features=features)
         hub = files["etc/systemd/system/canopy-hub.service"][0]
         portal = files["etc/systemd/system/canopy-portal.service"][0]
+        assert "--config" not in hub + portal
+        assert "run --data /var/lib/canopy" in hub
         assert ("--mqtt mqtt://127.0.0.1:1883" in hub) == run_mqtt
         assert ("--url http://198.18.0.1/" in portal) == portal_url
         # the option never swallows the next line
         assert "\nExecReload=" in portal and "\n\n# The daemon sends WATCHDOG" in hub
+    files = render(config, features={"config": True})
+    hub = files["etc/systemd/system/canopy-hub.service"][0]
+    portal = files["etc/systemd/system/canopy-portal.service"][0]
+    assert "\nExecStart=/opt/canopy/venv/bin/canopy run --config /etc/canopy/canopy.toml\n\n" in hub
+    assert "\nExecStart=/opt/canopy/venv/bin/canopy portal --config /etc/canopy/canopy.toml\n" in (
+        portal
+    )
+    assert "\nExecReload=" in portal
 
 
 @pytest.mark.parametrize("unit", ["canopy-hub.service", "canopy-portal.service"])

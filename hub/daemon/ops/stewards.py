@@ -13,6 +13,7 @@ from hub.daemon.ops.base import Op, int_arg, registrar, text_arg
 from hub.errors import InputError
 from hub.local.invites import create_invite, pending_invites
 from hub.log.entry import FieldValue
+from hub.mesh import MAX_TEXT_BYTES
 from hub.state.alerts import MAX_ALERT_BYTES
 from hub.state.model import HubState
 from hub.state.roster import COORDINATOR, DEFAULT_TERMS, check_handle, check_role
@@ -97,7 +98,7 @@ def roster_revoke(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     m = state.roster.get(handle)
     if m is None or m.revoked:
         raise InputError(f"{handle} is not enrolled")
-    text = text_arg(args, "text", False, 200)
+    text = text_arg(args, "text", False, MAX_TEXT_BYTES)
     fields: dict[str, FieldValue] = {"handle": handle}
     if text:
         fields["text"] = text
@@ -146,7 +147,7 @@ def alert_cancel(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     if not a.active:
         raise InputError(f"alert #{index} is already cancelled")
     author = _author(core, args, state)
-    text = text_arg(args, "text", False, 200)
+    text = text_arg(args, "text", False, MAX_TEXT_BYTES)
     fields: dict[str, FieldValue] = {"alert": index}
     if text:
         fields["text"] = text

@@ -14,6 +14,7 @@ from hub.daemon.ops.base import Op, int_arg, registrar, text_arg
 from hub.daemon.webcodes import TTL
 from hub.errors import DaemonError, InputError
 from hub.log.entry import FieldValue
+from hub.mesh import MAX_TEXT_BYTES
 from hub.state.patrol import MAX_SHIFT_MINUTES
 from hub.state.roster import check_handle
 
@@ -44,7 +45,7 @@ def webcheckin_confirm(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     minutes = int_arg(args, "minutes")
     if minutes is not None and not 1 <= minutes <= MAX_SHIFT_MINUTES:
         raise InputError(f"minutes must be between 1 and {MAX_SHIFT_MINUTES}")
-    text = text_arg(args, "text", False, 200)
+    text = text_arg(args, "text", False, MAX_TEXT_BYTES)
     core.web_codes.check(handle, code, now)
     m = core.state.roster.get(handle)
     if m is None or m.role(now) is None:
