@@ -18,9 +18,9 @@ from typing import Any
 import click
 
 from hub.cli.common import get_datadir, handle_errors, setup_logging
+from hub.cli.mqtt import service_from_options
 from hub.cli.options import settings_options
 from hub.daemon.loop import Daemon
-from hub.mqtt.cli import service_from_options
 
 log = logging.getLogger("canopy.run")
 

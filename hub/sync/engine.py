@@ -26,20 +26,26 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hub.errors import InputError
 from hub.log.replicas import ForkFound
 from hub.sync import frames as fr
+from hub.sync.records import (
+    HOUR,
+    Action,
+    FeedSync,
+    ForkDetected,
+    HubHeard,
+    Send,
+    SyncPolicy,
+    assemble,
+    rank,
+)
 from hub.sync.trickle import Trickle
-
-BROADCAST = 0xFFFFFFFF
-HOUR = 3600.0
 
 
 class SyncStore(Protocol):
@@ -61,62 +67,6 @@ class SyncStore(Protocol):
         """Verify and store; return the new size. Raises :class:`hub.errors.InputError`
         with a ``reason`` (bad entry) or :class:`hub.log.replicas.ForkFound`."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class SyncPolicy:
-    imin: float = 30.0  # Trickle: seconds; about 15 LONG_FAST frames
-    imax: float = 1920.0  # 32 minutes: an agreeing neighbourhood sends a summary or two
-    k: int = 1
-    slot: float | None = None  # answer back-off step; default: 4 full frames of airtime
-    batch: int = 32  # entries one request asks for
-    answer_frames: int = 12  # frames one answer may take
-    retry: float = 6.0  # slots before a request that got nothing is sent again
-    duty: float = 0.10  # the radio's duty-cycle budget (share of an hour)
-    share: float = 0.5  # of that budget, what sync may spend
-    announce_every: float = 6 * HOUR
-    requests_per_sender: int = 12  # per 10 minutes, per radio
-
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    payload: bytes
-    dest: int = BROADCAST
-
-
-@dataclass(frozen=True, slots=True)
-class ForkDetected:
-    feed: bytes
-    index: int
-    ours: bytes
-    theirs: bytes
-
-
-Action = Send | ForkDetected
-
-
-@dataclass(slots=True)
-class HubHeard:
-    feed: bytes
-    name: str
-    node: int
-    at: float
-
-
-@dataclass(slots=True)
-class FeedSync:
-    """What the engine knows about one feed besides the store."""
-
-    feed: bytes
-    heard_size: int = 0  # largest size any hub claimed
-    heard_at: float | None = None
-    request_due: float | None = None
-    request_start: int = 0
-    asked_at: float = -1e18
-    parts: dict[int, bytes] = field(default_factory=dict)  # offset -> chunk
-    part_index: int = -1
-    part_total: int = 0
-    diverged: bool = False
 
 
 class SyncEngine:
@@ -234,9 +184,9 @@ class SyncEngine:
         if now - fs.asked_at < self.policy.retry * self.slot and fs.request_start == mine:
             return  # asked for this already; the answer may still be on its way
         fid = fs.feed[: fr.FEED_ID]
-        rank = _rank(self.own, fid, mine, 4)
+        place = rank(self.own, fid, mine, 4)
         fs.request_start = mine
-        fs.request_due = now + self.slot * (0.5 + rank) + self.rng.uniform(0, self.slot / 4)
+        fs.request_due = now + self.slot * (0.5 + place) + self.rng.uniform(0, self.slot / 4)
 
     def _on_request(self, r: fr.Request, sender: int, now: float) -> None:
         fs = self._feed(r.feed)
@@ -256,8 +206,8 @@ class SyncEngine:
         size = self.store.size(fs.feed)
         if r.start >= size or (r.feed, r.start) in self.answers:
             return
-        rank = 0 if fs.feed == self.own else 1 + _rank(self.own, r.feed, r.start, 7)
-        delay = self.slot * (rank + 0.25) + self.rng.uniform(0, self.slot / 4)
+        place = 0 if fs.feed == self.own else 1 + rank(self.own, r.feed, r.start, 7)
+        delay = self.slot * (place + 0.25) + self.rng.uniform(0, self.slot / 4)
         self.answers[(r.feed, r.start)] = (now + delay, min(r.count, size - r.start))
 
     def _sender_allowed(self, sender: int, now: float) -> bool:
@@ -324,7 +274,7 @@ class SyncEngine:
         if fs.part_index != p.index or fs.part_total != p.total:
             fs.parts, fs.part_index, fs.part_total = {}, p.index, p.total
         fs.parts[p.offset] = p.chunk
-        raw = _assemble(fs.parts, p.total)
+        raw = assemble(fs.parts, p.total)
         if raw is None:
             return []
         fs.parts, fs.part_index = {}, -1
@@ -433,19 +383,3 @@ class SyncEngine:
                 for fs in self.feeds.values()
             },
         }
-
-
-def _rank(own: bytes, fid: bytes, start: int, n: int) -> int:
-    """A hub's place in line for one request: the same for everyone who computes it."""
-    h = hashlib.sha256(own[: fr.FEED_ID] + fid + start.to_bytes(4, "big")).digest()
-    return h[0] % n
-
-
-def _assemble(parts: dict[int, bytes], total: int) -> bytes | None:
-    out = bytearray()
-    while len(out) < total:
-        chunk = parts.get(len(out))
-        if chunk is None:
-            return None
-        out += chunk
-    return bytes(out) if len(out) == total else None

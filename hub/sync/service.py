@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from hub.errors import HubError
 from hub.log.entry import FieldValue, LoggedEntry
 from hub.state.names import COORDINATOR
-from hub.sync.engine import ForkDetected, Send, SyncEngine, SyncPolicy
+from hub.sync.engine import SyncEngine
 from hub.sync.frames import PORT
+from hub.sync.records import ForkDetected, Send, SyncPolicy
 from hub.sync.store import LogStore
 
 if TYPE_CHECKING:

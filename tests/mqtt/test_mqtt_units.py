@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from mqttkit import make_hub
 
+from hub.cli.mqtt import mqtt_options, service_from_options
 from hub.errors import InputError
 from hub.local.nodes import NodeList, read_nodes
 from hub.local.tinystore import open_db
-from hub.mqtt.cli import mqtt_options, service_from_options
 from hub.mqtt.commands import BROADCAST, TokenBucket, parse_command
 from hub.mqtt.outbox import Outbox
 from hub.mqtt.settings import SETTINGS, build_settings, parse_url

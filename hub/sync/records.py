@@ -1,0 +1,84 @@
+"""What the sync engine decides with: its policy, its actions, and what it remembers about
+each feed and each hub it heard. Plain records and two pure helpers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from hub.mesh import BROADCAST
+from hub.sync import frames as fr
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPolicy:
+    imin: float = 30.0  # Trickle: seconds; about 15 LONG_FAST frames
+    imax: float = 1920.0  # 32 minutes: an agreeing neighbourhood sends a summary or two
+    k: int = 1
+    slot: float | None = None  # answer back-off step; default: 4 full frames of airtime
+    batch: int = 32  # entries one request asks for
+    answer_frames: int = 12  # frames one answer may take
+    retry: float = 6.0  # slots before a request that got nothing is sent again
+    duty: float = 0.10  # the radio's duty-cycle budget (share of an hour)
+    share: float = 0.5  # of that budget, what sync may spend
+    announce_every: float = 6 * HOUR
+    requests_per_sender: int = 12  # per 10 minutes, per radio
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    payload: bytes
+    dest: int = BROADCAST
+
+
+@dataclass(frozen=True, slots=True)
+class ForkDetected:
+    feed: bytes
+    index: int
+    ours: bytes
+    theirs: bytes
+
+
+Action = Send | ForkDetected
+
+
+@dataclass(slots=True)
+class HubHeard:
+    feed: bytes
+    name: str
+    node: int
+    at: float
+
+
+@dataclass(slots=True)
+class FeedSync:
+    """What the engine knows about one feed besides the store."""
+
+    feed: bytes
+    heard_size: int = 0  # largest size any hub claimed
+    heard_at: float | None = None
+    request_due: float | None = None
+    request_start: int = 0
+    asked_at: float = -1e18
+    parts: dict[int, bytes] = field(default_factory=dict)  # offset -> chunk
+    part_index: int = -1
+    part_total: int = 0
+    diverged: bool = False
+
+
+def rank(own: bytes, fid: bytes, start: int, n: int) -> int:
+    """A hub's place in line for one request: the same for everyone who computes it."""
+    h = hashlib.sha256(own[: fr.FEED_ID] + fid + start.to_bytes(4, "big")).digest()
+    return h[0] % n
+
+
+def assemble(parts: dict[int, bytes], total: int) -> bytes | None:
+    out = bytearray()
+    while len(out) < total:
+        chunk = parts.get(len(out))
+        if chunk is None:
+            return None
+        out += chunk
+    return bytes(out) if len(out) == total else None
