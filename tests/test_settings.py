@@ -66,7 +66,8 @@ def _command(name: str) -> click.Command:
 
 
 @pytest.mark.parametrize(
-    ("command", "names"), [("run", ("hub", "desk", "mqtt")), ("portal", ("hub.data", "portal"))]
+    ("command", "names"),
+    [("run", ("hub", "desk", "sync", "mqtt")), ("portal", ("hub.data", "portal"))],
 )
 def test_command_options_are_the_table(command: str, names: tuple[str, ...]) -> None:
     """Every visible option of `canopy run`/`canopy portal` is a row of the table (or

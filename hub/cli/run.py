@@ -21,6 +21,9 @@ from hub.cli.common import get_datadir, handle_errors, setup_logging
 from hub.cli.mqtt import service_from_options
 from hub.cli.options import settings_options
 from hub.daemon.loop import Daemon
+from hub.errors import InputError
+from hub.sync.records import SyncPolicy
+from hub.sync.service import SyncService
 
 log = logging.getLogger("canopy.run")
 
@@ -44,7 +47,7 @@ def offset_clock(path: Path) -> Callable[[], float]:
 
 
 @click.command("run")
-@settings_options("hub", "desk", "mqtt")
+@settings_options("hub", "desk", "sync", "mqtt")
 @click.option("--clock-offset-file", type=click.Path(path_type=Path), default=None, hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @handle_errors
@@ -56,6 +59,9 @@ def run_cmd(
     desk_overdue_grace: int,
     desk_tick: float,
     desk_channel: int,
+    sync_share: float,
+    sync_imin: float,
+    sync_imax: float,
     clock_offset_file: Path | None,
     verbose: bool,
     **mqtt_kw: Any,
@@ -73,6 +79,9 @@ def run_cmd(
         "desk.overdue_grace": desk_overdue_grace,
         "desk.tick": desk_tick,
         "desk.channel": desk_channel,
+        "sync.share": sync_share,
+        "sync.imin": sync_imin,
+        "sync.imax": sync_imax,
         "mqtt.url": mqtt_kw.get("mqtt_url"),
     }
     if hub_radio:
@@ -85,6 +94,11 @@ def run_cmd(
                 hub_radio, policy=policy, tick=desk_tick, channel=desk_channel
             )
         )
+    if sync_share > 0 and sync_imin <= sync_imax:
+        policy = SyncPolicy(imin=sync_imin, imax=sync_imax, share=sync_share)
+        daemon.services.append(SyncService(policy))
+    elif sync_imin > sync_imax:
+        raise InputError("--sync-imin must not be longer than --sync-imax")
     # the Meshtastic MQTT codec lives in radio/, loaded only when MQTT is on
     mqtt = service_from_options(
         mqtt_kw, lambda keys: importlib.import_module("radio.mqttcodec").make_decoder(keys)

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
-from hub.mqtt.client import Counts, make_client
 from hub.log.entry import LoggedEntry, iso_time
 from hub.log.store import FeedReader
+from hub.mqtt.client import Counts, make_client
 from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
 from hub.mqtt.settings import MqttSettings, is_feed_hex

@@ -17,3 +17,13 @@ OVERDUE_GRACE = 600
 
 CONFIG_PATH = "/etc/canopy/canopy.toml"
 """Where ``canopy deploy render`` puts the config file the systemd units read."""
+
+SYNC_SHARE = 0.5
+"""Share of the radio's duty-cycle budget hub-to-hub sync may spend in any hour: the other
+half stays for alerts and replies, which always go first."""
+
+SYNC_IMIN = 30.0
+"""Seconds: Trickle's shortest interval, about fifteen full LONG_FAST frames."""
+
+SYNC_IMAX = 1920.0
+"""Seconds: Trickle's longest interval (32 minutes): an agreeing neighbourhood is quiet."""

@@ -14,6 +14,7 @@ from hub.settings.table import SETTINGS
 TITLES = {
     "hub": "the hub daemon (`canopy run`; `data` also for `canopy portal`)",
     "desk": "the steward desk: answering and paging radios (`canopy run` with a radio)",
+    "sync": "hub-to-hub sync over the mesh (`canopy run`; see [sync.md](sync.md))",
     "mqtt": "MQTT (`canopy run`; see [mqtt.md](mqtt.md))",
     "portal": "the captive portal (`canopy portal`; see [portal.md](portal.md))",
     "deploy": "system files (`canopy deploy render`; see [deploy.md](deploy.md))",

@@ -12,7 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hub.settings.defaults import ACK_TIMEOUT, MAX_PAGES, OVERDUE_GRACE
+from hub.settings.defaults import (
+    ACK_TIMEOUT,
+    MAX_PAGES,
+    OVERDUE_GRACE,
+    SYNC_IMAX,
+    SYNC_IMIN,
+    SYNC_SHARE,
+)
 from hub.settings.model import SECTIONS, Setting
 
 __all__ = ["SETTINGS", "by_key", "select"]
@@ -118,6 +125,39 @@ SETTINGS: tuple[Setting, ...] = (
         flag="--desk-channel",
         min=0,
         max=7,
+    ),
+    # --- hub-to-hub sync over the mesh (`canopy run`; see docs/sync.md)
+    Setting(
+        "sync",
+        "share",
+        float,
+        SYNC_SHARE,
+        "Share of the radio's duty-cycle budget sync may use in any hour; 0 turns sync off.",
+        flag="--sync-share",
+        min=0.0,
+        max=0.5,
+    ),
+    Setting(
+        "sync",
+        "imin",
+        float,
+        SYNC_IMIN,
+        "Seconds: the shortest summary interval (Trickle Imin), after something changed.",
+        flag="--sync-imin",
+        min=5.0,
+        max=3600.0,
+        metavar="SECONDS",
+    ),
+    Setting(
+        "sync",
+        "imax",
+        float,
+        SYNC_IMAX,
+        "Seconds: the longest summary interval (Trickle Imax), while every hub agrees.",
+        flag="--sync-imax",
+        min=60.0,
+        max=86400.0,
+        metavar="SECONDS",
     ),
     # --- MQTT (`canopy run`); the URL and files are checked in hub.mqtt.settings
     _mqtt(

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from hub.mesh import BROADCAST
+from hub.settings.defaults import SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
 from hub.sync import frames as fr
 
 HOUR = 3600.0
@@ -14,15 +15,15 @@ HOUR = 3600.0
 
 @dataclass(frozen=True, slots=True)
 class SyncPolicy:
-    imin: float = 30.0  # Trickle: seconds; about 15 LONG_FAST frames
-    imax: float = 1920.0  # 32 minutes: an agreeing neighbourhood sends a summary or two
+    imin: float = SYNC_IMIN  # Trickle's intervals (seconds)
+    imax: float = SYNC_IMAX
     k: int = 1
     slot: float | None = None  # answer back-off step; default: 4 full frames of airtime
     batch: int = 32  # entries one request asks for
     answer_frames: int = 12  # frames one answer may take
     retry: float = 6.0  # slots before a request that got nothing is sent again
     duty: float = 0.10  # the radio's duty-cycle budget (share of an hour)
-    share: float = 0.5  # of that budget, what sync may spend
+    share: float = SYNC_SHARE  # of that budget, what sync may spend
     announce_every: float = 6 * HOUR
     requests_per_sender: int = 12  # per 10 minutes, per radio
 
