@@ -32,6 +32,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "roster": "hub.cli.roster:roster_group",
     "alert": "hub.cli.roster:alert_cmd",
     "alerts": "hub.cli.roster:alerts_cmd",
+    "peer": "hub.cli.peer:peer_group",
+    "sync": "hub.cli.peer:sync_group",
 }
 
 

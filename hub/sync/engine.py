@@ -87,7 +87,6 @@ class SyncEngine:
         self.airtime = airtime
         self.policy = p = policy or SyncPolicy()
         self.rng = rng or random.Random()
-        self.slot = p.slot if p.slot is not None else 4 * airtime(fr.MAX_FRAME)
         self.trickle = Trickle(p.imin, p.imax, p.k, self.rng)
         self.budget = p.share * p.duty * HOUR
         self.feeds: dict[bytes, FeedSync] = {}
@@ -100,6 +99,12 @@ class SyncEngine:
         self._announce_at = 0.0
         self._rotate = 0
         self.refresh()
+
+    @property
+    def slot(self) -> float:
+        """The back-off step: four full frames of airtime with the radio's current preset."""
+        p = self.policy.slot
+        return p if p is not None else 4 * self.airtime(fr.MAX_FRAME)
 
     # -- the feeds ---------------------------------------------------------------------
     def refresh(self) -> None:

@@ -1,0 +1,88 @@
+"""Two hubs on a simulated mesh keep each other's logs: a note written at one shop appears
+at the other, and a steward enrolled at one hub checks in at the other.
+
+Real parts: two `canopy run` daemons on virtual radios of one `canopy sim` mesh, the
+steward on the real `meshtastic` library, the `canopy` CLI for everything a person does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from support import DaemonFactory, Handheld, SimFactory, WaitFor, run_canopy
+
+FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60")
+
+
+def _json(*args: str, data: Path) -> Any:
+    r = run_canopy(*args, "--json", data=data)
+    assert r.code == 0, r.err
+    return json.loads(r.out)
+
+
+def _entries(data: Path, feed: str) -> list[dict[str, Any]]:
+    r = run_canopy("log", "show", "--feed", feed, "--json", data=data)
+    if r.code != 0:
+        return []
+    return [json.loads(line) for line in r.out.splitlines() if line.strip()]
+
+
+def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
+    data = tmp_path / name.lower()
+    assert run_canopy("init", "--name", name, data=data).code == 0
+    return data, _json("id", data=data)
+
+
+def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
+    tmp_path: Path, sim: SimFactory, running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
+    bakery, bid = _hub(tmp_path, "Bakery")
+    laundry, lid = _hub(tmp_path, "Laundry")
+    r = run_canopy("peer", "add", lid["vkey"], data=bakery)
+    assert r.code == 0 and "laundry" in r.out, r.err
+    assert run_canopy("peer", "add", bid["vkey"], "--name", "Bakery", data=laundry).code == 0
+    peers = _json("peer", "list", data=bakery)["peers"]
+    assert [(p["name"], p["feed"], p["federated"]) for p in peers] == [
+        ("laundry", lid["feed"], True)
+    ]
+
+    mesh = sim(nodes=3, topology="full")
+    radio = [f"tcp://127.0.0.1:{p}" for p in mesh.ports]
+    with (
+        running_daemon(bakery, "--radio", radio[0], *FAST_SYNC),
+        running_daemon(laundry, "--radio", radio[1], *FAST_SYNC),
+    ):
+        assert run_canopy("note", "Lights out on Elm St", data=bakery).code == 0
+        wait_for(
+            lambda: any(
+                e.get("text") == "Lights out on Elm St" for e in _entries(laundry, bid["feed"])
+            ),
+            timeout=60,
+            what="the bakery's note at the laundry",
+        )
+        # a steward enrolled at the bakery ...
+        invite = _json("roster", "invite", "--handle", "mara", data=bakery)
+        mara = Handheld(mesh.ports[2], mesh.node_num(2), mesh.node_num(0))
+        try:
+            mara.ask(f"JOIN {invite['code']}", lambda t: "Welcome, mara!" in t)
+            wait_for(
+                lambda: any(e["kind"] == "enrol" for e in _entries(laundry, bid["feed"])),
+                timeout=60,
+                what="the enrolment at the laundry",
+            )
+            # ... checks in at the laundry, which never enrolled her
+            mara.hub = mesh.node_num(1)
+            answer = mara.ask("IN 30", lambda t: "On duty" in t or "Not accepted" in t)
+            assert "On duty" in answer, answer
+        finally:
+            mara.close()
+        own = _entries(laundry, lid["feed"])
+        assert [(e["kind"], e["author"]) for e in own if e["kind"] == "checkin"] == [
+            ("checkin", "mara")
+        ]
+        status = _json("sync", "status", data=laundry)
+        held = {f["feed"]: f for f in status["feeds"]}
+        assert held[bid["feed"]]["lag"] == 0 and held[bid["feed"]]["held"] >= 2
+        assert 0 < status["airtime_s_this_hour"] <= status["airtime_budget_s"]
