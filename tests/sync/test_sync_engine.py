@@ -1,0 +1,149 @@
+"""The sync engine between in-process hubs: catch-up, suppression, and bad input."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from synckit import Air, Clock, Hub, federate, make_hub
+
+from hub.log.view import LogView
+from hub.sync import frames as fr
+
+Three = tuple[list[Hub], Air, Clock]
+
+
+@pytest.fixture
+def three(tmp_path: Path) -> Three:
+    clock = Clock()
+    hubs = [make_hub(tmp_path, n, 0x100 + i, clock, seed=i) for i, n in enumerate("ABC")]
+    federate(hubs)
+    return hubs, Air(hubs, clock), clock
+
+
+def test_a_hub_catches_up_and_one_answer_serves_every_hub(three: Three) -> None:
+    (a, b, c), air, _ = three
+    for i in range(40):
+        a.note(f"note {i} on the north loop")
+    air.run(60)
+    assert b.held(a) == c.held(a) == len(LogView(a.core.datadir).reader())
+    texts = [e.body.named_fields().get("text") for e in LogView(b.core.datadir).entries(a.feed)]
+    assert texts[-1] == "note 39 on the north loop"
+    # B and C were missing the same entries: one request, one set of answers, not two
+    answers = [p for s, p in air.frames if p[0] == fr.ENTRIES]
+    delivered = sum(len(fr.decode(p).entries) for p in answers)  # type: ignore[union-attr]
+    assert delivered < 40 * 1.5, f"{delivered} entries sent for 40 missing at two hubs"
+    assert (
+        b.engine.counts.get("suppressed-request", 0) + c.engine.counts.get("suppressed-request", 0)
+        >= 1
+    )
+
+
+def test_replicas_fold_into_the_state_of_every_hub(three: Three) -> None:
+    (a, b, _), air, clock = three
+    a.core.log.append("enrol", {"handle": "mara", "role": "steward", "until": int(clock()) + 9999})
+    a.core.log.append("checkin", {"minutes": 30}, author="mara")
+    a.engine.appended(clock())
+    air.run(40)
+    assert b.core.state.on_duty_handles(clock()) == ["mara"]
+    assert b.core.state.hub_name(a.feed) == "A"
+
+
+def test_an_agreeing_neighbourhood_goes_quiet(three: Three) -> None:
+    (a, _, _), air, _ = three
+    a.note("x")
+    air.run(120)
+    before = len(air.frames)
+    air.run(600)  # ten quiet minutes with imax = 60 s: at most a few summaries
+    summaries = [p for _, p in air.frames[before:] if p[0] == fr.SUMMARY]
+    assert len(summaries) <= 12, len(summaries)
+    assert len(air.frames) - before == len(summaries)
+
+
+def _flood(hub: Hub, payloads: list[bytes], sender: int = 0x666) -> None:
+    for p in payloads:
+        assert hub.engine.on_frame(p, sender, hub.core.clock()) == []
+
+
+def test_garbage_frames_are_dropped_and_counted(three: Three) -> None:
+    (a, b, _), _, _ = three
+    rng = random.Random(7)
+    junk = [bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 260))) for _ in range(2000)]
+    junk += [b"", b"\x03", b"\x02" + bytes(4) + b"\x80\x80\x80\x80\x80\x80", b"\x09hello"]
+    _flood(b, junk)
+    assert b.held(a) == 0
+    dropped = sum(v for k, v in b.engine.counts.items() if k.startswith("dropped-"))
+    assert dropped >= 1900
+    assert b.engine.counts.get("dropped-unknown-type", 0) > 0
+
+
+def test_entries_that_do_not_verify_are_never_stored(three: Three, tmp_path: Path) -> None:
+    (a, b, c), _, clock = three
+    a.note("real")
+    raw = a.core.log.own.read(0)  # type: ignore[union-attr]
+    tampered = raw[:-1] + bytes([raw[-1] ^ 1])
+    aid, cid = bytes.fromhex(a.feed)[:4], bytes.fromhex(c.feed)[:4]
+    frames = [
+        fr.encode(fr.Entries(aid, 0, (tampered,))),  # bad signature
+        fr.encode(fr.Entries(cid, 0, (raw,))),  # A's entry claimed as C's
+        fr.encode(fr.Entries(aid, 5, (raw,))),  # a gap
+        fr.encode(fr.Entries(aid, 0, (b"\x82\x41\x00\x41\x00",))),  # bad framing
+        fr.encode(fr.Entries(bytes.fromhex(b.feed)[:4], 0, (raw,))),  # "my own feed"
+    ]
+    _flood(b, frames)
+    assert b.held(a) == 0 and b.held(c) == 0
+    counts = b.engine.counts
+    assert counts["rejected-bad-signature"] >= 2 and counts["gap"] == 1
+    assert counts["rejected-own-feed"] == 1
+    # the real entry is still taken afterwards
+    _flood(b, [fr.encode(fr.Entries(aid, 0, (raw,)))])
+    assert b.held(a) == 1
+    _flood(b, [fr.encode(fr.Entries(aid, 0, (raw,)))])  # a replay changes nothing
+    assert b.held(a) == 1 and counts["replayed"] >= 1
+    assert clock() > 0
+
+
+def test_a_request_flood_is_answered_within_the_budget(three: Three) -> None:
+    (a, _, _), _, clock = three
+    for i in range(10):
+        a.note(f"n{i}")
+    aid = bytes.fromhex(a.feed)[:4]
+    flood = [fr.encode(fr.Request(aid, i % 10, 64)) for i in range(500)]
+    _flood(a, flood, sender=0x777)
+    assert a.engine.counts["dropped-request-flood"] >= 480
+    sent = []
+    for _ in range(600):
+        clock.t += 1
+        sent += a.engine.tick(clock())
+    assert a.engine.airtime_spent(clock()) <= a.engine.budget
+    with pytest.raises(fr.FrameError):
+        fr.decode(b"\x02" + aid + b"\x00\x41")  # count 65: absurd
+
+
+def test_a_fork_is_kept_as_evidence_and_stops_the_feed(three: Three, tmp_path: Path) -> None:
+    (a, b, _), air, clock = three
+    a.note("the history everyone saw")
+    air.run(40)
+    assert b.held(a) == len(LogView(a.core.datadir).reader())
+    # A's key signs a second, different history (a copy of its data dir, another entry 0)
+    twin_dir = tmp_path / "twin"
+    a.core.close()
+    shutil.copytree(a.core.datadir.root, twin_dir)
+    (twin_dir / "feeds" / f"{a.feed}.log").unlink()
+    from hub.daemon.core import HubCore
+    from hub.local.datadir import DataDir
+
+    twin = HubCore(DataDir(twin_dir), clock)
+    twin.open()
+    other = twin.log.append("note", {"text": "the history shown to someone else"}).raw
+    twin.close()
+    out = b.engine.on_frame(
+        fr.encode(fr.Entries(bytes.fromhex(a.feed)[:4], 0, (other,))), 1, clock()
+    )
+    assert len(out) == 1 and out[0].index == 0  # type: ignore[union-attr]
+    evidence = sorted(p.name for p in (b.core.datadir.root / "evidence").iterdir())
+    assert evidence == [f"{a.feed}-0-ours.entry", f"{a.feed}-0-theirs.entry"]
+    assert b.core.log.replicas.forked == {a.feed}
+    assert bytes.fromhex(a.feed) not in b.engine.store.feeds()
