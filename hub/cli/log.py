@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 
 from crypto.errors import CryptoError
+from crypto.keys import PublicKey
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
 from hub.daemon.writer import open_writer
 from hub.errors import InputError, VerifyError
 from hub.local.identity import create_identity, load_identity
+from hub.log.checkpoints import Checkpoints
 from hub.log.entry import BY_NAME, iso_time
 from hub.log.export import export_feed, verify_bundle
 from hub.log.view import LogView
@@ -104,14 +106,28 @@ def show_cmd(
 @data_option
 @handle_errors
 def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
-    """Write <feed>.entries, <feed>.checkpoint and <feed>.vkey into OUT."""
+    """Write <feed>.entries, <feed>.checkpoint and <feed>.vkey into OUT.
+
+    With --feed, a replica of another hub's feed, up to the newest checkpoint of that hub
+    the replica matches; it verifies with `canopy log verify` like the hub's own export."""
     dd = get_datadir(data)
     ident = load_identity(dd)
+    view = LogView(dd)
     if feed and feed.lower() != ident.feed.hex():
-        raise InputError("only this hub's own feed can be exported with its checkpoint for now")
-    with open_writer(dd) as w:
-        note = w.request("checkpoint")["checkpoint"]
-    paths = export_feed(LogView(dd), ident, note, out)
+        feed = feed.lower()
+        found = Checkpoints(dd).matching(feed, view.reader(feed).leaves)
+        if found is None:
+            raise InputError(
+                f"no checkpoint from the hub of {feed[:16]}… matches the replica yet; "
+                "it comes with the hub's next sync summary"
+            )
+        cp, note = found
+        verifier = Verifier(cp.origin, PublicKey(bytes.fromhex(feed)))
+    else:
+        with open_writer(dd) as w:
+            note = w.request("checkpoint")["checkpoint"]
+        verifier = ident.verifier
+    paths = export_feed(view, verifier, note, out)
     size = Checkpoint.parse(parse_note(note).text).size
     click.echo(f"exported {size} entries to {paths[0]}")
 

@@ -98,7 +98,11 @@ KINDS: tuple[KindSpec, ...] = (
         ),
     ),
     KindSpec(16, "overdue", (_text("handle", max_len=32), _text("stage", max_len=32))),
-    KindSpec(17, "peer", (Field("feed", bytes, False, 32), _text("name", max_len=64))),
+    KindSpec(
+        17,
+        "peer",
+        (Field("feed", bytes, False, 32), _text("name", max_len=64), _text("origin", True, 128)),
+    ),
     KindSpec(18, "unpeer", (Field("feed", bytes, False, 32), _text("text", True))),
     KindSpec(
         19,

@@ -21,15 +21,15 @@ from crypto.keys import PublicKey
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.errors import InputError, VerifyError
 from hub.local.atomic import atomic_write
-from hub.local.identity import Identity
 from hub.log.verify import split_sequence, verify_checkpoint, verify_entries
 from hub.log.view import LogView
 
 
-def export_feed(view: LogView, ident: Identity, note: str, out: Path) -> list[Path]:
-    """Write the bundle files for the own feed up to the checkpoint's size."""
+def export_feed(view: LogView, verifier: Verifier, note: str, out: Path) -> list[Path]:
+    """Write the bundle files of the feed of ``verifier``'s key, up to the checkpoint's size
+    (the own feed with its own checkpoint, or a replica with its origin's)."""
     cp = Checkpoint.parse(parse_note(note).text)
-    feed = ident.feed.hex()
+    feed = verifier.public.raw.hex()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -40,7 +40,7 @@ def export_feed(view: LogView, ident: Identity, note: str, out: Path) -> list[Pa
     try:
         atomic_write(paths[0], data)
         atomic_write(paths[1], note.encode("utf-8"))
-        atomic_write(paths[2], (ident.verifier.to_string() + "\n").encode())
+        atomic_write(paths[2], (verifier.to_string() + "\n").encode())
     except OSError as e:
         raise InputError(f"cannot write the bundle in {out}: {e.strerror}") from e
     return paths

@@ -17,6 +17,7 @@ from crypto.note import Checkpoint, sign_note
 from hub.errors import StoreError
 from hub.local.datadir import DataDir
 from hub.local.identity import Identity, load_identity, load_signing_key
+from hub.log.checkpoints import Checkpoints
 from hub.log.entry import FieldValue, LoggedEntry, TimeSource, decode_body, encode_body, make_body
 from hub.log.replicas import EntryRejected, Replicas
 from hub.log.store import FeedFile
@@ -34,6 +35,7 @@ class HubLog:
         self._key: SigningKey | None = None
         self.own: FeedFile | None = None
         self.replicas = Replicas(datadir)
+        self.checkpoints = Checkpoints(datadir)
         self._last_time = 0
         self.listeners: list[AppendListener] = []
         # Where claimed times come from; the daemon swaps in its never-backwards clock.

@@ -37,6 +37,7 @@ class Peer:
     since: int  # claimed time of the ``peer`` entry
     entry: int
     until: int | None = None  # claimed time of the ``unpeer`` entry: it stops counting there
+    origin: str = ""  # its checkpoint origin (the name in its verifier key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +121,10 @@ class HubState:
             return
         key, name = feed.hex(), e.body.kind_name
         if name == "peer" and key != self.own:
-            label = f.get("name")
-            self.peers[key] = Peer(key, str(label or key[:8]), e.body.time, e.index)
+            label, origin = f.get("name"), f.get("origin")
+            self.peers[key] = Peer(
+                key, str(label or key[:8]), e.body.time, e.index, origin=str(origin or "")
+            )
         elif name == "unpeer" and key in self.peers:
             self.peers[key].until = e.body.time
         elif name == "fork":

@@ -29,7 +29,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from hub.errors import InputError
 from hub.log.replicas import ForkFound
@@ -41,6 +41,7 @@ from hub.sync.records import (
     ForkDetected,
     HubHeard,
     Send,
+    SenderLimit,
     SyncPolicy,
     assemble,
     rank,
@@ -66,6 +67,15 @@ class SyncStore(Protocol):
     def store(self, feed: bytes, start: int, raws: list[bytes]) -> int:
         """Verify and store; return the new size. Raises :class:`hub.errors.InputError`
         with a ``reason`` (bad entry) or :class:`hub.log.replicas.ForkFound`."""
+        ...
+
+    def signed_checkpoint(self) -> tuple[int, bytes, bytes]:
+        """The own feed's checkpoint now: size, root and its Ed25519 signature."""
+        ...
+
+    def take_checkpoint(self, feed: bytes, size: int, root: bytes, sig: bytes) -> bool:
+        """Check and keep another hub's checkpoint; raises :class:`hub.errors.InputError`
+        when it does not verify."""
         ...
 
 
@@ -95,9 +105,10 @@ class SyncEngine:
         self.counts: dict[str, int] = {}
         self.spent: deque[tuple[float, float]] = deque()
         self.sent_bytes = 0
-        self._asks: dict[int, deque[float]] = {}
+        self.senders = SenderLimit(p.requests_per_sender, 600.0)
         self._announce_at = 0.0
         self._rotate = 0
+        self._checkpoint_sent = -1
         self.refresh()
 
     @property
@@ -148,6 +159,8 @@ class SyncEngine:
             return self._on_entries(frame.feed, frame.start, list(frame.entries), now)
         elif isinstance(frame, fr.Part):
             return self._on_part(frame, now)
+        elif isinstance(frame, fr.SignedCheckpoint):
+            self._on_checkpoint(frame)
         else:
             self.hubs[frame.feed] = HubHeard(frame.feed, frame.name, sender, now)
         return []
@@ -198,7 +211,7 @@ class SyncEngine:
         if fs is None:
             self._count("ignored-request")
             return
-        if not self._sender_allowed(sender, now):
+        if not self.senders.allow(sender, now):
             self._count("dropped-request-flood")
             return
         # someone asked already: the broadcast answer serves us too
@@ -214,18 +227,6 @@ class SyncEngine:
         place = 0 if fs.feed == self.own else 1 + rank(self.own, r.feed, r.start, 7)
         delay = self.slot * (place + 0.25) + self.rng.uniform(0, self.slot / 4)
         self.answers[(r.feed, r.start)] = (now + delay, min(r.count, size - r.start))
-
-    def _sender_allowed(self, sender: int, now: float) -> bool:
-        q = self._asks.setdefault(sender, deque())
-        while q and now - q[0] > 600:
-            q.popleft()
-        if len(q) >= self.policy.requests_per_sender:
-            return False
-        q.append(now)
-        if len(self._asks) > 4096:  # forget the quietest senders of a flood of forged ones
-            for node in [n for n, d in self._asks.items() if not d][:1024]:
-                del self._asks[node]
-        return True
 
     def _on_entries(self, fid: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
         fs = self._feed(fid)
@@ -268,6 +269,18 @@ class SyncEngine:
             self._count("rejected-own-feed")
         return []
 
+    def _on_checkpoint(self, c: fr.SignedCheckpoint) -> None:
+        fs = self._feed(c.feed)
+        if fs is None or fs.feed == self.own:
+            self._count("ignored-checkpoint")
+            return
+        try:
+            kept = self.store.take_checkpoint(fs.feed, c.size, c.root, c.signature)
+        except InputError:
+            self._count("rejected-checkpoint")
+            return
+        self._count("checkpoint-kept" if kept else "checkpoint-known")
+
     def _on_part(self, p: fr.Part, now: float) -> list[Action]:
         fs = self._feed(p.feed)
         if fs is None or fs.feed == self.own:
@@ -308,6 +321,12 @@ class SyncEngine:
                 out += self._answer(key[0], key[1], count, now)
         if self.trickle.due(now) and self._afford(now):
             out += self._send(self._summary(), now)
+            size = self.store.size(self.own)
+            if size != self._checkpoint_sent and size and self._afford(now):
+                size, root, sig = self.store.signed_checkpoint()
+                cp = fr.SignedCheckpoint(self.own[: fr.FEED_ID], size, root, sig)
+                out += self._send(fr.encode(cp), now)
+                self._checkpoint_sent = size
         if now >= self._announce_at:
             self._announce_at = now + self.policy.announce_every
             if self.name and self._afford(now):
@@ -371,20 +390,3 @@ class SyncEngine:
 
     def _count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
-
-    def status(self, now: float) -> dict[str, Any]:
-        return {
-            "airtime_s_this_hour": round(self.airtime_spent(now), 2),
-            "airtime_budget_s": round(self.budget, 1),
-            "trickle_interval_s": round(self.trickle.interval, 1),
-            "pending_answers": len(self.answers),
-            "counts": dict(sorted(self.counts.items())),
-            "feeds": {
-                fs.feed.hex(): {
-                    "heard_size": fs.heard_size,
-                    "heard_at": fs.heard_at,
-                    "diverged": fs.diverged,
-                }
-                for fs in self.feeds.values()
-            },
-        }

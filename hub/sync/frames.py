@@ -25,6 +25,7 @@ REQUEST = 0x02
 ENTRIES = 0x03
 PART = 0x04
 ANNOUNCE = 0x05
+CHECKPOINT = 0x06
 
 
 class FrameError(ValueError):
@@ -90,7 +91,18 @@ class Announce:
     name: str
 
 
-Frame = Summary | Request | Entries | Part | Announce
+@dataclass(frozen=True, slots=True)
+class SignedCheckpoint:
+    """A hub's checkpoint in binary: the receiver rebuilds the C2SP note text from the
+    feed's origin, ``size`` and ``root`` and checks ``signature`` (Ed25519, the feed key)."""
+
+    feed: bytes  # 4-byte feed id
+    size: int
+    root: bytes  # 32 bytes
+    signature: bytes  # 64 bytes
+
+
+Frame = Summary | Request | Entries | Part | Announce | SignedCheckpoint
 
 
 # -- varints -----------------------------------------------------------------------------
@@ -176,6 +188,12 @@ def encode(frame: Frame) -> bytes:
         put_uint(out, frame.total)
         put_uint(out, frame.offset)
         out += frame.chunk
+    elif isinstance(frame, SignedCheckpoint):
+        out.append(CHECKPOINT)
+        out += _id(frame.feed, FEED_ID)
+        put_uint(out, frame.size)
+        out += _id(frame.root, 32)
+        out += _id(frame.signature, 64)
     else:
         name = frame.name.encode("utf-8")
         if len(name) > MAX_NAME:
@@ -247,6 +265,12 @@ def decode(data: bytes) -> Frame:
         if not name or len(raw) > MAX_NAME or not name.isprintable():
             raise FrameError("malformed", "a hub name is 1-40 printable bytes")
         return Announce(feed, name)
+    if kind == CHECKPOINT:
+        feed, size = r.take(FEED_ID, "feed"), r.uint("size")
+        root, sig = r.take(32, "root"), r.take(64, "signature")
+        if r.left():
+            raise FrameError("malformed", "bytes after a checkpoint")
+        return SignedCheckpoint(feed, size, root, sig)
     raise FrameError("unknown-type", f"0x{kind:02x}")
 
 

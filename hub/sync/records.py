@@ -4,6 +4,7 @@ each feed and each hub it heard. Plain records and two pure helpers."""
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from dataclasses import dataclass, field
 
 from hub.mesh import BROADCAST
@@ -83,3 +84,24 @@ def assemble(parts: dict[int, bytes], total: int) -> bytes | None:
             return None
         out += chunk
     return bytes(out) if len(out) == total else None
+
+
+class SenderLimit:
+    """At most ``n`` requests per radio per ``window`` seconds are considered."""
+
+    def __init__(self, n: int, window: float) -> None:
+        self.n, self.window = n, window
+        self._asks: dict[int, deque[float]] = {}
+
+    def allow(self, sender: int, now: float) -> bool:
+        q = self._asks.setdefault(sender, deque())
+        while q and now - q[0] > self.window:
+            q.popleft()
+        if len(q) >= self.n:
+            return False
+        q.append(now)
+        if len(self._asks) > 4096:  # a flood of forged senders: forget the quiet ones
+            quiet = [node for node, d in self._asks.items() if not d or now - d[-1] > self.window]
+            for node in quiet[:2048] or list(self._asks)[:1024]:
+                del self._asks[node]
+        return True

@@ -147,11 +147,19 @@ class SyncService:
             return {}
         now = self.daemon.clock()
         core = self.daemon.core
-        st = self.engine.status(now)
+        eng = self.engine
+        st = {
+            "airtime_s_this_hour": round(eng.airtime_spent(now), 2),
+            "airtime_budget_s": round(eng.budget, 1),
+            "trickle_interval_s": round(eng.trickle.interval, 1),
+            "pending_answers": len(eng.answers),
+            "counts": dict(sorted(eng.counts.items())),
+        }
         feeds = []
-        for key, info in st.pop("feeds").items():
-            held = self.engine.store.size(bytes.fromhex(key))
-            heard = max(info["heard_size"], held)
+        for fs in eng.feeds.values():
+            key = fs.feed.hex()
+            held = eng.store.size(fs.feed)
+            heard = max(fs.heard_size, held)
             feeds.append(
                 {
                     "feed": key,
@@ -160,8 +168,8 @@ class SyncService:
                     "held": held,
                     "heard_size": heard,
                     "lag": heard - held,
-                    "last_heard": info["heard_at"],
-                    "diverged": info["diverged"],
+                    "last_heard": fs.heard_at,
+                    "diverged": fs.diverged,
                     "forked": key in core.log.replicas.forked,
                 }
             )

@@ -7,7 +7,10 @@ then store, then tell the listeners) for what arrives.
 
 from __future__ import annotations
 
+from crypto.note import Checkpoint, parse_note
 from hub.daemon.core import HubCore
+from hub.errors import InputError
+from hub.log.checkpoints import binary_signature
 from hub.log.store import FeedFile
 
 
@@ -36,6 +39,17 @@ class LogStore:
 
     def read(self, feed: bytes, start: int, stop: int) -> list[bytes]:
         return self._file(feed).read_range(start, stop)
+
+    def signed_checkpoint(self) -> tuple[int, bytes, bytes]:
+        cp_note = self.core.log.checkpoint()
+        cp = Checkpoint.parse(parse_note(cp_note).text)
+        return cp.size, cp.root, binary_signature(cp_note)
+
+    def take_checkpoint(self, feed: bytes, size: int, root: bytes, sig: bytes) -> bool:
+        peer = self.core.state.peers.get(feed.hex())
+        if peer is None or not peer.origin:
+            raise InputError("no origin known for this feed: its peer entry names none")
+        return self.core.log.checkpoints.take(feed.hex(), peer.origin, size, root, sig)
 
     def store(self, feed: bytes, start: int, raws: list[bytes]) -> int:
         self.core.log.store_replica(feed.hex(), start, raws)

@@ -82,6 +82,16 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
         assert [(e["kind"], e["author"]) for e in own if e["kind"] == "checkin"] == [
             ("checkin", "mara")
         ]
+        # the replica exports with the bakery's own signed checkpoint, and verifies
+        out = tmp_path / "bundle"
+
+        def exported() -> bool:
+            r = run_canopy("log", "export", "--out", str(out), "--feed", bid["feed"], data=laundry)
+            return r.code == 0
+
+        wait_for(exported, timeout=60, what="a bakery checkpoint the replica matches")
+        v = run_canopy("log", "verify", str(out), "--vkey", bid["vkey"])
+        assert v.code == 0 and "OK" in v.out, v.out + v.err
         status = _json("sync", "status", data=laundry)
         held = {f["feed"]: f for f in status["feeds"]}
         assert held[bid["feed"]]["lag"] == 0 and held[bid["feed"]]["held"] >= 2

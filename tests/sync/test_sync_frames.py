@@ -21,7 +21,7 @@ def _vectors() -> dict[str, bytes]:
 
 def test_the_documented_vectors_decode_as_described_and_re_encode() -> None:
     v = _vectors()
-    assert set(v) == {"summary", "request", "entries", "part", "announce"}
+    assert set(v) == {"summary", "request", "entries", "part", "announce", "checkpoint"}
     s = fr.decode(v["summary"])
     assert isinstance(s, fr.Summary) and s.hub == A[:4]
     assert [(f.feed.hex(), f.size, f.root.hex()) for f in s.feeds] == [
@@ -34,6 +34,9 @@ def test_the_documented_vectors_decode_as_described_and_re_encode() -> None:
     p = fr.decode(v["part"])
     assert p == fr.Part(A[:4], 7, 500, 200, b"\x33" * 8)
     assert fr.decode(v["announce"]) == fr.Announce(A, "Corner Shop")
+    assert fr.decode(v["checkpoint"]) == fr.SignedCheckpoint(
+        A[:4], 812, bytes(range(32)), bytes(range(64, 128))
+    )
     for raw in v.values():
         assert fr.encode(fr.decode(raw)) == raw
 

@@ -50,7 +50,10 @@ def peer_add(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     if current is not None and current.until is None:
         raise InputError(f"already federated with {current.name} (since entry #{current.entry})")
     name = text_arg(args, "name", False, 64) or _name_from(origin) or feed[:8]
-    done = core.log.append("peer", {"feed": bytes.fromhex(feed), "name": name})
+    fields: dict[str, Any] = {"feed": bytes.fromhex(feed), "name": name}
+    if origin:
+        fields["origin"] = origin
+    done = core.log.append("peer", fields)
     return {"ok": True, "feed": feed, "name": name, "index": done.index}
 
 
