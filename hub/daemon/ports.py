@@ -44,6 +44,10 @@ class SyncPort(Protocol):
 
     def on_frame(self, payload: bytes, sender: int) -> None: ...
 
+    def take_entries(self, feed: str, start: int, raws: list[bytes]) -> None:
+        """Entries of ``feed`` (hex) heard another way (MQTT): verified, stored once."""
+        ...
+
     def status(self) -> dict[str, Any]: ...
 
 
@@ -51,6 +55,8 @@ class MqttPort(Protocol):
     """The MQTT service, as the radio service uses it to share what it heard."""
 
     def publish_radio(self, event: object) -> None: ...
+
+    def publish_sync(self, payload: bytes) -> None: ...
 
 
 class StatusPort(Protocol):

@@ -32,6 +32,7 @@ from hub.log.store import FeedReader
 from hub.mqtt.client import Counts, make_client
 from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
+from hub.mqtt.peers import PEER_LOG, PEER_SYNC, PeerInbound
 from hub.mqtt.settings import MqttSettings, is_feed_hex
 from hub.mqtt.topics import Topics, dumps, entry_payload
 
@@ -57,6 +58,7 @@ class MqttService:
         self._daemon: Daemon | None = None
         self._client: mqtt.Client | None = None
         self._topics: Topics | None = None
+        self.peers: PeerInbound | None = None
         self._outbox: Outbox | None = None
         self._readers: dict[str, FeedReader] = {}
         self._own = ""
@@ -81,6 +83,8 @@ class MqttService:
         core = daemon.core
         self._own = core.log.feed_hex
         self._topics = Topics(self._own)
+        self.peers = PeerInbound(self._topics.hub, self._count)
+        self.peers.daemon = daemon
         self._outbox = Outbox(Outbox.load(core.db), self.settings.limits.window)
         core.mqtt = self  # the radio service shares what it hears through this port
         self._state = core.state  # the core folds each entry before any listener is told
@@ -209,7 +213,7 @@ class MqttService:
             self._connected.set()
             self._count("connects")
             log.info("mqtt: connected to %s", self.settings.broker)
-            subs = [(self._topics.cmd_send, 1)]
+            subs = [(self._topics.cmd_send, 1), (PEER_LOG, 1), (PEER_SYNC, 0)]
             if self.inbound.decoder is not None:
                 subs.append((self.settings.meshtastic_root, 0))
             client.subscribe(subs)
@@ -253,6 +257,8 @@ class MqttService:
             topic = msg.topic
             if topic == self._topics.cmd_send:
                 self.inbound.on_command(bytes(msg.payload), bool(msg.retain))
+            elif self.peers is not None and self.peers.wants(topic):
+                self.peers.on_message(topic, bytes(msg.payload))
             elif topic.startswith("canopy/") or self.inbound.decoder is None:
                 self._count("ignored")
             else:
@@ -265,6 +271,14 @@ class MqttService:
     def _result(self, data: dict[str, Any]) -> None:
         if self._client is not None and self._topics is not None and self._connected.is_set():
             self._client.publish(self._topics.cmd_result, dumps(data), 0, False)
+
+    def publish_sync(self, payload: bytes) -> None:
+        """Publish a sync frame for hubs on the same broker (QoS 0, like the radio's air)."""
+        client, topics = self._client, self._topics
+        if client is None or topics is None or not self._connected.is_set():
+            return
+        client.publish(topics.sync, payload, 0, False)
+        self._count("sync_published")
 
     def publish_radio(self, event: Any) -> None:
         """Publish one decoded radio event (a dict or a radio event dataclass), QoS 0.

@@ -12,6 +12,7 @@ topic                           QoS   retained  payload
 ``radio/<event>``               0     no        decoded radio traffic (dashboards)
 ``cmd/send``                    in    (refused) a text for the mesh; writable per ACL only
 ``cmd/result``                  0     no        outcome of each command
+``sync``                        0     no        sync frames this hub sends (docs/sync.md)
 ==============================  ====  ========  =========================================
 """
 
@@ -51,6 +52,10 @@ class Topics:
     @property
     def cmd_result(self) -> str:
         return f"{self.base}/cmd/result"
+
+    @property
+    def sync(self) -> str:
+        return f"{self.base}/sync"
 
     def log(self, feed_hex: str) -> str:
         return f"{self.base}/log/{feed_hex[:16]}"

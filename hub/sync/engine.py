@@ -228,6 +228,14 @@ class SyncEngine:
         delay = self.slot * (place + 0.25) + self.rng.uniform(0, self.slot / 4)
         self.answers[(r.feed, r.start)] = (now + delay, min(r.count, size - r.start))
 
+    def take_entries(self, feed: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
+        """Entries heard another way (MQTT), of a feed this hub keeps; else ignored."""
+        fs = self._feed(feed[: fr.FEED_ID])
+        if fs is None or fs.feed != feed:
+            self._count("ignored-entries")
+            return []
+        return self._on_entries(feed[: fr.FEED_ID], start, raws, now)
+
     def _on_entries(self, fid: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
         fs = self._feed(fid)
         if fs is None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("canopy.sync")
 TICK_MAX = 1.0  # the loop looks at the engine at least this often
+MQTT_FRAME_S = 0.05  # what a frame "costs" when there is no radio: a broker round trip
 
 
 def rough_airtime(payload_len: int) -> float:
@@ -73,14 +74,22 @@ class SyncService:
                 self.daemon.core.log.listeners.remove(self._on_append)
 
     def _airtime(self, payload_len: int) -> float:
+        """The radio's airtime; without a radio frames go over MQTT only, and a slot is
+        network latency, not airtime."""
         radio = self.daemon.core.radio if self.daemon is not None else None
-        return radio.airtime(payload_len) if radio is not None else rough_airtime(payload_len)
+        return radio.airtime(payload_len) if radio is not None else MQTT_FRAME_S
 
     # -- loop side -----------------------------------------------------------------------
     def on_frame(self, payload: bytes, sender: int) -> None:
         if self.engine is None or self.daemon is None or self._stopped:
             return
         self._perform(self.engine.on_frame(payload, sender, self.daemon.clock()))
+
+    def take_entries(self, feed: str, start: int, raws: list[bytes]) -> None:
+        if self.engine is None or self.daemon is None or self._stopped:
+            return
+        now = self.daemon.clock()
+        self._perform(self.engine.take_entries(bytes.fromhex(feed), start, raws, now))
 
     def _on_append(self, e: LoggedEntry) -> None:
         if self.engine is None or self.daemon is None:
@@ -105,8 +114,10 @@ class SyncService:
         core = self.daemon.core
         for action in actions:
             if isinstance(action, Send):
+                if core.mqtt is not None:
+                    core.mqtt.publish_sync(action.payload)
                 if core.radio is None:
-                    self.unsent += 1
+                    self.unsent += core.mqtt is None
                     continue
                 try:
                     core.radio.send_data(action.payload, PORT, action.dest)
