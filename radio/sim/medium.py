@@ -144,7 +144,8 @@ class Medium:
         setattr(p, "from", spec.tx_num)
         if p.id == 0:
             p.id = self.new_id()
-        p.hop_limit = min(p.hop_limit, MAX_HOP_LIMIT)
+        # As the firmware: a client packet without a hop limit gets the node's configured one.
+        p.hop_limit = min(p.hop_limit or self.config.hop_limit, MAX_HOP_LIMIT)
         p.hop_start = p.hop_limit
         for name in ("rx_time", "rx_snr", "rx_rssi", "relay_node", "public_key"):
             p.ClearField(name)
