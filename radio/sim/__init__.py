@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from radio.sim.runner import Simulation as Simulation
     from radio.sim.runner import run_sim as run_sim
     from radio.sim.runner import serve as serve
+    from radio.sim.topology import Link as Link
     from radio.sim.topology import SimConfig as SimConfig
     from radio.sim.topology import TopologyError as TopologyError
     from radio.sim.topology import build_config as build_config
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Delivery",
+    "Link",
     "Medium",
     "SimConfig",
     "SimError",
@@ -47,6 +49,7 @@ __getattr__, __dir__ = lazy_exports(
         "Simulation": "radio.sim.runner",
         "run_sim": "radio.sim.runner",
         "serve": "radio.sim.runner",
+        "Link": "radio.sim.topology",
         "SimConfig": "radio.sim.topology",
         "TopologyError": "radio.sim.topology",
         "build_config": "radio.sim.topology",

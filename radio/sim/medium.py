@@ -15,6 +15,8 @@ Invariants:
 - want_ack: the destination answers a DM with a ROUTING_APP ACK (request_id = id) sent
   over the mesh; a broadcast is implicitly acknowledged by hearing a neighbour rebroadcast.
   Without an answer the originator retransmits, then NAKs MAX_RETRANSMIT to its clients.
+- Partitions: a transmission started while its link is down (Link.down, simulated
+  seconds) is not heard over that link; the static topology is unchanged otherwise.
 - Duty cycle: a node's packets started within the sliding window may use at most the
   region's share of it; a client packet over budget is refused with DUTY_CYCLE_LIMIT.
 """
@@ -144,7 +146,8 @@ class Medium:
         setattr(p, "from", spec.tx_num)
         if p.id == 0:
             p.id = self.new_id()
-        p.hop_limit = min(p.hop_limit, MAX_HOP_LIMIT)
+        # As the firmware: a client packet without a hop limit gets the node's configured one.
+        p.hop_limit = min(p.hop_limit or self.config.hop_limit, MAX_HOP_LIMIT)
         p.hop_start = p.hop_limit
         for name in ("rx_time", "rx_snr", "rx_rssi", "relay_node", "public_key"):
             p.ClearField(name)
@@ -271,7 +274,10 @@ class Medium:
         node.stats.bytes_sent += tx.size
         node.stats.airtime_s += air
         end = t + air
-        for dst, link in self._neigh[index]:
+        for dst, static in self._neigh[index]:
+            link = self.config.links.get((index, dst), static)  # link_down() may replace it
+            if not link.is_up(t):
+                continue  # partitioned: the receiver does not hear this transmission at all
             r = self._nodes[dst]
             if r.tx is not None:
                 r.stats.packets_dropped += 1
@@ -290,11 +296,12 @@ class Medium:
         node.tx = None
         if tx is None:
             return
-        for dst, link in self._neigh[index]:
+        for dst, _ in self._neigh[index]:
             r = self._nodes[dst]
             rx = r.rx.pop(serial, None)
             if rx is None:
                 continue
+            link = rx.link
             if rx.collided or self.rng.random() < link.loss:
                 r.stats.packets_dropped += 1
                 r.stats.bytes_dropped += tx.size

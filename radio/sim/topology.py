@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import math
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +42,63 @@ def node_id(num: int) -> str:
     return f"!{num:08x}"
 
 
+Span = tuple[float, float]
+
+
+def _time(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise TopologyError(f"{what}: {value!r} is not a time in seconds")
+    return float(value)
+
+
+def down_spans(raw: object, what: str = "link") -> tuple[Span, ...]:
+    """Validated `down` intervals [t0, t1) in simulated seconds, sorted and merged.
+
+    Each is a pair of numbers with 0 <= t0 < t1 (t1 may be math.inf: down for good);
+    overlapping or touching intervals are merged. Raises TopologyError otherwise.
+    """
+    if not isinstance(raw, list | tuple):
+        raise TopologyError(f"{what}: down must be a list of [t0, t1] pairs, got {raw!r}")
+    spans: list[Span] = []
+    for item in raw:
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            raise TopologyError(f"{what}: down interval {item!r} is not a [t0, t1] pair")
+        t0, t1 = _time(item[0], what), _time(item[1], what)
+        span = list(item)
+        if not 0.0 <= t0 < math.inf:
+            raise TopologyError(f"{what}: down interval {span} must start at a finite time >= 0")
+        if not t0 < t1:
+            raise TopologyError(f"{what}: down interval {span} needs t0 < t1")
+        spans.append((t0, t1))
+    merged: list[Span] = []
+    for t0, t1 in sorted(spans):
+        if merged and t0 <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], t1))
+        else:
+            merged.append((t0, t1))
+    return tuple(merged)
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
-    """What receiver `dst` gets of what `src` transmits."""
+    """What receiver `dst` gets of what `src` transmits.
+
+    `down`: intervals [t0, t1) of simulated time (seconds since the simulation started)
+    during which a transmission started is not heard over this link.
+    """
 
     loss: float = 0.0
     snr: float = 6.0
     rssi: int = -80
+    down: tuple[Span, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "down", down_spans(self.down))
+
+    def is_up(self, t: float) -> bool:
+        """Whether a transmission started at simulated time `t` can be heard over the link."""
+        i = bisect_right(self.down, t, key=lambda span: span[0]) - 1
+        return i < 0 or t >= self.down[i][1]
 
 
 @dataclass(slots=True)
@@ -89,12 +142,41 @@ class SimConfig:
     duty_cycle_window_s: float = DUTY_CYCLE_WINDOW_S
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def link_down(
+        self, a: int, b: int, t0: float, t1: float = math.inf, *, directed: bool = False
+    ) -> None:
+        """Take the link a->b, and b->a unless `directed`, down during [t0, t1).
+
+        Times are simulated seconds since the simulation started; t1 = math.inf keeps it
+        down. Adds to the link's earlier intervals. Raises TopologyError for a bad interval
+        or when no such link exists.
+        """
+        pairs = [(a, b)] if directed else [(a, b), (b, a)]
+        found = [p for p in pairs if p in self.links]
+        if not found:
+            raise TopologyError(f"no link {a}->{b} to take down")
+        for src, dst in found:
+            link = self.links[(src, dst)]
+            spans = down_spans([*link.down, (t0, t1)], f"link {src}->{dst}")
+            self.links[(src, dst)] = replace(link, down=spans)
+
+    def partition(self, side: Iterable[int], t0: float, t1: float = math.inf) -> None:
+        """Cut every link between the nodes in `side` and the rest during [t0, t1)."""
+        inside = set(side)
+        unknown = inside - set(range(len(self.nodes)))
+        if unknown:
+            raise TopologyError(f"partition names unknown nodes {sorted(unknown)}")
+        for src, dst in list(self.links):
+            if (src in inside) != (dst in inside):
+                self.link_down(src, dst, t0, t1, directed=True)
+
     def neighbours(self, src: int) -> list[tuple[int, Link]]:
-        """Receivers that hear node `src`, with their links."""
+        """Receivers that hear node `src`, with their links (partitions not considered)."""
         return [(dst, link) for (s, dst), link in self.links.items() if s == src]
 
     def hops_away(self, src: int) -> dict[int, int]:
-        """Hop distance from `src` to every node it can reach (breadth first)."""
+        """Hop distance from `src` to every node it can reach (breadth first), on the
+        static topology: links that are down for a while still count."""
         dist = {src: 0}
         frontier = [src]
         while frontier:
@@ -215,6 +297,7 @@ def config_from_dict(
                 loss=float(item.get("loss", default_loss)),
                 snr=float(item.get("snr", 6.0)),
                 rssi=int(item.get("rssi", -80)),
+                down=down_spans(item.get("down", []), f"link {a}-{b}"),
             )
             links[(a, b)] = link
             if not item.get("directed", False):
@@ -229,6 +312,8 @@ def config_from_dict(
         for key in ("speed", "duty_cycle_percent", "duty_cycle_window_s"):
             if key in doc:
                 settings[key] = float(doc[key])
+    except TopologyError:
+        raise
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise TopologyError(f"malformed topology: {e}") from e
     settings.update({k: v for k, v in options.items() if v is not None})

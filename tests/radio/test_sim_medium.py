@@ -66,7 +66,8 @@ def test_beyond_hop_limit_is_out_of_range() -> None:
     m = Medium(build_config(6, "chain", preset="SHORT_FAST"))
     out = m.submit(0, text(BROADCAST_NUM, hop=3), 0.0) + run(m)
     assert [len(texts_at(out, i)) for i in range(6)] == [0, 1, 1, 1, 1, 0]
-    m = Medium(build_config(3, "chain", preset="SHORT_FAST"))
+    # hop limit 0 in the packet means "the node's": only a node configured with 0 stops at 1
+    m = Medium(build_config(3, "chain", preset="SHORT_FAST", hop_limit=0))
     out = m.submit(0, text(BROADCAST_NUM, hop=0), 0.0) + run(m)
     assert [len(texts_at(out, i)) for i in range(3)] == [0, 1, 0]
 
@@ -120,7 +121,7 @@ def test_partial_loss_is_recovered_by_retransmission() -> None:
 
 
 def test_hidden_nodes_collide_at_the_middle_node() -> None:
-    m = Medium(build_config(3, "chain", preset="LONG_FAST"))
+    m = Medium(build_config(3, "chain", preset="LONG_FAST", hop_limit=0))
     out = m.submit(0, text(BROADCAST_NUM, hop=0), 0.0)
     out += m.submit(2, text(BROADCAST_NUM, hop=0), 0.0)
     out += run(m)
@@ -129,7 +130,7 @@ def test_hidden_nodes_collide_at_the_middle_node() -> None:
 
 
 def test_nodes_in_earshot_wait_for_a_clear_channel() -> None:
-    m = Medium(build_config(5, "full", preset="LONG_FAST"))
+    m = Medium(build_config(5, "full", preset="LONG_FAST", hop_limit=0))
     out: list[Delivery] = []
     for i in range(5):
         out += m.submit(i, text(BROADCAST_NUM, hop=0), 0.0)
@@ -224,7 +225,7 @@ def test_per_link_loss_snr_and_directed_links() -> None:
 
 
 def test_a_thousand_packet_burst_is_queued_and_sent() -> None:
-    m = Medium(build_config(3, "full", preset="SHORT_TURBO"))
+    m = Medium(build_config(3, "full", preset="SHORT_TURBO", hop_limit=0))
     out: list[Delivery] = []
     for _ in range(1000):
         out += m.submit(0, text(BROADCAST_NUM, hop=0), 0.0)
@@ -256,3 +257,34 @@ def test_ack_hop_limit_covers_the_distance_the_request_travelled() -> None:
     [got] = texts_at(out, 6)
     assert (got.hop_start, got.hop_limit) == (7, 2)  # 5 relays
     assert [e for _, _, e in routing_at(out, 0)] == [Err.NONE]
+
+
+def test_client_packet_without_hop_limit_gets_the_nodes_and_crosses_a_chain_of_four() -> None:
+    # The meshtastic library hands its node a want_ack DM with hop_limit 0; the firmware
+    # gives such a packet the configured hop limit, so it is relayed like any other.
+    cfg = build_config(4, "chain", preset="SHORT_FAST")
+    m = Medium(cfg)
+    out = m.submit(0, text(node_num(3), want_ack=True, hop=0), 0.0) + run(m)
+    [got] = texts_at(out, 3)
+    assert (got.hop_start, got.hop_limit) == (3, 1)
+    assert routing_at(out, 0) == [(node_num(3), got.id, Err.NONE)]
+    out = m.submit(0, text(BROADCAST_NUM, hop=0), 100.0) + run(m)
+    assert [[(p.hop_start, p.hop_limit) for p in texts_at(out, i)] for i in range(4)] == [
+        [],
+        [(3, 3)],
+        [(3, 2)],
+        [(3, 1)],
+    ]
+
+
+def test_configured_hop_limit_fills_in_and_an_explicit_one_is_honoured() -> None:
+    m = Medium(build_config(6, "chain", preset="SHORT_FAST", hop_limit=5))
+    out = m.submit(0, text(BROADCAST_NUM, hop=0), 0.0) + run(m)
+    assert [len(texts_at(out, i)) for i in range(6)] == [0, 1, 1, 1, 1, 1]
+    assert texts_at(out, 5)[0].hop_start == 5
+    out = m.submit(0, text(BROADCAST_NUM, hop=1), 100.0) + run(m)
+    assert [len(texts_at(out, i)) for i in range(6)] == [0, 1, 1, 0, 0, 0]
+    assert texts_at(out, 2)[0].hop_start == 1
+    out = m.submit(0, text(node_num(4), want_ack=True, hop=2), 200.0) + run(m)
+    assert not texts_at(out, 4)  # 3 hops away: out of reach with an explicit limit of 2
+    assert [e for _, _, e in routing_at(out, 0)] == [Err.MAX_RETRANSMIT]
