@@ -4,7 +4,10 @@ It starts a simulated LoRa mesh (`canopy sim`), a hub attached to node 0 (`canop
 the captive portal (`canopy portal`) and, when Mosquitto is installed, a local broker the
 hub publishes to. Scripted stewards on nodes 1–3 enrol, check in, report an incident and
 receive a coordinator's alert; node 4 is left free for you to join with the `meshtastic`
-CLI. Everything runs on 127.0.0.1 and stops on Ctrl-C (or at once with ``--once``).
+CLI. Two more shops' hubs (the Bakery on node 5, the Laundromat on node 6) federate with the
+corner shop and keep its log over the mesh: an entry written at one shop appears at the
+others, and on the Bakery's own portal. Everything runs on 127.0.0.1 and stops on Ctrl-C
+(or at once with ``--once``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,25 @@ Keep distance, keep calm, speak slowly. Two stewards always, never one alone.
 Call for outside help when someone is hurt, or when anyone asks for it.
 """
 MARKER = ".canopy-demo"
+SYNC = ("--sync-imin", "5", "--sync-imax", "120")  # a lively demo; the defaults are calmer
+PORTAL = (sys.executable, "-m", "hub", "portal")
+
+
+def _holds(data: Path, feed: str, text: str) -> bool:
+    """Does the hub at ``data`` hold an entry of ``feed`` that says ``text``?"""
+    try:
+        return text in _canopy(data, "log", "show", "--feed", feed)
+    except click.ClickException:  # no replica of that feed yet
+        return False
+
+
+def _federate(hubs: list[Path]) -> None:
+    """Every hub adds every other as a peer (a signed `peer` entry each)."""
+    keys = {h: json.loads(_canopy(h, "id", "--json"))["vkey"] for h in hubs}
+    for h in hubs:
+        for other in hubs:
+            if other != h:
+                _canopy(h, "peer", "add", keys[other])
 
 
 def _canopy(data: Path, *args: str) -> str:
@@ -166,9 +188,13 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
     root = data or Path("demo-data")
     _fresh(root)
     hub = root / "hub"
+    shops = {"Bakery": root / "bakery", "Laundromat": root / "laundromat"}
     logs = root / "logs"
     logs.mkdir()
     _canopy(hub, "init", "--name", "Corner Shop")
+    for name, d in shops.items():
+        _canopy(d, "init", "--name", name)
+    _federate([hub, *shops.values()])
     (root / "charter.md").write_text(CHARTER)
     (root / "protocol.md").write_text(PROTOCOL)
     _canopy(hub, "charter", "set", str(root / "charter.md"))
@@ -186,8 +212,8 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
     signal.signal(signal.SIGTERM, lambda s, f: stop.set())
 
     with ExitStack() as stack:
-        click.echo("starting a simulated mesh of 5 virtual radios…")
-        sim = stack.enter_context(running_sim(nodes=5, topology="full", speed=10.0, workdir=logs))
+        click.echo("starting a simulated mesh of 7 virtual radios…")
+        sim = stack.enter_context(running_sim(nodes=7, topology="full", speed=10.0, workdir=logs))
         hub_num = sim.node_num(0)
         run = [
             sys.executable,
@@ -200,6 +226,7 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
             f"tcp://127.0.0.1:{sim.ports[0]}",
             "--alert-ack-timeout",
             "15",
+            *SYNC,
         ]
         mqtt_port = 0
         if shutil.which("mosquitto"):
@@ -227,6 +254,24 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
         )
         portal = f"http://127.0.0.1:{portal_port}/"
         _wait_for(lambda: _http_ok(portal + "healthz"), "the portal")
+        for i, d in enumerate(shops.values(), start=5):
+            radio = f"tcp://127.0.0.1:{sim.ports[i]}"
+            stack.enter_context(
+                _process(
+                    [sys.executable, "-m", "hub", "run", "--data", str(d), "--radio", radio, *SYNC],
+                    logs / f"{d.name}.log",
+                )
+            )
+            _wait_for(lambda d=d: (d / "hub.sock").exists(), f"the {d.name} hub")
+        bakery = shops["Bakery"]
+        bakery_portal = f"http://127.0.0.1:{portal_port + 1}/"
+        stack.enter_context(
+            _process(
+                [*PORTAL, "--data", str(bakery), "--bind", f"127.0.0.1:{portal_port + 1}"],
+                logs / "bakery-portal.log",
+            )
+        )
+        _wait_for(lambda: _http_ok(bakery_portal + "healthz"), "the Bakery's portal")
 
         radios = {
             name: Handheld(name, sim.ports[i], hub_num)
@@ -253,6 +298,22 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
         click.echo(_canopy(hub, "alerts"))
         radios["alice"].say("OUT all quiet")
 
+        click.echo("\n— the other shops' hubs keep the corner shop's log, over the mesh —")
+        feed = json.loads(_canopy(hub, "id", "--json"))["feed"]
+        incident = "broken window at 12 Elm St, owner informed"
+        for name, d in shops.items():
+            _wait_for(
+                lambda d=d: _holds(d, feed, incident),
+                f"the incident at the {name}",
+                timeout=120,
+            )
+            status = json.loads(_canopy(d, "sync", "status", "--json"))
+            held = next(f for f in status["feeds"] if f["feed"] == feed)
+            click.echo(
+                f"    at the {name}: {held['held']} entries of the corner shop's log, "
+                f"incl. “{incident}”; sync airtime {status['airtime_s_this_hour']:.1f} s"
+            )
+
         bundle = root / "bundle"
         _canopy(hub, "log", "export", "--out", str(bundle))
         verified = subprocess.run(
@@ -270,7 +331,10 @@ The simulated neighbourhood is running.
   join the mesh as node 4:       meshtastic --host 127.0.0.1:{sim.ports[4]} \\
                                    --sendtext HELP --dest '!{hub_num:08x}'
   and read the hub's answer:     meshtastic --host 127.0.0.1:{sim.ports[4]} --listen
-  the public log:                canopy log show --data {hub}""")
+  the public log:                canopy log show --data {hub}
+  the Bakery's portal:           {bakery_portal}
+  the corner shop's log there:   canopy log show --data {bakery} --feed {feed}
+  sync, as the Bakery sees it:   canopy sync status --data {bakery}""")
         if mqtt_port:
             click.echo(
                 f"  MQTT topics:                   mosquitto_sub -h 127.0.0.1 "

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.mesh import MAX_DATA_BYTES
+
 PORT = 300  # Meshtastic private application port (256-511) of Canopy sync v1
-MAX_FRAME = 220  # payload bytes: under a broadcast's and a PKI DM's ceiling
+MAX_FRAME = MAX_DATA_BYTES  # payload bytes: what the radio takes on a private port
 FEED_ID = 4
 ROOT_ID = 4
 MAX_COUNT = 64  # entries one request may ask for

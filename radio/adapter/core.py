@@ -28,6 +28,7 @@ from typing import Any
 
 from pubsub import pub
 
+from hub.mesh import MAX_DATA_BYTES
 from radio.adapter.info import RadioInfo, snapshot
 from radio.adapter.link import Backoff, RadioUrl, close_interface, open_interface, parse_radio_url
 from radio.adapter.worker import LinkWorker
@@ -56,10 +57,8 @@ from radio.outqueue import (
 
 __all__ = ["Backoff", "RadioAdapter", "RadioUrl", "parse_radio_url", "read_radio_info"]
 
-log = logging.getLogger("radio.adapter.core")
 
-MAX_DATA_BYTES = 219
-"""Largest binary payload per packet (what fits in a PKI DM)."""
+log = logging.getLogger("radio.adapter.core")
 
 
 class RadioAdapter(LinkWorker):

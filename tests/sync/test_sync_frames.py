@@ -56,7 +56,7 @@ def test_entries_pack_whole_and_large_ones_split_into_parts() -> None:
     ("data", "reason"),
     [
         (b"", "empty"),
-        (b"\x01" * 221, "oversized"),
+        (b"\x01" * 220, "oversized"),
         (b"\x07abc", "unknown-type"),
         (b"\x02\x00\x00", "truncated"),
         (b"\x02" + A[:4] + b"\x80\x00\x01", "malformed"),  # padded varint
