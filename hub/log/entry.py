@@ -177,7 +177,10 @@ class LoggedEntry:
 
 
 def iso_time(t: int) -> str:
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # past year 9999: a replica may claim it
+        return str(t)
 
 
 def _check_text(name: str, value: str, max_len: int) -> None:

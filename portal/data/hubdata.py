@@ -20,6 +20,7 @@ from flask import Flask, current_app
 
 from crypto.entrysig import ZERO_HASH, verify_entry
 from crypto.errors import CryptoError
+from crypto.keys import PublicKey
 from crypto.note import Checkpoint, parse_note
 from hub.daemon.control import DaemonNotRunning, call
 from hub.errors import DaemonError, HubError, fault_of
@@ -65,7 +66,7 @@ class PortalHub:
         self.datadir = DataDir(root)
         self._view: LogView | None = None
         self._state: LogState | None = None
-        self._entries: OrderedDict[int, LoggedEntry] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, int], LoggedEntry] = OrderedDict()
         self._io = threading.RLock()
 
     @property
@@ -87,50 +88,63 @@ class PortalHub:
             self._state.update()
             return self._state
 
-    def entry(self, index: int) -> LoggedEntry:
-        """One decoded entry; entries never change, so they are kept (bounded LRU)."""
+    def folded(self) -> LogState:
+        """The derived state as the request's first :meth:`state` call left it (no refresh:
+        for helpers called once per entry line)."""
         with self._io:
-            e = self._entries.get(index)
+            return self._state if self._state is not None else self.state()
+
+    def entry(self, index: int, feed: str | None = None) -> LoggedEntry:
+        """One decoded entry of the own feed or a held replica; entries never change, so
+        they are kept (bounded LRU, keyed by feed and index)."""
+        key = (feed or self.identity.feed.hex(), index)
+        with self._io:
+            e = self._entries.get(key)
             if e is None:
-                e = self._entries[index] = self.view.entry(index)
+                e = self._entries[key] = self.view.entry(index, key[0])
                 if len(self._entries) > ENTRY_CACHE:
                     self._entries.popitem(last=False)
             else:
-                self._entries.move_to_end(index)
+                self._entries.move_to_end(key)
             return e
 
-    def entries(self, indexes: list[int]) -> list[LoggedEntry]:
-        return [self.entry(i) for i in indexes]
+    def entries(self, indexes: list[int], feed: str | None = None) -> list[LoggedEntry]:
+        return [self.entry(i, feed) for i in indexes]
 
-    def read_range(self, start: int, stop: int) -> list[bytes]:
-        """The exact stored bytes of entries ``[start, stop)``."""
+    def entries_at(self, refs: list[tuple[str, int]]) -> list[LoggedEntry]:
+        """Entries named by ``(feed, index)``, in that order."""
+        return [self.entry(i, feed) for feed, i in refs]
+
+    def read_range(self, start: int, stop: int, feed: str | None = None) -> list[bytes]:
+        """The exact stored bytes of entries ``[start, stop)`` of a feed (default: own)."""
         with self._io:
-            return self.view.reader().read_range(start, stop)
+            return self.view.reader(feed).read_range(start, stop)
 
     def markdown(self, index: int) -> str:
         """Sanitised HTML of a charter/protocol/vow entry's text (cached per entry)."""
         return _markdown_cached(self, index)
 
-    def signature_ok(self, index: int) -> tuple[bool, str]:
-        """Check an entry's signature over its feed, position and predecessor."""
+    def signature_ok(self, index: int, feed: str | None = None) -> tuple[bool, str]:
+        """Check an entry's signature over its feed's key, position and predecessor."""
+        feed = feed or self.identity.feed.hex()
         with self._io:
-            reader = self.view.reader()
+            reader = self.view.reader(feed)
             prev = reader.leaves[index - 1] if index > 0 else ZERO_HASH
             raw = reader.read(index)
         try:
-            verify_entry(self.identity.feed, index, prev, raw)
+            verify_entry(PublicKey.from_hex(feed), index, prev, raw)
         except CryptoError as e:
             return False, str(e)
         return True, ""
 
-    def proof(self, index: int) -> dict[str, Any]:
-        """RFC 9162 inclusion proof of entry ``index`` in the current tree."""
+    def proof(self, index: int, feed: str | None = None) -> dict[str, Any]:
+        """RFC 9162 inclusion proof of entry ``index`` in its feed's current tree."""
         with self._io:
-            reader = self.view.reader()
+            reader = self.view.reader(feed)
             size = len(reader)
-            path = self.view.inclusion(index, size)
+            path = self.view.inclusion(index, size, feed)
             leaf = reader.leaves[index]
-            root = self.view.root(None, size)
+            root = self.view.root(feed, size)
         return {
             "leaf_index": index,
             "tree_size": size,

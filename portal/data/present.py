@@ -39,12 +39,19 @@ def kind_label(name: str) -> str:
     return str(KIND_LABELS.get(name, name))
 
 
+def _strftime(ts: int, fmt: str) -> str:
+    try:
+        return dt.datetime.fromtimestamp(ts, dt.UTC).strftime(fmt)
+    except (OverflowError, OSError, ValueError):  # another hub may claim any 64-bit time
+        return str(ts)
+
+
 def when(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _strftime(ts, "%Y-%m-%d %H:%M UTC")
 
 
 def day_of(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d")
+    return _strftime(ts, "%Y-%m-%d")
 
 
 def author(e: LoggedEntry) -> str:
@@ -86,8 +93,29 @@ def hub_name() -> str:
         return "Canopy"
 
 
+def own_feed() -> str:
+    """This hub's feed (hex): its entries' pages are ``/log/<index>``, others' carry a feed."""
+    from portal.data.hubdata import get_hub
+
+    return get_hub().identity.feed.hex()
+
+
+def recorded_by(e: LoggedEntry) -> str:
+    """Which hub recorded an entry; empty while this hub federates with nobody."""
+    from portal.data.hubdata import get_hub
+
+    st = get_hub().folded()
+    return st.hub.hub_name(e.feed) if st.hub.peers else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(when=when, kind_label=kind_label, day=day_of)
     app.jinja_env.globals.update(
-        author=author, synced=synced, fields=fields, lang=lang, hub_name=hub_name
+        author=author,
+        synced=synced,
+        fields=fields,
+        lang=lang,
+        hub_name=hub_name,
+        own_feed=own_feed,
+        recorded_by=recorded_by,
     )

@@ -1,10 +1,11 @@
 """The read-only JSON API and the health check.
 
 - ``GET /healthz``: ``{"ok", "entries", "daemon", "feed"}``;
-- ``GET /api/v1/entries?kind=&after=&limit=``: entries with index greater than ``after``
-  (default: from the start), oldest first, at most ``limit`` (1-200, default 50);
+- ``GET /api/v1/entries?feed=&kind=&after=&limit=``: entries of one feed (default the
+  own; ``feed`` is the 64 hex digits of any feed held here) with index greater than
+  ``after`` (default: from the start), oldest first, at most ``limit`` (1-200, default 50);
   ``next_after`` is where to continue, or null at the end;
-- ``GET /api/v1/entries/<index>``: one entry, with its signature status.
+- ``GET /api/v1/entries/<index>?feed=``: one entry, with its signature status.
 """
 
 from __future__ import annotations
@@ -42,6 +43,19 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
+def _feed_arg() -> str:
+    """The feed asked for with ``?feed=`` (64 hex digits, held here), else the own."""
+    st = get_hub().state()
+    raw = request.args.get("feed", "")
+    if raw == "":
+        return st.hub.own
+    if len(raw) != 64 or any(c not in "0123456789abcdef" for c in raw):
+        abort(400, description="feed must be 64 lowercase hex digits (a hub's feed key)")
+    if not st.held(raw) and raw != st.hub.own:
+        abort(404, description=f"this hub holds no feed {raw[:16]}…")
+    return raw
+
+
 @bp.route("/healthz")
 def healthz() -> ResponseReturnValue:
     hub = get_hub()
@@ -53,6 +67,9 @@ def healthz() -> ResponseReturnValue:
 def entries() -> ResponseReturnValue:
     hub = get_hub()
     st = hub.state()
+    feed = _feed_arg()
+    fi = st.indexes.get(feed)
+    size = fi.size if fi is not None else 0
     kind = request.args.get("kind", "")
     if kind and kind not in PUBLIC_KINDS:
         abort(400, description="unknown kind")
@@ -60,16 +77,16 @@ def entries() -> ResponseReturnValue:
     limit = _int_arg("limit", 50, 1, MAX_LIMIT)
     start = after + 1
     if kind:
-        idx = st.by_kind.get(BY_NAME[kind].code)
+        idx = fi.by_kind.get(BY_NAME[kind].code) if fi is not None else None
         lo = bisect.bisect_left(idx, start) if idx else 0
         candidates = list(idx[lo : lo + limit + 1]) if idx else []
     else:
-        candidates = list(range(start, min(st.size, start + limit + 1)))
+        candidates = list(range(start, min(size, start + limit + 1)))
     page = candidates[:limit]
     more = len(candidates) > limit
     return jsonify(
-        entries=[entry_json(e) for e in hub.entries(page)],
-        size=st.size,
+        entries=[entry_json(e) for e in hub.entries(page, feed)],
+        size=size,
         next_after=page[-1] if more and page else None,
     )
 
@@ -77,9 +94,10 @@ def entries() -> ResponseReturnValue:
 @bp.route("/api/v1/entries/<int:index>")
 def entry(index: int) -> ResponseReturnValue:
     hub = get_hub()
-    if not 0 <= index < hub.state().size:
+    feed = _feed_arg()
+    if not 0 <= index < hub.state().held(feed):
         abort(404)
-    data = entry_json(hub.entry(index))
-    ok, reason = hub.signature_ok(index)
+    data = entry_json(hub.entry(index, feed))
+    ok, reason = hub.signature_ok(index, feed)
     data["signature"] = {"valid": ok, "reason": reason or None}
     return jsonify(data)

@@ -22,9 +22,9 @@ bp = Blueprint("public", __name__)
 def home() -> ResponseReturnValue:
     hub = get_hub()
     st = hub.state()
-    latest = hub.entries(list(range(st.size - 1, max(-1, st.size - 6), -1)))
-    duty = hub.entries(st.on_duty())
-    alerts = [(a, hub.entry(a.index)) for a in st.active_alerts()[:10]]
+    latest = hub.entries_at(st.page_all(None, None, 1, 5)[0])
+    duty = hub.entries_at(st.on_duty())
+    alerts = [(a, hub.entry(a.index, feed)) for feed, a in st.alerts(active=True)[:10]]
     vow_index = st.vows.get(hub.identity.name)
     return render_template(
         "home.html",
@@ -44,10 +44,10 @@ def home() -> ResponseReturnValue:
 def alerts() -> ResponseReturnValue:
     hub = get_hub()
     st = hub.state()
-    active = [(a, hub.entry(a.index)) for a in st.active_alerts()]
+    active = [(a, hub.entry(a.index, feed)) for feed, a in st.alerts(active=True)]
     past = [
-        (a, hub.entry(a.index), hub.entry(a.cancel_index))
-        for a in st.past_alerts()[:50]
+        (a, hub.entry(a.index, feed), hub.entry(a.cancel_index, feed))
+        for feed, a in st.alerts(active=False)[:50]
         if a.cancel_index is not None
     ]
     return render_template("alerts.html", active=active, past=past)

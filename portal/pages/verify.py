@@ -22,15 +22,16 @@ from portal.web.security import parse_int
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
 
-def _download(body: bytes | Iterator[bytes], name: str, ctype: str) -> Response:
+def download(body: bytes | Iterator[bytes], name: str, ctype: str) -> Response:
     resp = Response(body, content_type=ctype)
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return resp
 
 
-def _entries(hub: PortalHub, size: int) -> Iterator[bytes]:
+def stream_entries(hub: PortalHub, size: int, feed: str | None = None) -> Iterator[bytes]:
+    """A feed's entries ``[0, size)`` as stored, in chunks (default: the own feed)."""
     for start in range(0, size, 1024):
-        yield b"".join(hub.read_range(start, min(size, start + 1024)))
+        yield b"".join(hub.read_range(start, min(size, start + 1024), feed))
 
 
 @bp.route("")
@@ -69,7 +70,7 @@ def entries(feed: str) -> ResponseReturnValue:
         size = parsed
     else:
         size = available
-    return _download(_entries(hub, size), f"{feed}.entries", "application/cbor-seq")
+    return download(stream_entries(hub, size), f"{feed}.entries", "application/cbor-seq")
 
 
 @bp.route("/<feed>.vkey")
@@ -78,7 +79,7 @@ def vkey(feed: str) -> ResponseReturnValue:
     if feed != hub.identity.feed.hex():
         abort(404)
     text = hub.identity.verifier.to_string() + "\n"
-    return _download(text.encode(), f"{feed}.vkey", "text/plain; charset=utf-8")
+    return download(text.encode(), f"{feed}.vkey", "text/plain; charset=utf-8")
 
 
 @bp.route("/<feed>.checkpoint")
@@ -90,7 +91,7 @@ def checkpoint(feed: str) -> ResponseReturnValue:
         note, _ = hub.checkpoint()
     except PortalWriteError:
         abort(503)
-    return _download(note.encode(), f"{feed}.checkpoint", "text/plain; charset=utf-8")
+    return download(note.encode(), f"{feed}.checkpoint", "text/plain; charset=utf-8")
 
 
 @bp.route("/bundle.tar")
@@ -103,7 +104,7 @@ def bundle() -> ResponseReturnValue:
     except PortalWriteError:
         abort(503)
     files = {
-        f"canopy-log/{feed}.entries": b"".join(_entries(hub, size)),
+        f"canopy-log/{feed}.entries": b"".join(stream_entries(hub, size)),
         f"canopy-log/{feed}.checkpoint": note.encode(),
         f"canopy-log/{feed}.vkey": (hub.identity.verifier.to_string() + "\n").encode(),
     }
@@ -114,4 +115,4 @@ def bundle() -> ResponseReturnValue:
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), now, 0o644
             tar.addfile(info, io.BytesIO(data))
-    return _download(buf.getvalue(), "canopy-log.tar", "application/x-tar")
+    return download(buf.getvalue(), "canopy-log.tar", "application/x-tar")

@@ -69,7 +69,7 @@ def url(endpoint: str, **values: Any) -> str:
 
 
 # query arguments worth keeping when switching language (the log's filters)
-KEPT_ARGS = ("kind", "day", "page")
+KEPT_ARGS = ("kind", "day", "hub", "page")
 
 
 def switch_url(lang: str) -> str:
