@@ -20,6 +20,7 @@ from hub.errors import DaemonError, StoreError
 from hub.local.datadir import DataDir
 from hub.local.nodes import NodeList
 from hub.local.tinystore import open_db
+from hub.log.entry import LoggedEntry
 from hub.log.own import HubLog
 from hub.log.view import iter_entries
 from hub.state.model import HubState
@@ -72,16 +73,29 @@ class HubCore:
             if own is None:
                 raise StoreError("log is not open")
             ident = self.log.identity
-            state = HubState(self.log.feed_hex, ident.name if ident is not None else "")
-            for e in iter_entries(own, self.log.feed_hex):
-                state.apply(e)
-            for feed in list(state.peers):  # the own feed first: it says whose entries count
-                if self.datadir.feed_path(feed).exists():
-                    for e in iter_entries(self.log.replicas.file(feed), feed):
-                        state.apply(e)
-            self.log.listeners.insert(0, state.apply)
-            self._state = state
+            self._state = HubState(self.log.feed_hex, ident.name if ident is not None else "")
+            self._fold_all()
+            self.log.listeners.insert(0, self._fold)
         return self._state
+
+    def _fold_all(self) -> None:
+        state, own = self._state, self.log.own
+        assert state is not None and own is not None
+        for e in iter_entries(own, self.log.feed_hex):
+            state.apply(e)
+        for feed in list(state.peers):  # the own feed first: it says whose entries count
+            if self.datadir.feed_path(feed).exists():
+                for e in iter_entries(self.log.replicas.file(feed), feed):
+                    state.apply(e)
+
+    def _fold(self, e: LoggedEntry) -> None:
+        """Fold a new entry; a change of federation folds everything again, in place, so
+        the running hub counts exactly what a restarted one would."""
+        assert self._state is not None
+        self._state.apply(e)
+        if e.feed == self._state.own and e.body.kind_name in ("peer", "unpeer"):
+            self._state.reset()
+            self._fold_all()
 
     @property
     def nodes(self) -> NodeList:

@@ -90,9 +90,13 @@ class HubState:
     def __init__(self, own: str, name: str = "") -> None:
         self.own = own
         self.name = name
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything folded (to fold again from the start, in place)."""
         self.roster = Roster()
         self.patrol = Patrol()
-        self.feeds: dict[str, FeedState] = {own: FeedState(own)}
+        self.feeds: dict[str, FeedState] = {self.own: FeedState(self.own)}
         self.peers: dict[str, Peer] = {}  # every hub ever federated, by feed (hex)
         self.forks: dict[str, Fork] = {}
 

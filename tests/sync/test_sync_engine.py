@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from synckit import Air, Clock, Hub, federate, make_hub
 
+from hub.daemon.ops import run_op
+from hub.log.entry import TimeSource
 from hub.log.view import LogView
 from hub.sync import frames as fr
 
@@ -147,3 +149,19 @@ def test_a_fork_is_kept_as_evidence_and_stops_the_feed(three: Three, tmp_path: P
     assert evidence == [f"{a.feed}-0-ours.entry", f"{a.feed}-0-theirs.entry"]
     assert b.core.log.replicas.forked == {a.feed}
     assert bytes.fromhex(a.feed) not in b.engine.store.feeds()
+
+
+def test_a_removal_counts_from_its_time_on_in_the_running_hub_too(three: Three) -> None:
+    (a, b, _), air, clock = three
+    start = clock.t
+    clock.t = start + 100  # A's enrolment and check-in claim a time after the removal below
+    a.core.log.append("enrol", {"handle": "mara", "role": "steward", "until": int(start) + 9999})
+    a.core.log.append("checkin", {"minutes": 30}, author="mara")
+    a.engine.appended(clock())
+    air.run(40)
+    assert b.core.state.on_duty_handles(clock()) == ["mara"]
+    b.core.log.wall = lambda: (start + 50, TimeSource.UNSYNCED)  # B's clock says earlier
+    run_op(b.core, "peer_remove", {"vkey": a.vkey()})
+    # exactly what a restarted hub would fold: A's later entries do not count
+    assert b.core.state.on_duty_handles(clock()) == []
+    assert b.core.state.roster.get("mara") is None
