@@ -8,11 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from hub.daemon.core import HubCore
-from hub.daemon.ops import log, portal, stewards, webcheckin
+from hub.daemon.ops import corrections, log, portal, stewards, webcheckin
 from hub.daemon.ops.base import Op
 from hub.errors import InputError
 
-OPS: dict[str, Op] = {**log.OPS, **stewards.OPS, **webcheckin.OPS, **portal.OPS}
+OPS: dict[str, Op] = {
+    **log.OPS,
+    **stewards.OPS,
+    **webcheckin.OPS,
+    **portal.OPS,
+    **corrections.OPS,
+}
 
 
 def run_op(core: HubCore, name: str, args: dict[str, Any]) -> dict[str, Any]:
