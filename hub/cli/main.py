@@ -32,6 +32,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "roster": "hub.cli.roster:roster_group",
     "alert": "hub.cli.roster:alert_cmd",
     "alerts": "hub.cli.roster:alerts_cmd",
+    "correct": "hub.cli.audit:correct_cmd",
+    "audit": "hub.cli.audit:audit_cmd",
+    "kit": "hub.cli.kit:kit_group",
 }
 
 

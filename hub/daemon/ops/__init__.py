@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.daemon.core import HubCore
-from hub.daemon.ops import corrections, log, portal, stewards, webcheckin
+from hub.daemon.ops import audits, corrections, log, portal, stewards, webcheckin
 from hub.daemon.ops.base import Op
 from hub.errors import InputError
 
@@ -18,6 +18,7 @@ OPS: dict[str, Op] = {
     **webcheckin.OPS,
     **portal.OPS,
     **corrections.OPS,
+    **audits.OPS,
 }
 
 
