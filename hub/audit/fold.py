@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crypto.merkle import leaf_hash, root_from_leaf_hashes
+from crypto.merkle import CompactRange, leaf_hash
 from hub.log.entry import LoggedEntry, kind_name
 from hub.state.corrections import RETRACT
 
@@ -44,7 +44,7 @@ def week_of(t: int) -> str:
 @dataclass(slots=True)
 class _Feed:
     size: int = 0  # covered entries
-    leaves: list[bytes] = field(default_factory=list)
+    tree: CompactRange = field(default_factory=CompactRange)  # O(log n): a year fits a Pi
     kinds: bytearray = field(default_factory=bytearray)  # kind code of every entry (< 256)
     counts: dict[str, int] = field(default_factory=dict)  # kind name -> entries in period
 
@@ -87,7 +87,7 @@ class AuditFold:
             raise ValueError(f"feed {e.feed[:16]}… skips from {fs.size} to entry {e.index}")
         b = e.body
         fs.size += 1
-        fs.leaves.append(leaf_hash(e.raw))
+        fs.tree.append(leaf_hash(e.raw))
         fs.kinds.append(b.kind if b.kind < 256 else 0)
         t, name, who = b.time, b.kind_name, b.author
         inside = self._in(t)
@@ -248,7 +248,7 @@ class AuditFold:
         return {
             "feed": feed,
             "size": fs.size,
-            "root": root_from_leaf_hashes(fs.leaves).hex(),
+            "root": fs.tree.root().hex(),
             "entries": sum(fs.counts.values()),
             "by_kind": dict(sorted(fs.counts.items())),
         }

@@ -78,6 +78,7 @@ def entry(index: int) -> ResponseReturnValue:
     e = hub.entry(index)
     ok, reason = hub.signature_ok(index)
     corrections = hub.entries(st.corrections.get(index, []))
+    retracted = st.mine.retracted.get(index)
     target = e.body.named_fields().get("target") if e.body.kind_name == "correction" else None
     corrected = hub.entry(target) if isinstance(target, int) and 0 <= target < index else None
     return render_template(
@@ -87,6 +88,7 @@ def entry(index: int) -> ResponseReturnValue:
         sig_reason=reason,
         proof=hub.proof(index),
         corrections=corrections,
+        retraction=hub.entry(retracted) if retracted is not None else None,
         corrected=corrected,
         feed=hub.identity.feed.hex(),
     )
