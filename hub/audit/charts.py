@@ -30,7 +30,7 @@ class Chart:
 
 
 def _svg(slug: str, title: str, summary: str, pairs: list[tuple[str, float]], every: int) -> str:
-    chart = leather.Chart(title)
+    chart = leather.Chart()  # the title is the <title> and the page's figcaption
     chart.add_columns(pairs, fill_color="#0b5d3b")
     ticks = [label for i, (label, _) in enumerate(pairs) if i % every == 0]
     chart.add_x_axis(ticks=ticks)
