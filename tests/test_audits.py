@@ -227,3 +227,22 @@ def _hub_of(root: Path, feed: str) -> str:
 def _export_replica(data: Path, bundle: Path) -> None:
     r = run_canopy("log", "export", "--out", str(bundle), data=data)
     assert r.code == 0, r.err
+
+
+def test_vectors_of_the_new_kinds_decode() -> None:
+    from support import ROOT
+
+    from hub.log.entry import decode_body, encode_body, make_body
+
+    doc = json.loads((ROOT / "tests" / "vectors" / "entries.json").read_text())
+    kinds = []
+    for v in doc["more_bodies"]:
+        body = decode_body(bytes.fromhex(v["body_hex"]))
+        want = [bytes.fromhex(f["bytes"]) if isinstance(f, dict) else f for f in v["fields"]]
+        assert (body.kind, body.time, body.author) == (v["kind"], v["time"], v["author"])
+        assert list(body.fields) == want
+        again = make_body(v["kind_name"], want, time=v["time"], time_source=body.time_source)
+        assert encode_body(again).hex() == v["body_hex"]
+        kinds.append(body.kind_name)
+    assert kinds == ["correction", "audit"]
+    assert decode_body(bytes.fromhex(doc["more_bodies"][0]["body_hex"])).to_json()["retract"]

@@ -58,15 +58,18 @@ class _Shift:
 class AuditFold:
     """Fold entries (any feeds, in merged time order) into the figures of ``[start, end)``."""
 
-    def __init__(self, start: int, end: int) -> None:
+    def __init__(self, start: int, end: int, roots: Mapping[str, bytes] | None = None) -> None:
+        """``roots``: each feed's Merkle root at its covered size, when the caller already
+        has the leaf hashes (a feed file keeps them); otherwise they are computed here."""
         if end <= start:
             raise ValueError("the period must end after it starts")
         self.start, self.end = start, end
+        self.roots = roots
         self.feeds: dict[str, _Feed] = {}
         self.open: dict[str, _Shift] = {}
         self.shifts: list[dict[str, Any]] = []
         self.checkins: dict[str, int] = {}
-        self.incidents_day: dict[str, int] = {}
+        self.incidents_day: dict[int, int] = {}  # day number -> incidents
         self.incidents_hour = [0] * 24
         self.alerts: dict[tuple[str, int], dict[str, Any]] = {}
         self.escalations: list[dict[str, Any]] = []
@@ -87,15 +90,18 @@ class AuditFold:
             raise ValueError(f"feed {e.feed[:16]}… skips from {fs.size} to entry {e.index}")
         b = e.body
         fs.size += 1
-        fs.tree.append(leaf_hash(e.raw))
+        if self.roots is None:
+            fs.tree.append(leaf_hash(e.raw))
         fs.kinds.append(b.kind if b.kind < 256 else 0)
         t, name, who = b.time, b.kind_name, b.author
-        inside = self._in(t)
+        inside = self.start <= t < self.end
         if t >= self.end:
             return  # covered (the Merkle root includes it) but after the period
-        f = b.named_fields()
         if inside:
             fs.counts[name] = fs.counts.get(name, 0) + 1
+        if name in _COUNTED_ONLY or (not inside and name in _PERIOD_ONLY):
+            return
+        f = b.named_fields()
         if name == "checkin" and who:
             if inside:
                 self.checkins[who] = self.checkins.get(who, 0) + 1
@@ -110,7 +116,7 @@ class AuditFold:
                 if name == "revoke":
                     self.revokes.append((t, handle))
         elif name == "incident" and inside:
-            day = day_of(t)
+            day = t // DAY
             self.incidents_day[day] = self.incidents_day.get(day, 0) + 1
             self.incidents_hour[(t % DAY) // HOUR] += 1
         elif name == "alert" and inside:
@@ -214,7 +220,7 @@ class AuditFold:
             },
             "incidents": {
                 "total": sum(self.incidents_day.values()),
-                "per_day": dict(sorted(self.incidents_day.items())),
+                "per_day": {day_of(d * DAY): n for d, n in sorted(self.incidents_day.items())},
                 "per_hour": list(self.incidents_hour),
             },
             "alerts": {
@@ -248,7 +254,7 @@ class AuditFold:
         return {
             "feed": feed,
             "size": fs.size,
-            "root": fs.tree.root().hex(),
+            "root": (fs.tree.root() if self.roots is None else self.roots[feed]).hex(),
             "entries": sum(fs.counts.values()),
             "by_kind": dict(sorted(fs.counts.items())),
         }
@@ -286,6 +292,10 @@ class AuditFold:
                 if self._in(end):
                     out.append({"handle": handle, "role": role, "time": end, "how": how})
         return sorted(out, key=lambda r: (r["time"], r["handle"], r["role"]))
+
+
+_COUNTED_ONLY = frozenset({"note", "compact", "charter", "protocol", "vow", "kind-0"})
+_PERIOD_ONLY = frozenset({"incident", "alert", "overdue", "correction", "audit"})
 
 
 def _kind_name(code: int) -> str:
@@ -331,9 +341,14 @@ def merged(feeds: Mapping[str, Iterable[LoggedEntry]]) -> Iterator[LoggedEntry]:
     )
 
 
-def audit(feeds: Mapping[str, Iterable[LoggedEntry]], start: int, end: int) -> dict[str, Any]:
+def audit(
+    feeds: Mapping[str, Iterable[LoggedEntry]],
+    start: int,
+    end: int,
+    roots: Mapping[str, bytes] | None = None,
+) -> dict[str, Any]:
     """The figures of ``[start, end)`` over ``feeds`` (each a prefix from entry 0)."""
-    fold = AuditFold(start, end)
+    fold = AuditFold(start, end, roots)
     for e in merged(feeds):
         fold.apply(e)
     return fold.result()

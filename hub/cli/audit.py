@@ -14,9 +14,8 @@ import click
 
 from hub.audit.charts import charts
 from hub.audit.cycle import AUDIT_CYCLE, DAY, read_cycle, write_cycle
-from hub.audit.fold import audit
 from hub.audit.report import canonical, covers_text, digest, parse_day, period, render_text
-from hub.audit.source import audit_entries, bundle_feeds, datadir_feeds, verify_audit
+from hub.audit.source import audit_datadir, audit_entries, bundle_feeds, verify_audit
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
 from hub.daemon.writer import open_writer
 from hub.errors import InputError, VerifyError
@@ -87,7 +86,7 @@ def audit_cmd(
     t0 = parse_day(start, "--from") if start else t1 - days * DAY
     t0, t1 = period(t0, t1, now)
     view = LogView(dd)
-    report = audit(datadir_feeds(view), t0, t1)
+    report = audit_datadir(view, t0, t1)
     if out is not None:
         _write_out(out, report, {view.own_feed: view.identity.name})
     if as_json:

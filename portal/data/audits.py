@@ -14,8 +14,8 @@ from typing import Any
 
 from hub.audit.charts import Chart, charts
 from hub.audit.cycle import next_due, read_cycle
-from hub.audit.fold import audit
 from hub.audit.report import digest, parse_covers
+from hub.audit.source import audit_datadir
 from hub.errors import InputError
 from hub.log.entry import BY_NAME, LoggedEntry
 from hub.log.view import LogView
@@ -73,11 +73,7 @@ def audit_page(hub: PortalHub, index: int) -> AuditPage | None:
         return None
     try:
         sizes = {feed: size for feed, (size, _) in parse_covers(covers).items()}
-        view = LogView(hub.datadir)
-        for feed, size in sizes.items():
-            if len(view.reader(feed)) < size:
-                return None
-        report = audit({f: view.entries(f, 0, n) for f, n in sizes.items()}, start, end)
+        report = audit_datadir(LogView(hub.datadir), start, end, sizes)
     except (InputError, ValueError):
         return None
     page = AuditPage(e, report, charts(report), digest(report) == f.get("digest"))
