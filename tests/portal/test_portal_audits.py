@@ -70,11 +70,19 @@ def test_retracted_entry_is_struck_through(tmp_path: Path) -> None:
     assert run_canopy("correct", "0", "the van was a delivery", "--retract", data=data).code == 0
     client = create_app({"DATA": str(data), "TESTING": True}).test_client()
     html = client.get("/log").get_data(as_text=True)
-    retracted = re.search(r'<li class="entry k-note retracted">(.*?)</li>\n?</ul>', html, re.S)
-    assert retracted, html
-    assert "<del>" in retracted.group(1) and "Suspicious van on Elm St" in retracted.group(1)
-    assert "Retracted by" in retracted.group(1) and "the van was a delivery" in retracted.group(1)
-    assert '<li class="entry k-note corrected">' in html
+    lines = {
+        int(m.group(1)): m.group(0)
+        for m in re.finditer(
+            r'<li class="entry k-note">\s*<a class="idx" href="/log/(\d+)">.*?</li>\n?</ul>',
+            html,
+            re.S,
+        )
+    }
+    retracted, corrected = lines[0], lines[1]
+    assert "<del>" in retracted and "Suspicious van on Elm St" in retracted
+    assert "Retracted by" in retracted and "the van was a delivery" in retracted
+    assert ">retracted</strong>" in retracted
+    assert ">corrected</strong>" in corrected and "<del>" not in corrected
     entry = client.get("/log/0").get_data(as_text=True)
     assert "Retracted by entry #3: the van was a delivery" in entry
     assert "The signature is valid" in entry  # the original stays and still verifies
