@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal for the data directory in ``DATA`` (default ``$CANOPY_DATA``)."""
     from portal.data import hubdata, present
-    from portal.pages import api, captive, hubs, public, steward, verify
+    from portal.pages import api, audits, captive, hubs, kit, public, steward, verify
     from portal.pages import log as logpages
     from portal.web import forms, i18n
     from portal.web.fastpath import FastPath
@@ -50,7 +50,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app, Path(app.config.get("I18N_CACHE") or portal_dir / "i18n"))
     hubdata.init_app(app)
     present.init_app(app)
-    for bp in (public.bp, logpages.bp, hubs.bp, captive.bp, api.bp, verify.bp, steward.bp):
+    for bp in (
+        public.bp,
+        logpages.bp,
+        hubs.bp,
+        captive.bp,
+        api.bp,
+        verify.bp,
+        steward.bp,
+        audits.bp,
+        kit.bp,
+    ):
         app.register_blueprint(bp)
     app.extensions["canopy_pages"] = PageCache()
     app.jinja_env.globals["csrf_token"] = form_token

@@ -34,6 +34,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "alerts": "hub.cli.roster:alerts_cmd",
     "peer": "hub.cli.peer:peer_group",
     "sync": "hub.cli.peer:sync_group",
+    "correct": "hub.cli.audit:correct_cmd",
+    "audit": "hub.cli.audit:audit_cmd",
+    "kit": "hub.cli.kit:kit_group",
 }
 
 

@@ -86,7 +86,7 @@ KINDS: tuple[KindSpec, ...] = (
     KindSpec(11, "protocol", (_text("slug", max_len=64), _text("text", max_len=60000))),
     KindSpec(12, "vow", (_text("name", max_len=200), _text("text", max_len=4000))),
     KindSpec(13, "compact", (_text("name", True, max_len=80),)),
-    KindSpec(14, "correction", (_int("target"), _text("text"))),
+    KindSpec(14, "correction", (_int("target"), _text("text"), _int("retract", True))),
     KindSpec(
         15,
         "mandate",
@@ -112,6 +112,17 @@ KINDS: tuple[KindSpec, ...] = (
             _int("index"),
             Field("a", bytes, False, 65536),
             Field("b", bytes, False, 65536),
+        ),
+    ),
+    KindSpec(
+        20,
+        "audit",
+        (
+            _int("start"),
+            _int("end"),
+            _text("covers", max_len=8000),
+            Field("digest", bytes, False, 32),
+            _int("cycle", True),
         ),
     ),
 )
@@ -157,6 +168,8 @@ class Body:
         }
         for name, value in self.named_fields().items():
             data[name] = value.hex() if isinstance(value, bytes) else value
+        if self.kind_name == "correction":  # a flag on the wire (1), a boolean to readers
+            data["retract"] = data.get("retract") == 1
         return data
 
 

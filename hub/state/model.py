@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from hub.log.entry import LoggedEntry
 from hub.state.alerts import AlertBook
+from hub.state.corrections import RETRACT, AuthorIndex
 from hub.state.patrol import Patrol, Shift
 from hub.state.roster import Roster
 
@@ -63,9 +64,12 @@ class FeedState:
     compact_count: int = 0
     compact_recent: deque[int] = field(default_factory=lambda: deque(maxlen=12))
     corrections: dict[int, list[int]] = field(default_factory=dict)  # target -> corrections
+    retracted: dict[int, int] = field(default_factory=dict)  # target -> retracting correction
+    authors: AuthorIndex = field(default_factory=AuthorIndex)  # who may correct (corrections.py)
 
     def apply(self, e: LoggedEntry) -> None:
         b, i = e.body, e.index
+        self.authors.append(b.author)
         self.alerts.apply(i, b)
         name = b.kind_name
         f = b.named_fields()
@@ -80,8 +84,10 @@ class FeedState:
             self.compact_recent.append(i)
         elif name == "correction":
             target = f.get("target")
-            if isinstance(target, int):
+            if isinstance(target, int) and 0 <= target < i:
                 self.corrections.setdefault(target, []).append(i)
+                if f.get("retract") == RETRACT:
+                    self.retracted.setdefault(target, i)
 
 
 class HubState:

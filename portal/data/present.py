@@ -28,6 +28,7 @@ KIND_LABELS: dict[str, Any] = {
     "correction": lazy_gettext("Correction"),
     "mandate": lazy_gettext("Mandate"),
     "overdue": lazy_gettext("Overdue"),
+    "audit": lazy_gettext("Public audit"),
 }
 # fields that point at another entry of the same feed
 LINK_FIELDS = {"alert", "target"}
@@ -108,8 +109,19 @@ def recorded_by(e: LoggedEntry) -> str:
     return st.hub.hub_name(e.feed) if st.hub.peers else ""
 
 
+def span(seconds: int | None) -> str:
+    """A duration as people say it; ``None`` is "never"."""
+    if seconds is None:
+        return str(lazy_gettext("never"))
+    if seconds < 120:
+        return str(lazy_gettext("%(n)s s", n=seconds))
+    if seconds < 7200:
+        return str(lazy_gettext("%(n)s min", n=seconds // 60))
+    return str(lazy_gettext("%(n)s h", n=f"{seconds / 3600:.1f}"))
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, kind_label=kind_label, day=day_of)
+    app.jinja_env.filters.update(when=when, kind_label=kind_label, day=day_of, span=span)
     app.jinja_env.globals.update(
         author=author,
         synced=synced,

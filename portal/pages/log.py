@@ -117,6 +117,7 @@ def _entry_page(feed: str, index: int) -> str:
     ok, reason = hub.signature_ok(index, feed)
     fs = st.hub.feeds.get(feed)
     corrections = hub.entries(fs.corrections.get(index, []) if fs else [], feed)
+    retracted = fs.retracted.get(index) if fs else None
     target = e.body.named_fields().get("target") if e.body.kind_name == "correction" else None
     corrected = hub.entry(target, feed) if isinstance(target, int) and 0 <= target < index else None
     return render_template(
@@ -126,6 +127,7 @@ def _entry_page(feed: str, index: int) -> str:
         sig_reason=reason,
         proof=hub.proof(index, feed),
         corrections=corrections,
+        retraction=hub.entry(retracted, feed) if retracted is not None else None,
         corrected=corrected,
         feed=feed,
         own=feed == st.hub.own,

@@ -41,6 +41,7 @@ from hub.state.notices import (
 )
 from hub.state.patrol import MAX_SHIFT_MINUTES, Shift, overdue_steps
 from hub.state.roster import COORDINATOR, STEWARD, Member
+from radio.desk.fix import fix
 from radio.desk.limits import RateLimits
 from radio.desk.replies import Conversations, notice_action
 from radio.desk.texts import (
@@ -347,6 +348,8 @@ class StewardDesk:
                 return self.talk.reply(node, f"Alert #{n} already acknowledged.")
             i, _ = self._write("ack", {"alert": n}, h)
             return self.talk.reply(node, f"ACK recorded (#{i}) for alert #{n}.")
+        if verb == "FIX":
+            return fix(self.state, self._write, self.talk, node, h, role == COORDINATOR, rest)
         if role != COORDINATOR:
             return self.talk.reply(node, f"Only coordinators can {verb}.")
         if verb == "ALERT":

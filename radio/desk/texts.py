@@ -24,10 +24,11 @@ BIDI_CONTROLS = frozenset(
 HELP_SHORT = "Unknown command. Try: IN [min], OUT, LOG text, INC text, WHO, ALERTS, ACK n, HELP"
 HELP = (
     "IN [min] [note] start shift | OUT [note] end | LOG text note | INC text incident | "
-    "WHO on duty | ALERTS | MORE next page | ACK n | RESEND k part k"
+    "WHO on duty | ALERTS | MORE next page | ACK n | RESEND k part k | "
+    "FIX n text correct your entry n"
 )
 HELP_COORD = " | ALERT text | CANCEL n"
-STATE_VERBS = frozenset({"IN", "OUT", "LOG", "INC", "ACK", "ALERT", "CANCEL"})
+STATE_VERBS = frozenset({"IN", "OUT", "LOG", "INC", "ACK", "FIX", "ALERT", "CANCEL"})
 READ_VERBS = frozenset({"WHO", "ALERTS", "MORE", "RESEND", "HELP"})
 REFUSE_TEXT = {
     "channel": "Send commands to the hub as a direct message.",

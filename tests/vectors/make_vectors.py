@@ -80,6 +80,50 @@ FEED: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
 ]
 
 
+# Bodies of the kinds added after the feed above was fixed (its bundle and worked example
+# stay as published): a retracting correction and a published audit.
+MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
+    (
+        "correction",
+        {"target": 7, "text": "duplicate of #5", "retract": 1},
+        7500,
+        TimeSource.NTP,
+        "",
+    ),
+    (
+        "audit",
+        {
+            "start": T0,
+            "end": T0 + 28 * 86400,
+            "covers": PUBLIC + " 9 " + "ab" * 32,
+            "digest": bytes(range(32, 64)),
+            "cycle": 28,
+        },
+        28 * 86400 + 60,
+        TimeSource.GPS,
+        "",
+    ),
+]
+
+
+def more_bodies() -> list[dict[str, Any]]:
+    out = []
+    for kind, fields, dt_, src, author in MORE_BODIES:
+        body = make_body(kind, fields, time=T0 + dt_, time_source=src, author=author)
+        out.append(
+            {
+                "kind": body.kind,
+                "kind_name": kind,
+                "time": body.time,
+                "time_source": int(body.time_source),
+                "author": author,
+                "fields": [_field_json(v) for v in body.fields],
+                "body_hex": encode_body(body).hex(),
+            }
+        )
+    return out
+
+
 def _field_json(v: FieldValue) -> Any:
     return {"bytes": v.hex()} if isinstance(v, bytes) else v
 
@@ -447,6 +491,7 @@ def generate() -> dict[str, bytes]:
         "store": store_vectors(entries),
         "negative_entries": negative_entries(key, entries),
         "negative_checkpoints": negative_checkpoints(key, origin, lh),
+        "more_bodies": more_bodies(),
     }
     feed = key.public.hex()
     text = json.dumps(doc, indent=2, ensure_ascii=True) + "\n"

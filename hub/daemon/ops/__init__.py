@@ -8,11 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from hub.daemon.core import HubCore
-from hub.daemon.ops import log, peers, portal, stewards, webcheckin
+from hub.daemon.ops import audits, corrections, log, peers, portal, stewards, webcheckin
 from hub.daemon.ops.base import Op
 from hub.errors import InputError
 
-OPS: dict[str, Op] = {**log.OPS, **stewards.OPS, **webcheckin.OPS, **portal.OPS, **peers.OPS}
+OPS: dict[str, Op] = {
+    **log.OPS,
+    **stewards.OPS,
+    **webcheckin.OPS,
+    **portal.OPS,
+    **corrections.OPS,
+    **audits.OPS,
+    **peers.OPS,
+}
 
 
 def run_op(core: HubCore, name: str, args: dict[str, Any]) -> dict[str, Any]:

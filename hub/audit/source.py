@@ -1,0 +1,117 @@
+"""Where an audit's entries come from: the feeds of a data directory, or an exported bundle.
+
+The I/O edge of :mod:`hub.audit`: it reads files and hands the pure fold decoded entries.
+A bundle is verified (every signature, the chain and the checkpoint) before it is folded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from crypto.entrysig import split_entry
+from crypto.merkle import root_from_leaf_hashes
+from hub.audit.fold import audit
+from hub.audit.report import digest, parse_covers
+from hub.errors import InputError, VerifyError
+from hub.log.entry import FORMAT_VERSION, Body, LoggedEntry, TimeSource, decode_body
+from hub.log.export import verify_bundle
+from hub.log.store import FeedReader
+from hub.log.verify import split_sequence
+from hub.log.view import LogView
+
+_SOURCES = tuple(TimeSource)
+
+
+def _entries(reader: FeedReader, feed: str, stop: int) -> Iterator[LoggedEntry]:
+    """Entries ``[0, stop)`` of a feed file of this hub, decoded for reading.
+
+    The feed files of a data directory hold entries that were checked when they were
+    written (signed here, or verified by sync), so the usual body shape is decoded
+    directly; anything else goes through :func:`decode_body`, which raises.
+    """
+    for lo in range(0, stop, 1024):
+        for j, raw in enumerate(reader.read_range(lo, min(lo + 1024, stop))):
+            data = split_entry(raw)[0]
+            items = cbor2.loads(data)
+            if (
+                type(items) is list
+                and len(items) >= 5
+                and items[0] == FORMAT_VERSION
+                and type(items[1]) is int
+                and type(items[2]) is int
+                and type(items[3]) is int
+                and 0 <= items[3] < len(_SOURCES)
+                and type(items[4]) is str
+            ):
+                body = Body(items[1], items[2], _SOURCES[items[3]], items[4], tuple(items[5:]))
+            else:
+                body = decode_body(data)
+            yield LoggedEntry(feed, lo + j, raw, body)
+
+
+def audit_datadir(
+    view: LogView, start: int, end: int, sizes: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The audit of ``[start, end)`` over every feed the hub holds (``LogView.feeds()``),
+    each cut at ``sizes`` if given; raises :class:`InputError` if a feed is shorter."""
+    feeds = view.feeds() if sizes is None else sorted(sizes)
+    readers = {f: view.reader(f) for f in feeds}
+    stops = {f: len(r) if sizes is None else sizes[f] for f, r in readers.items()}
+    for f, r in readers.items():
+        if len(r) < stops[f]:
+            raise InputError(f"feed {f[:16]}… has fewer than {stops[f]} entries")
+    roots = {f: root_from_leaf_hashes(r.leaves[: stops[f]]) for f, r in readers.items()}
+    entries = {f: _entries(r, f, stops[f]) for f, r in readers.items()}
+    return audit(entries, start, end, roots)
+
+
+def bundle_feeds(bundle: Path) -> tuple[dict[str, list[LoggedEntry]], list[str]]:
+    """The verified feeds of an exported bundle and the verifier's summary lines.
+
+    Raises :class:`VerifyError` if any feed does not verify.
+    """
+    lines = list(verify_bundle(bundle))
+    feeds: dict[str, list[LoggedEntry]] = {}
+    for path in sorted(bundle.glob("*.entries")):
+        feed = path.stem.lower()
+        raws = split_sequence(path.read_bytes())
+        feeds[feed] = [
+            LoggedEntry(feed, i, raw, decode_body(split_entry(raw)[0]))
+            for i, raw in enumerate(raws)
+        ]
+    return feeds, lines
+
+
+def audit_entries(feeds: dict[str, list[LoggedEntry]]) -> list[LoggedEntry]:
+    return [e for entries in feeds.values() for e in entries if e.body.kind_name == "audit"]
+
+
+def verify_audit(feeds: dict[str, list[LoggedEntry]], entry: LoggedEntry) -> dict[str, Any]:
+    """Recompute the audit an ``audit`` entry publishes and compare; raises VerifyError."""
+    f = entry.body.named_fields()
+    start, end, covers, want = f.get("start"), f.get("end"), f.get("covers"), f.get("digest")
+    where = f"audit #{entry.index}"
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(covers, str)):
+        raise VerifyError(f"{where}: the entry lacks its period or what it covers")
+    sizes = parse_covers(covers)
+    cut: dict[str, list[LoggedEntry]] = {}
+    for feed, (size, _root) in sizes.items():
+        if feed not in feeds:
+            raise VerifyError(f"{where} covers feed {feed[:16]}…, which the bundle lacks")
+        if len(feeds[feed]) < size:
+            raise VerifyError(
+                f"{where} covers {size} entries of {feed[:16]}…; the bundle has "
+                f"{len(feeds[feed])} (export the log again, after the audit)"
+            )
+        cut[feed] = feeds[feed][:size]
+    report = audit(cut, start, end)
+    for got in report["feeds"]:
+        if got["root"] != sizes[got["feed"]][1]:
+            raise VerifyError(f"{where}: feed {got['feed'][:16]}… is not the tree it covered")
+    if digest(report) != want:
+        raise VerifyError(f"{where}: the recomputed report does not match the signed digest")
+    return report

@@ -1,0 +1,106 @@
+"""`canopy kit export` and `canopy kit import`: a kit another neighbourhood can start from.
+
+The composition root for the kit: the steward card is the radio command language, so it is
+read from :mod:`radio.desk.texts` here, inside the command (``hub`` never imports ``radio``
+at import time).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from hub.audit.cycle import write_cycle
+from hub.cli.common import data_option, get_datadir, handle_errors
+from hub.daemon.writer import open_writer
+from hub.errors import InputError
+from hub.kit.bundle import build_kit, personal_data, read_kit
+from hub.kit.hubkit import collect, plan
+from hub.local.atomic import atomic_write
+from hub.local.identity import load_identity, load_signing_key
+from hub.log.view import LogView
+from hub.state.model import HubState
+
+KIT_FILE = "kit.json"  # the last export, in the data directory: the portal's /kit serves it
+
+
+def steward_card() -> str:
+    from radio.desk.texts import HELP, HELP_COORD
+
+    commands = "\n".join(f"- `{c.strip()}`" for c in (HELP + HELP_COORD).split("|"))
+    return (
+        "# Steward card\n\nSend these as a direct message to the hub from your enrolled radio.\n"
+        "Coordinators also have ALERT and CANCEL.\n\n" + commands + "\n"
+    )
+
+
+@click.group("kit")
+def kit_group() -> None:
+    """A signed kit another neighbourhood can start from (no people in it)."""
+
+
+@kit_group.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@data_option
+@handle_errors
+def export_cmd(out: Path, data: Path | None) -> None:
+    """Write the kit: charter, protocols, vow templates, compact, roles, settings, card."""
+    dd = get_datadir(data)
+    ident = load_identity(dd)
+    view = LogView(dd)
+    state = HubState(view.own_feed)
+    for e in view.entries():
+        state.apply(e)
+    contents = collect(view, state, steward_card())
+    found = personal_data(contents, set(state.roster.members))
+    if found:
+        raise InputError("not exported, the kit would carry personal data: " + "; ".join(found))
+    blob = build_kit(
+        contents,
+        ident.name,
+        ident.verifier.to_string(),
+        load_signing_key(dd, ident),
+        int(time.time()),
+    )
+    try:
+        atomic_write(out, blob)
+        atomic_write(dd.root / KIT_FILE, blob)
+    except OSError as e:
+        raise InputError(f"cannot write {out}: {e.strerror}") from e
+    n = len(contents["protocols"])
+    click.echo(f"kit written to {out}: charter, {n} protocols, roles, settings, steward card")
+
+
+@kit_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before publishing.")
+@data_option
+@handle_errors
+def import_cmd(file: Path, yes: bool, data: Path | None) -> None:
+    """Verify a kit and publish it as this hub's own signed entries, noting its origin."""
+    dd = get_datadir(data)
+    dd.require_initialised()
+    try:
+        kit = read_kit(file.read_bytes())
+    except OSError as e:
+        raise InputError(f"cannot read {file}: {e.strerror}") from e
+    steps = plan(kit)
+    click.echo(f"Kit from {kit.origin} (sha256 {kit.digest[:16]}…), signature verified.")
+    click.echo("This hub will publish, as its own signed entries:")
+    for s in steps:
+        click.echo(f"  - {s.says}")
+    for name, value in sorted(kit.contents.get("settings", {}).items()):
+        click.echo(f"  - setting {name} = {value}")
+    if not yes and not click.confirm("Publish these?", default=False):
+        raise click.ClickException("nothing was published")
+    with open_writer(dd) as w:
+        first = None
+        for s in steps:
+            res = w.append(s.kind, s.fields)
+            first = res["index"] if first is None else first
+    cycle = kit.contents.get("settings", {}).get("audit_cycle_days")
+    if isinstance(cycle, int):
+        write_cycle(dd.root, cycle)
+    click.echo(f"published {len(steps)} entries from #{first}")
