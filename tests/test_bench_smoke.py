@@ -17,6 +17,7 @@ QUICK = [
     (["bench/bench_commands.py"], 4),
     (["bench/bench_sim.py"], 6),
     (["bench/bench_state.py", "--entries", "3000"], 3),
+    (["bench/bench_sync.py", "--quick"], 5),
 ]
 
 
