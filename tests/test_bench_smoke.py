@@ -18,6 +18,7 @@ QUICK = [
     (["bench/bench_sim.py"], 6),
     (["bench/bench_state.py", "--entries", "3000"], 3),
     (["bench/bench_audit.py", "--days", "7", "--per-day", "60"], 2),
+    (["bench/bench_sync.py", "--quick"], 5),
 ]
 
 

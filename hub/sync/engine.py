@@ -124,9 +124,6 @@ class SyncEngine:
         ids = {k[: fr.FEED_ID]: k for k in keys}
         self.feeds = {fid: self.feeds.get(fid) or FeedSync(k) for fid, k in ids.items()}
 
-    def _feed(self, fid: bytes) -> FeedSync | None:
-        return self.feeds.get(fid)
-
     # -- life ----------------------------------------------------------------------------
     def start(self, now: float) -> None:
         self.trickle.begin(now)
@@ -168,7 +165,7 @@ class SyncEngine:
     def _on_summary(self, s: fr.Summary, now: float) -> None:
         agree, common = True, 0
         for f in s.feeds:
-            fs = self._feed(f.feed)
+            fs = self.feeds.get(f.feed)
             if fs is None:
                 continue
             common += 1
@@ -207,7 +204,7 @@ class SyncEngine:
         fs.request_due = now + self.slot * (0.5 + place) + self.rng.uniform(0, self.slot / 4)
 
     def _on_request(self, r: fr.Request, sender: int, now: float) -> None:
-        fs = self._feed(r.feed)
+        fs = self.feeds.get(r.feed)
         if fs is None:
             self._count("ignored-request")
             return
@@ -230,14 +227,14 @@ class SyncEngine:
 
     def take_entries(self, feed: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
         """Entries heard another way (MQTT), of a feed this hub keeps; else ignored."""
-        fs = self._feed(feed[: fr.FEED_ID])
+        fs = self.feeds.get(feed[: fr.FEED_ID])
         if fs is None or fs.feed != feed:
             self._count("ignored-entries")
             return []
         return self._on_entries(feed[: fr.FEED_ID], start, raws, now)
 
     def _on_entries(self, fid: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
-        fs = self._feed(fid)
+        fs = self.feeds.get(fid)
         if fs is None:
             self._count("ignored-entries")
             return []
@@ -252,10 +249,11 @@ class SyncEngine:
         mine = self.store.size(fs.feed)
         if start > mine:
             self._count("gap")
+            fs.keep_early(start, raws, mine)
             self._claim(fs, start, now)
             return []
         try:
-            size = self.store.store(fs.feed, start, raws)
+            size = self.store.store(fs.feed, start, raws + fs.follow_on(end))
         except ForkFound as e:
             self._count("fork")
             return [ForkDetected(fs.feed, e.index, e.ours, e.theirs)]
@@ -278,7 +276,7 @@ class SyncEngine:
         return []
 
     def _on_checkpoint(self, c: fr.SignedCheckpoint) -> None:
-        fs = self._feed(c.feed)
+        fs = self.feeds.get(c.feed)
         if fs is None or fs.feed == self.own:
             self._count("ignored-checkpoint")
             return
@@ -290,7 +288,7 @@ class SyncEngine:
         self._count("checkpoint-kept" if kept else "checkpoint-known")
 
     def _on_part(self, p: fr.Part, now: float) -> list[Action]:
-        fs = self._feed(p.feed)
+        fs = self.feeds.get(p.feed)
         if fs is None or fs.feed == self.own:
             self._count("ignored-part")
             return []
@@ -314,7 +312,7 @@ class SyncEngine:
             if fs.request_due is not None and now >= fs.request_due:
                 fs.request_due = None
                 mine = self.store.size(fs.feed)
-                want = min(self.policy.batch, fs.heard_size - mine, fr.MAX_COUNT)
+                want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
                 if want > 0 and self._afford(now):
                     fid = fs.feed[: fr.FEED_ID]
                     out += self._send(fr.encode(fr.Request(fid, mine, want)), now)
@@ -342,7 +340,7 @@ class SyncEngine:
         return out
 
     def _answer(self, fid: bytes, start: int, count: int, now: float) -> list[Action]:
-        fs = self._feed(fid)
+        fs = self.feeds.get(fid)
         if fs is None:
             return []
         raws = self.store.read(fs.feed, start, start + count)

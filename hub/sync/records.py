@@ -68,6 +68,27 @@ class FeedSync:
     part_index: int = -1
     part_total: int = 0
     diverged: bool = False
+    early: dict[int, bytes] = field(default_factory=dict)  # heard past a gap, unverified
+
+    def keep_early(self, start: int, raws: list[bytes], held: int) -> None:
+        """Entries heard beyond a gap (a frame lost, or missed while transmitting): kept in
+        memory, unverified, at most MAX_COUNT positions ahead, until the gap is filled; so a
+        lost frame costs that frame, not the rest of the answer."""
+        for i, raw in enumerate(raws, start):
+            if i < held + fr.MAX_COUNT:
+                self.early[i] = raw
+
+    def follow_on(self, end: int) -> list[bytes]:
+        """The early entries that continue a copy ending at ``end``; older ones are dropped."""
+        out: list[bytes] = []
+        while end + len(out) in self.early:
+            out.append(self.early.pop(end + len(out)))
+        self.early = {i: raw for i, raw in self.early.items() if i > end + len(out)}
+        return out
+
+    def hole(self, held: int) -> int:
+        """How many entries a request should ask for before what is kept early."""
+        return max(1, min(self.early, default=held + fr.MAX_COUNT) - held)
 
 
 def rank(own: bytes, fid: bytes, start: int, n: int) -> int:

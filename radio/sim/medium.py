@@ -27,6 +27,7 @@ import heapq
 import itertools
 import random
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -108,6 +109,9 @@ class Medium:
         self.slot_s = 4 * self.params.symbol_time_s
         max_air = frame_airtime_s(MAX_LORA_FRAME, self.params)
         self._hop_round_s = 2 * (max_air + 16 * self.slot_s)
+        # Observer of every transmission as it starts: (node, packet, kind, start, airtime);
+        # kind is "origin", "relay" or "ack". Benchmarks count bytes on air with it.
+        self.on_air: Callable[[int, mesh_pb2.MeshPacket, str, float, float], None] | None = None
 
     # ---- public API -------------------------------------------------------------------
 
@@ -273,6 +277,8 @@ class Medium:
         node.stats.packets_sent += 1
         node.stats.bytes_sent += tx.size
         node.stats.airtime_s += air
+        if self.on_air is not None:
+            self.on_air(index, tx.packet, tx.kind, t, air)
         end = t + air
         for dst, static in self._neigh[index]:
             link = self.config.links.get((index, dst), static)  # link_down() may replace it

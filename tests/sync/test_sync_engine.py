@@ -165,3 +165,28 @@ def test_a_removal_counts_from_its_time_on_in_the_running_hub_too(three: Three) 
     # exactly what a restarted hub would fold: A's later entries do not count
     assert b.core.state.on_duty_handles(clock()) == []
     assert b.core.state.roster.get("mara") is None
+
+
+def test_entries_heard_past_a_gap_are_kept_and_only_the_gap_is_asked_for(three: Three) -> None:
+    """A lost frame (or one missed while transmitting) costs that frame, not the rest of
+    the answer: later entries wait in memory, unverified, until the gap is filled."""
+    (a, b, _), _, clock = three
+    for i in range(4):
+        a.note(f"note {i}")
+    own = a.core.log.own
+    assert own is not None
+    raws, aid = own.read_range(0, len(own)), bytes.fromhex(a.feed)[:4]
+    n = len(raws)
+    bad = raws[n - 1][:-1] + bytes([raws[n - 1][-1] ^ 1])
+    later = [*raws[2 : n - 1], bad]
+    _flood(b, [fr.encode(fr.Entries(aid, i, (raw,))) for i, raw in enumerate(later, 2)][::-1])
+    assert b.held(a) == 0 and b.engine.counts["gap"] == n - 2  # nothing unverified stored
+    sent = []
+    for _ in range(60):
+        clock.t += 1
+        sent += b.engine.tick(clock())
+    asks = [fr.decode(s.payload) for s in sent if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+    assert asks and asks[0] == fr.Request(aid, 0, 2)  # the hole, not everything after it
+    _flood(b, [fr.encode(fr.Entries(aid, i, (raws[i],))) for i in (0, 1)])
+    assert b.held(a) == n - 1  # the early entries verified and stored; the forged one not
+    assert b.engine.counts["rejected-bad-signature"] == 1
