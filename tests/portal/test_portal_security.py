@@ -221,3 +221,9 @@ def test_numbers_must_be_ascii_decimal(client: FlaskClient, raw: str) -> None:
                 f"/verify/{feed}.entries?size={q}"):  # fmt: skip
         assert client.get(url).status_code == 400, url
     assert client.get(f"/compact?signed={q}").status_code == 200  # just no "thank you"
+
+
+@pytest.mark.parametrize("name", ["Ana\u200b", "\ufeffAna", "Ana\u202e", "A\U000e0041na"])
+def test_compact_name_with_invisible_characters_is_refused(client: FlaskClient, name: str) -> None:
+    r = client.post("/compact", data={"csrf": token(client), "name": name}, environ_base=IP)
+    assert r.status_code == 400  # refused here, before the daemon (which is down) is asked
