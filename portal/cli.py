@@ -17,7 +17,14 @@ from hub.cli.common import data_option, get_datadir, handle_errors
     "--bind",
     default="127.0.0.1:8080",
     show_default=True,
-    help="HOST:PORT to listen on (ignored under systemd socket activation).",
+    help="HOST:PORT to listen on: nginx there, in front of gunicorn on a private unix "
+    "socket; with --no-front, gunicorn itself (or unix:PATH; ignored under systemd socket "
+    "activation).",
+)
+@click.option(
+    "--no-front",
+    is_flag=True,
+    help="Run gunicorn alone, without nginx in front (behind a front started elsewhere).",
 )
 @click.option(
     "--workers",
@@ -34,8 +41,11 @@ from hub.cli.common import data_option, get_datadir, handle_errors
     "[default: the page's own host].",
 )
 @handle_errors
-def portal_cmd(data: Path | None, bind: str, workers: int, portal_url: str | None) -> None:
-    """Serve the captive portal (gunicorn, config in portal/gunicorn_conf.py)."""
+def portal_cmd(
+    data: Path | None, bind: str, workers: int, portal_url: str | None, no_front: bool
+) -> None:
+    """Serve the captive portal: nginx (portal/front.py) in front of gunicorn
+    (portal/gunicorn_conf.py)."""
     dd = get_datadir(data)
     dd.require_initialised()
     env = dict(os.environ, CANOPY_DATA=str(dd.root.resolve()))
@@ -47,11 +57,17 @@ def portal_cmd(data: Path | None, bind: str, workers: int, portal_url: str | Non
         "gunicorn",
         "--config",
         "python:portal.gunicorn_conf",
-        "--bind",
-        bind,
         "--workers",
         str(workers),
         "portal:create_app()",
     ]
+    if not no_front:
+        from portal.front import FrontMissing, run_stack
+
+        try:
+            sys.exit(run_stack(bind, argv, env))
+        except FrontMissing as e:
+            raise click.ClickException(str(e)) from e
+    argv[5:5] = ["--bind", bind]
     # exec, so that under systemd gunicorn is the main process (Type=notify, signals).
     os.execve(sys.executable, argv, env)
