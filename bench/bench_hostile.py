@@ -18,6 +18,7 @@ req/s >= 25 % of static nginx; p99 <= 20 ms; every public page <= 3 kB compresse
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
@@ -60,10 +61,8 @@ def slow_clients(port: int, stop: threading.Event) -> list[socket.socket]:
         i = 0
         while not stop.wait(0.5):
             for s in socks:
-                try:
+                with contextlib.suppress(OSError):
                     s.sendall(line[i % len(line) : i % len(line) + 1])
-                except OSError:
-                    pass
             i += 1
 
     threading.Thread(target=trickle, daemon=True).start()
@@ -169,7 +168,8 @@ def main() -> int:
                 status, body = get(port, path, gz=True)
                 good = status == 200 and len(body) <= 3072
                 ok &= good
-                print(f"  {path:<12} {len(body):6,} B gzipped   budget <= 3,072 B   {verdict(good)}")
+                size = f"{len(body):6,} B gzipped"
+                print(f"  {path:<12} {size}   budget <= 3,072 B   {verdict(good)}")
         finally:
             for p in (proc, mirror):
                 if p is not None:
