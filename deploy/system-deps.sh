@@ -6,7 +6,7 @@
 set -eu
 
 profile="${1:-test}"
-demo_pkgs="python3 python3-venv python3-dev build-essential mosquitto mosquitto-clients"
+demo_pkgs="python3 python3-venv python3-dev build-essential mosquitto mosquitto-clients nginx"
 test_pkgs="$demo_pkgs chromium dnsmasq-base nftables busybox shellcheck wrk iproute2 bind9-dnsutils systemd hostapd chrony util-linux"
 
 case "$profile" in
@@ -30,5 +30,6 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086  # word splitting of the package list is intended
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
-# Debian enables the mosquitto service on install; tests start their own brokers.
+# Debian enables the mosquitto and nginx services on install; tests start their own, and
+# the portal runs nginx itself (canopy portal, systemd/canopy-portal-front.service).
 echo "system packages ready ($profile)"

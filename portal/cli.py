@@ -1,4 +1,4 @@
-"""`canopy portal`: run the captive portal under gunicorn for a data directory.
+"""`canopy portal`: run the captive portal (nginx in front of gunicorn) for a data directory.
 
 Its options are ``data`` and the ``[portal]`` rows of the settings table
 (:mod:`hub.settings.table`), with ``--config FILE`` for a TOML file holding them.
@@ -18,11 +18,21 @@ from hub.cli.options import settings_options
 
 @click.command("portal")
 @settings_options("hub.data", "portal")
+@click.option(
+    "--no-front",
+    is_flag=True,
+    help="Run gunicorn alone, without nginx in front (behind a front started elsewhere).",
+)
 @handle_errors
 def portal_cmd(
-    hub_data: Path | None, portal_bind: str, portal_workers: int, portal_url: str | None
+    hub_data: Path | None,
+    portal_bind: str,
+    portal_workers: int,
+    portal_url: str | None,
+    no_front: bool,
 ) -> None:
-    """Serve the captive portal (gunicorn, config in portal/gunicorn_conf.py)."""
+    """Serve the captive portal: nginx (portal/front.py) in front of gunicorn
+    (portal/gunicorn_conf.py)."""
     dd = get_datadir(hub_data)
     dd.require_initialised()
     env = dict(os.environ, CANOPY_DATA=str(dd.root.resolve()))
@@ -34,11 +44,17 @@ def portal_cmd(
         "gunicorn",
         "--config",
         "python:portal.gunicorn_conf",
-        "--bind",
-        portal_bind,
         "--workers",
         str(portal_workers),
         "portal:create_app()",
     ]
+    if not no_front:
+        from portal.front import FrontMissing, run_stack
+
+        try:
+            sys.exit(run_stack(portal_bind, argv, env))
+        except FrontMissing as e:
+            raise click.ClickException(str(e)) from e
+    argv[5:5] = ["--bind", portal_bind]
     # exec, so that under systemd gunicorn is the main process (Type=notify, signals).
     os.execve(sys.executable, argv, env)

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hub.errors import DaemonError, InputError
-from hub.local.invites import Invite, redeem_invite
+from hub.local.invites import Invite, burn_invite, redeem_invite
 from hub.settings.defaults import ACK_TIMEOUT, MAX_PAGES, OVERDUE_GRACE
 from hub.state.notices import AlertPolicy
 from hub.sync.frames import PORT as SYNC_PORT
 from radio.adapter.core import RadioAdapter
 from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
+from radio.desk.texts import is_join
 from radio.errors import RadioError
 from radio.events import (
     BROADCAST,
@@ -93,7 +94,10 @@ class RadioService:
         def redeem(code: str, now: float) -> Invite:
             return redeem_invite(core.db, code, now)
 
-        self.desk = StewardDesk(core.state, core.deliveries, append, redeem, self.policy)
+        def burn(code: str, now: float) -> bool:
+            return burn_invite(core.db, code, now)
+
+        self.desk = StewardDesk(core.state, core.deliveries, append, redeem, self.policy, burn)
         try:
             self.adapter = self._factory(self.url, self._from_adapter)
             self.adapter.start()
@@ -224,8 +228,9 @@ class RadioService:
             log.info("radio: node not recorded: %s", e)
         mqtt = core.mqtt
         if mqtt is not None and isinstance(event, TextReceived | NodeSeen):
-            if isinstance(event, TextReceived) and event.is_direct:
-                # DMs to the hub carry JOIN and check-in codes: never republish their text
+            if isinstance(event, TextReceived) and (event.is_direct or is_join(event.text)):
+                # DMs to the hub carry JOIN and check-in codes, and a JOIN sent on the
+                # channel by mistake carries one too: never republish their text
                 event = dataclasses.replace(event, text="")
             mqtt.publish_radio(event)
 

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from support import run_canopy
 
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
@@ -209,3 +210,28 @@ def test_note_rejects_control_characters(hub_dir: Path) -> None:
     r = run_canopy("note", "bell\x07", data=hub_dir)
     assert r.code != 0 and "control character" in r.err
     assert run_canopy("log", "show", data=hub_dir).out == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("zero\u200bwidth", "U+200B ZERO WIDTH SPACE"),
+        ("\ufeffbom", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ("line\u2028sep", "U+2028 LINE SEPARATOR"),
+        ("tag\U000e0041", "U+E0041 TAG LATIN CAPITAL LETTER A"),
+        ("a\ufff9b\ufffac\ufffb", "U+FFF9 INTERLINEAR ANNOTATION ANCHOR"),
+    ],
+)
+def test_note_refuses_invisible_characters(hub_dir: Path, text: str, why: str) -> None:
+    r = run_canopy("note", text, data=hub_dir)
+    assert r.code == 1 and why in r.err, r.err
+    assert run_canopy("log", "show", data=hub_dir).out == ""
+
+
+def test_note_is_recorded_in_nfc(hub_dir: Path) -> None:
+    assert run_canopy("note", "cafe\u0301", data=hub_dir).code == 0
+    [entry] = [
+        json.loads(line)
+        for line in run_canopy("log", "show", "--json", data=hub_dir).out.splitlines()
+    ]
+    assert entry["text"] == "caf\u00e9", entry

@@ -6,6 +6,13 @@ Request ``{"op": NAME, ...args}``; response ``{"ok": true, ...}`` or
 :class:`~hub.errors.InputError`, busy stays :class:`~hub.errors.Busy`. The socket lives in
 the data directory with mode 0660, so only the hub's user and group (the portal) can write
 through it.
+
+Writes can be retried safely: every request but ``ping`` carries a request id (``"rid"``,
+made by :func:`call`), and the daemon remembers the answers to the last
+:data:`REMEMBERED` ids (:class:`RequestMemory`). When the connection drops before the answer
+arrives, :func:`call` sends the same request with the same id again; the daemon answers it
+from memory (``"repeated": true``), or waits for the first run to finish, and never runs it
+twice, so a note is not appended twice to an append-only log.
 """
 
 from __future__ import annotations
@@ -16,6 +23,9 @@ import os
 import socket
 import socketserver
 import threading
+import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,11 +33,62 @@ from typing import Any
 from hub.errors import DaemonError, error_from
 
 MAX_LINE = 256 * 1024
+REMEMBERED = 1024
+MAX_RID = 64
+RETRIES = 2
 Dispatch = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class DaemonNotRunning(DaemonError):
     """Nobody answers on the control socket."""
+
+
+class ConnectionLost(DaemonError):
+    """The connection dropped after the request was sent and before its answer came."""
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.response: dict[str, Any] | None = None
+
+
+class RequestMemory:
+    """Answers by request id, so a retried request is answered, not run again (thread-safe).
+
+    :meth:`begin` returns ``(pending, True)`` for a new id (the caller runs the request and
+    calls :meth:`finish`), or ``(pending, False)`` for an id seen before: wait on it.
+    """
+
+    def __init__(self, size: int = REMEMBERED) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._known: OrderedDict[str, _Pending] = OrderedDict()
+
+    def begin(self, rid: str) -> tuple[_Pending, bool]:
+        with self._lock:
+            known = self._known.get(rid)
+            if known is not None:
+                self._known.move_to_end(rid)
+                return known, False
+            pending = self._known[rid] = _Pending()
+            while len(self._known) > self._size:
+                self._known.popitem(last=False)
+            return pending, True
+
+    @staticmethod
+    def finish(pending: _Pending, response: dict[str, Any]) -> None:
+        pending.response = response
+        pending.done.set()
+
+    def forget(self, rid: str) -> None:
+        """Drop an id whose request never ran (e.g. refused as busy), so it can run later."""
+        with self._lock:
+            self._known.pop(rid, None)
+
+    @staticmethod
+    def valid(rid: object) -> bool:
+        return isinstance(rid, str) and 0 < len(rid) <= MAX_RID
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -106,12 +167,29 @@ class ControlServer:
             self.path.unlink()
 
 
-def call(sock_path: Path, op: str, timeout: float = 15.0, **args: Any) -> dict[str, Any]:
+def call(
+    sock_path: Path, op: str, timeout: float = 15.0, retries: int = RETRIES, **args: Any
+) -> dict[str, Any]:
     """Send one request; return the response or raise the daemon's error again.
 
+    Every op but ``ping`` gets a request id; if the connection drops before the answer, the
+    same request (same id) is sent again up to ``retries`` times (see the module doc).
     Raises :class:`DaemonNotRunning` if nobody listens on the socket, :class:`DaemonError`
     when the connection fails, and the class the daemon named when it refused.
     """
+    if op != "ping" and "rid" not in args:
+        args["rid"] = uuid.uuid4().hex
+    for attempt in range(retries + 1):
+        try:
+            return _call_once(sock_path, op, timeout, args)
+        except ConnectionLost:
+            if attempt >= retries or "rid" not in args:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _call_once(sock_path: Path, op: str, timeout: float, args: dict[str, Any]) -> dict[str, Any]:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
@@ -126,10 +204,12 @@ def call(sock_path: Path, op: str, timeout: float = 15.0, **args: Any) -> dict[s
         while not buf.endswith(b"\n"):
             chunk = s.recv(65536)
             if not chunk:
-                raise DaemonError("the hub daemon closed the connection without answering")
+                raise ConnectionLost("the hub daemon closed the connection without answering")
             buf += chunk
     except TimeoutError as e:
         raise DaemonError("the hub daemon did not answer in time") from e
+    except ConnectionResetError as e:
+        raise ConnectionLost(f"the hub daemon dropped the connection: {e}") from e
     except OSError as e:
         raise DaemonError(f"control socket error: {e}") from e
     finally:

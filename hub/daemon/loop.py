@@ -23,16 +23,17 @@ from typing import Any, Protocol, TypeVar
 
 from hub.daemon import sdnotify
 from hub.daemon.clock import ClockError, SavedClock, chrony_sample, system_source
-from hub.daemon.control import ControlServer
+from hub.daemon.control import ControlServer, RequestMemory
 from hub.daemon.core import HubCore
 from hub.daemon.ops import run_op
-from hub.errors import HubError, fault_of
+from hub.errors import Busy, HubError, fault_of
 from hub.local.datadir import DataDir, WriterLock
 from hub.log.entry import TimeSource
 
 log = logging.getLogger("canopy.daemon")
 T = TypeVar("T")
 CLOCK_SAVE_EVERY = 300.0  # seconds between saves of the never-backwards clock
+LOCK_WAIT = 10.0  # a CLI write holding the lock at start-up finishes well within this
 DISPATCH_TIMEOUT = 8.0  # shorter than every client's wait (portal 10 s, CLI 15 s)
 GPS_FRESH = 3600.0  # a GPS time from the radio is trusted for this long
 CHRONY_SOCK = Path("/run/chrony/canopy-gps.sock")  # chrony.conf's `refclock SOCK`
@@ -64,6 +65,7 @@ class Daemon:
         self._stop = threading.Event()
         self._lock = WriterLock(datadir)
         self._control = ControlServer(datadir.socket, self._dispatch)
+        self._requests = RequestMemory()
         self._loop_thread: int | None = None
         self.started_at = 0.0
         self.saved_clock = SavedClock(datadir.root)
@@ -73,7 +75,11 @@ class Daemon:
     # -- life cycle ---------------------------------------------------------------
     def start(self) -> None:
         self.datadir.require_initialised()
-        self._lock.acquire()
+        try:
+            self._lock.acquire()
+        except Busy:  # e.g. `canopy note` writing while the daemon restarts: wait for it
+            log.info("another canopy process is writing; waiting up to %.0f s", LOCK_WAIT)
+            self._lock.acquire(wait=LOCK_WAIT)
         try:
             self.core.open()
             self._start_clock()
@@ -220,15 +226,38 @@ class Daemon:
 
     # -- control socket -----------------------------------------------------------
     def _dispatch(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run one control request on the loop; a request id seen before is answered from
+        memory (or after its first run ends), never run twice (see hub.daemon.control)."""
         name = str(request.pop("op"))
+        rid = request.pop("rid", None)
         if name == "ping":
             return {"ok": True, "online": True}
+        busy = {"ok": False, "error": "the hub is busy; try again", "fault": "busy"}
+        if not RequestMemory.valid(rid):
+            pending = None
+        else:
+            pending, first = self._requests.begin(rid)
+            if not first:
+                pending.done.wait(DISPATCH_TIMEOUT)
+                return {**pending.response, "repeated": True} if pending.response else busy
+
+        def job() -> dict[str, Any]:
+            try:
+                response = run_op(self.core, name, request)
+            except HubError as e:
+                response = {"ok": False, "error": str(e), "fault": fault_of(e)}
+            except BaseException as e:
+                response = {"ok": False, "error": f"internal error: {type(e).__name__}: {e}"}
+                raise
+            finally:
+                if pending is not None:
+                    RequestMemory.finish(pending, response)
+            return response
+
         try:
-            return self.submit(lambda: run_op(self.core, name, request), timeout=DISPATCH_TIMEOUT)
-        except HubError as e:
-            return {"ok": False, "error": str(e), "fault": fault_of(e)}
+            return self.submit(job, timeout=DISPATCH_TIMEOUT)
         except TimeoutError:
-            return {"ok": False, "error": "the hub is busy; try again", "fault": "busy"}
+            return busy  # the job still runs; a retry with the same id waits for its answer
 
     def status(self) -> dict[str, Any]:
         return {

@@ -8,6 +8,12 @@ Layout::
     DIR/feeds/<hex>.log    one append-only file per feed
     DIR/writer.lock        flock held by whichever process writes
     DIR/hub.sock           the daemon's control socket, while ``canopy run`` runs
+    DIR/portal/            the portal's own files: clients.sqlite (client IP and MAC
+                           addresses, captive acceptance, rate limits) and its WAL
+
+Modes say what is private (:data:`PRIVATE`): the key, the TinyDB state (invite hashes, node
+list), the lock and everything under ``portal/`` (people's addresses) are the hub user's
+alone; identity and feeds are public (published anyway) and readable by the group.
 """
 
 from __future__ import annotations
@@ -18,6 +24,32 @@ import time
 from pathlib import Path
 
 from hub.errors import Busy, DataDirError
+
+PRIVATE: dict[str, int] = {
+    "hub.key": 0o600,
+    "state.json": 0o600,
+    "writer.lock": 0o600,
+    "portal": 0o700,
+    "portal/clients.sqlite": 0o600,
+    "portal/clients.sqlite-wal": 0o600,
+    "portal/clients.sqlite-shm": 0o600,
+}
+"""Paths under the data directory that hold secrets or people's data, and their modes."""
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` (and its directory) owner-only before anything writes into it, and
+    tighten a file left world-readable by an older version."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if side.exists():
+            os.chmod(side, 0o600)
 
 
 def default_data_dir() -> Path:

@@ -82,12 +82,34 @@ def redeem_invite(db: TinyDB, code: str, now: float) -> Invite:
     doc = table.get(q.hash == _code_hash(code))
     if doc is None or isinstance(doc, list):
         raise InviteRefused("unknown code")
+    if doc.get("burned"):
+        raise InviteRefused("code was sent in the clear and is cancelled; ask for a new one")
     if doc.get("used") is not None:
         raise InviteRefused("code already used")
     if int(doc.get("expires", 0)) < now:
         raise InviteRefused("code expired")
     table.update({"used": int(now)}, q.hash == doc["hash"])
     return Invite(str(doc["handle"]), str(doc["role"]), int(doc["until"]))
+
+
+def burn_invite(db: TinyDB, code: str, now: float) -> bool:
+    """Cancel the live invite for ``code`` because it was heard in the clear.
+
+    Returns True if a live invite was burned (False for unknown, used or expired codes).
+    """
+    if not isinstance(code, str) or not 4 <= len(code) <= 32:
+        return False
+    from tinydb import Query
+
+    table = db.table(INVITES)
+    q = Query()
+    doc = table.get(q.hash == _code_hash(code))
+    if doc is None or isinstance(doc, list):
+        return False
+    if doc.get("used") is not None or int(doc.get("expires", 0)) < now:
+        return False
+    table.update({"used": int(now), "burned": True}, q.hash == doc["hash"])
+    return True
 
 
 def pending_invites(db: TinyDB, now: float) -> list[dict[str, Any]]:

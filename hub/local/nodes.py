@@ -2,7 +2,10 @@
 
 It is hub-local bookkeeping, not history: it lives in one TinyDB document (table
 ``nodes``) and may be lost without lying about anything. Names are what the node claims
-(unauthenticated, whatever the path). Writes are batched: :meth:`NodeList.seen` only
+(unauthenticated, whatever the path), but a name heard over the hub's own radio is not
+replaced by one heard over MQTT: anyone on a bridged broker can claim any node number, so
+``name_via`` says where the names came from and only the radio may overwrite a radio's
+name. Writes are batched: :meth:`NodeList.seen` only
 updates memory and writes the whole list in one atomic TinyDB write at most every
 ``flush_every`` seconds; whoever stops last calls :meth:`NodeList.flush` (the MQTT service
 does, and ticks every few seconds so a quiet spell does not leave changes unwritten).
@@ -13,6 +16,7 @@ file directly with :func:`read_nodes`.
 
 from __future__ import annotations
 
+import dataclasses
 import time as _time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -38,6 +42,7 @@ class NodeRecord:
     short_name: str
     last_heard: int
     via: str
+    name_via: str = ""  # where long_name/short_name were heard ("radio", "mqtt", "")
 
     @property
     def node_id(self) -> str:
@@ -66,6 +71,7 @@ def _from_doc(doc: Any) -> list[NodeRecord]:
                     str(rec.get("short_name", "")),
                     int(rec.get("last_heard", 0)),
                     str(rec.get("via", "radio")),
+                    str(rec.get("name_via", rec.get("via", "radio"))),
                 )
             )
         except (KeyError, TypeError, ValueError):
@@ -110,15 +116,20 @@ class NodeList:
         if via not in VIA:
             raise InputError(f"via must be one of {VIA}")
         old = self.nodes.get(num)
+        long, short = _clean(long_name, 40), _clean(short_name, 8)
+        name_via = via if (long or short) else (old.name_via if old else "")
+        if old is not None and old.name_via == "radio" and via != "radio":
+            long, short, name_via = "", "", "radio"  # MQTT never renames a radio's node
         rec = NodeRecord(
             num,
-            _clean(long_name, 40) or (old.long_name if old else ""),
-            _clean(short_name, 8) or (old.short_name if old else ""),
+            long or (old.long_name if old else ""),
+            short or (old.short_name if old else ""),
             int(self._clock() if when is None else when),
             via,
+            name_via,
         )
         if old is not None and old.last_heard > rec.last_heard:  # an older report
-            rec = NodeRecord(num, rec.long_name, rec.short_name, old.last_heard, old.via)
+            rec = dataclasses.replace(rec, last_heard=old.last_heard, via=old.via)
         self.nodes[num] = rec
         if len(self.nodes) > self._max:  # a flood of forged numbers: forget the stalest
             stalest = min(self.nodes.values(), key=lambda r: r.last_heard)

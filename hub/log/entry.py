@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import cbor2
 
 from hub.errors import EntryError
+from hub.log.text import text_problem
 
 FORMAT_VERSION = 1
 FieldValue = int | str | bytes | None
@@ -197,12 +199,12 @@ def iso_time(t: int) -> str:
 
 
 def _check_text(name: str, value: str, max_len: int) -> None:
-    for ch in value:
-        o = ord(ch)
-        if (o < 0x20 and ch not in "\n\t") or 0x7F <= o < 0xA0:
-            raise EntryError(f"{name} contains a control character (U+{o:04X})")
-        if 0xD800 <= o <= 0xDFFF:
-            raise EntryError(f"{name} contains a lone surrogate (not valid UTF-8)")
+    """The text policy of :mod:`hub.log.text` (NFC; no control or invisible characters)."""
+    problem = text_problem(value, multiline=True)
+    if problem is not None:
+        raise EntryError(f"{name} contains {problem}")
+    if not unicodedata.is_normalized("NFC", value):
+        raise EntryError(f"{name} is not in Unicode NFC form")
     if len(value.encode("utf-8")) > max_len:
         raise EntryError(f"{name} is longer than {max_len} bytes")
 

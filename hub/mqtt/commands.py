@@ -1,10 +1,12 @@
 """The command topic: parse ``cmd/send`` payloads, and rate limits for hostile publishers.
 
-A command is JSON ``{"text": "...", "to": 305419896 | "!12345678" | null, "channel": 0}``:
-text of 1-200 UTF-8 bytes without control characters, an optional destination node
-(broadcast when absent) and an optional channel index 0-7. Who may publish it is decided by
-the broker's ACL (deploy/mosquitto/); the hub additionally refuses retained commands (a
-retained command would be re-sent on every reconnect) and more than a few per minute.
+A command is JSON ``{"text": "...", "to": 305419896 | "!12345678" | null, "channel": 0}``,
+all three fields present: text of 1-200 UTF-8 bytes that passes the hub's text policy
+(:mod:`hub.log.text`; normalised to NFC), a destination node (``null`` for broadcast) and a
+channel index 0-7. A missing field is refused, never filled in with a default. Who may
+publish it is decided by the broker's ACL (deploy/mosquitto/); the hub additionally refuses
+retained commands (a retained command would be re-sent on every reconnect) and more than a
+few per minute.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.errors import InputError
+from hub.log.text import clean_text
 from hub.mesh import BROADCAST, MAX_TEXT_BYTES
+
+FIELDS = frozenset({"text", "to", "channel"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +59,21 @@ def parse_command(payload: bytes, max_bytes: int = 1024) -> SendText:
         raise InputError(f"command is not UTF-8 JSON: {e}") from e
     if not isinstance(data, dict):
         raise InputError("command must be a JSON object")
-    unknown = set(data) - {"text", "to", "channel"}
+    unknown = set(data) - FIELDS
     if unknown:
         raise InputError(f"unknown command field {sorted(unknown)[0]!r}")
-    text = data.get("text")
+    missing = [f for f in ("text", "to", "channel") if f not in data]
+    if missing:  # a command is complete or refused: nothing is filled in with a default
+        raise InputError(f"command needs {', '.join(repr(f) for f in missing)}")
+    text = data["text"]
     if not isinstance(text, str) or not text.strip():
         raise InputError("command needs a non-empty 'text'")
-    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
-        raise InputError(f"text is longer than {MAX_TEXT_BYTES} bytes")
-    if any(not ch.isprintable() and ch not in "\n" for ch in text):
-        raise InputError("text contains a control character")
-    channel = data.get("channel", 0)
+    # the hub's one text policy: NFC, no control, invisible or lone-surrogate characters
+    text = clean_text(text, name="text", multiline=True, max_bytes=MAX_TEXT_BYTES)
+    channel = data["channel"]
     if isinstance(channel, bool) or not isinstance(channel, int) or not 0 <= channel <= 7:
         raise InputError("'channel' must be 0-7")
-    return SendText(text, _node(data.get("to")), channel)
+    return SendText(text, _node(data["to"]), channel)
 
 
 class TokenBucket:

@@ -183,7 +183,8 @@ SETTINGS: tuple[Setting, ...] = (
         "bind",
         str,
         "127.0.0.1:8080",
-        "HOST:PORT to listen on (ignored under systemd socket activation).",
+        "HOST:PORT to listen on: nginx there, in front of gunicorn on a private socket; with "
+        "--no-front, gunicorn itself (ignored under systemd socket activation).",
         flag="--bind",
         parse=_host_port,
     ),

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from hub.errors import InputError
+from hub.log.text import clean_text
 from hub.state.names import clean_compact_name
 from portal.data.hubdata import PortalWriteError, WritesPaused, get_hub
 from portal.pages.captive import is_online
@@ -112,6 +113,7 @@ def compact_sign() -> ResponseReturnValue:
     guard_post()
     name = " ".join(request.form.get("name", "").split())
     try:
+        name = clean_text(name, name="name")  # NFC; no invisible or control characters
         clean_compact_name(name)
     except InputError:
         return _compact_page(400, error="name", name=name)

@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from hub.local.datadir import private_file
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (ip TEXT PRIMARY KEY, mac TEXT, accepted REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS clients_mac ON clients (mac);
@@ -51,7 +53,7 @@ class ClientStore:
     def _db(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+            private_file(self.path)  # addresses of people: 0600 (SQLite's -wal/-shm follow)
             conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

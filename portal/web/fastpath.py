@@ -22,6 +22,7 @@ from werkzeug.http import parse_accept_header
 
 from portal.web import i18n
 from portal.web.clients import arp_mac
+from portal.web.forms import peer_address
 from portal.web.pagecache import PLACEHOLDER, page_key
 from portal.web.security import HEADERS, make_token
 
@@ -89,7 +90,7 @@ class FastPath:
         endpoint, per_client = page
         ext = self.app.extensions
         query = environ.get("QUERY_STRING", "")
-        ip = environ.get("REMOTE_ADDR") or "unknown"
+        ip = peer_address(environ)
         extra: Callable[[], Hashable] | None = None
         if per_client:
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, abort, current_app, request
 
@@ -11,8 +14,21 @@ from portal.web.security import check_token, load_secret, make_token
 
 
 def client_ip() -> str:
-    """The peer address of the connection; forwarded headers are never trusted."""
-    return request.remote_addr or "unknown"
+    """The client's address (see :func:`peer_address`)."""
+    return peer_address(request.environ)
+
+
+def peer_address(environ: Mapping[str, Any]) -> str:
+    """The connection's peer address, or, only on a connection over gunicorn's private unix
+    socket (no peer address: only the local nginx front can reach it), the address nginx
+    saw (``X-Real-IP``). Forwarded headers on a TCP connection are never trusted."""
+    peer = environ.get("REMOTE_ADDR")
+    if peer:
+        return str(peer)
+    try:
+        return str(ipaddress.ip_address(environ.get("HTTP_X_REAL_IP", "")))
+    except ValueError:
+        return "unknown"
 
 
 def client_mac() -> str | None:

@@ -18,18 +18,23 @@ Rules it keeps:
 - A packet seen twice (same sender and packet id) is handled once.
 - Every reply part is at most 200 bytes of UTF-8, split on character boundaries and tagged
   ``[k/n]`` (:func:`radio.fragment.split_text`).
-- Bad input (empty, over 233 bytes, control or direction-override characters, bursts) gets a
-  short answer or a logged refusal and never an entry.
+- Bad input (empty, over 233 bytes, bursts, anything :mod:`hub.log.text` refuses: control,
+  line-break, invisible format or direction characters) gets a short answer or a logged
+  refusal and never an entry; accepted text is normalised to NFC.
+- A JOIN code heard in the clear (on the channel, or in a DM that is not PKI-encrypted) has
+  been seen by every radio with the channel key: it is burned at once and the sender told
+  to ask for a new one (the radio service never passes it on to MQTT either).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 
 from hub.errors import HubError
-from hub.local.invites import Invite, InviteRefused
 from hub.log.entry import Body, FieldValue
+from hub.log.text import text_problem
 from hub.state.alerts import MAX_ALERT_BYTES
 from hub.state.model import HubState
 from hub.state.notices import (
@@ -42,6 +47,7 @@ from hub.state.notices import (
 from hub.state.patrol import MAX_SHIFT_MINUTES, Shift, overdue_steps
 from hub.state.roster import COORDINATOR, STEWARD, Member
 from radio.desk.fix import fix
+from radio.desk.join import BurnFn, JoinDesk, RedeemFn
 from radio.desk.limits import RateLimits
 from radio.desk.replies import Conversations, notice_action
 from radio.desk.texts import (
@@ -57,10 +63,10 @@ from radio.desk.texts import (
     DeskPolicy,
     Refusal,
     Reply,
-    is_control,
-    iso_date,
     number,
+    numeric_like,
     parts,
+    split_command,
 )
 from radio.events import BROADCAST, TextReceived
 
@@ -70,6 +76,7 @@ __all__ = [
     "Action",
     "AppendFn",
     "Broadcast",
+    "BurnFn",
     "DeskPolicy",
     "RedeemFn",
     "Refusal",
@@ -78,10 +85,9 @@ __all__ = [
 ]
 
 AppendFn = Callable[[str, dict[str, FieldValue], str], tuple[int, Body]]
-RedeemFn = Callable[[str, float], Invite]
 
 
-class StewardDesk:
+class StewardDesk(JoinDesk):
     """Handles texts to the hub and the periodic alert/overdue work (see module doc)."""
 
     def __init__(
@@ -91,11 +97,14 @@ class StewardDesk:
         append: AppendFn,
         redeem: RedeemFn,
         policy: DeskPolicy | None = None,
+        burn: BurnFn | None = None,
     ) -> None:
+        """``burn(code, now)`` cancels a live JOIN code heard in the clear (True if it was)."""
         self.state = state
         self.deliveries = deliveries
         self._append = append
         self._redeem = redeem
+        self._burn: BurnFn = burn or (lambda code, now: False)
         self.policy = policy or DeskPolicy()
         self.hub_num: int | None = None
         self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
@@ -125,9 +134,10 @@ class StewardDesk:
                 self._seen.popitem(last=False)
         if msg.is_direct and (self.hub_num is None or msg.to_num != self.hub_num):
             return []  # a DM between other nodes (or before we know our own number)
-        text = msg.text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ").strip()
-        verb, _, rest = text.partition(" ")
-        verb, rest = verb.upper(), rest.strip()
+        text = msg.text.strip()
+        verb, rest = split_command(text)
+        if verb == "JOIN" and (burned := self._heard_in_clear(msg, rest, now)):
+            return burned
         if not msg.is_direct:
             if verb in STATE_VERBS or verb in READ_VERBS or verb == "JOIN":
                 return self._refuse(node, "channel", now)
@@ -149,8 +159,10 @@ class StewardDesk:
             )
         if len(msg.text.encode("utf-8")) > MAX_IN_BYTES:
             return self._refuse(node, "too-long", now, authentic)
-        if any(is_control(ch) for ch in text):
+        if text_problem(text) is not None:  # the hub's one text policy (hub.log.text)
             return self._refuse(node, "control", now, authentic)
+        text = unicodedata.normalize("NFC", text)
+        verb, rest = split_command(text)
         self._count(verb if verb in STATE_VERBS | READ_VERBS | {"JOIN"} else "other")
         if verb == "JOIN":
             return self._join(msg, rest, now)
@@ -249,42 +261,6 @@ class StewardDesk:
             return [Reply(node, parts(f"RESEND 1..{len(s.last_parts)}"))]
         return [Reply(node, (s.last_parts[k - 1],))]
 
-    # ------------------------------------------------------------------ JOIN
-
-    def _join(self, msg: TextReceived, code: str, now: float) -> list[Action]:
-        node = msg.from_num
-        if not msg.pki_encrypted or msg.public_key is None:
-            return self._refuse(node, "not-pki", now)
-        if not self.limits.join_allowed(node, now):
-            return self._refuse(node, "join-limit", now)
-        try:
-            invite = self._redeem(code.split(" ")[0] if code else "", now)
-        except InviteRefused as e:
-            self.limits.join_failed(node, now)
-            self._count("refused:join")
-            return [
-                Refusal(node, "join", e.reason),
-                *self.talk.reply(node, f"JOIN refused: {e.reason}."),
-            ]
-        index, _ = self._write(
-            "enrol",
-            {
-                "handle": invite.handle,
-                "role": invite.role,
-                "until": invite.until,
-                "node": node,
-                "pkey": msg.public_key,
-            },
-            "",
-        )
-        self.limits.join_succeeded(node)
-        until = iso_date(invite.until)
-        return self.talk.reply(
-            node,
-            f"Welcome, {invite.handle}! Enrolled as {invite.role} until {until} (#{index}). "
-            "Send HELP for commands.",
-        )
-
     # ------------------------------------------------------------------ state changes
 
     def _write(self, kind: str, fields: dict[str, FieldValue], author: str) -> tuple[int, Body]:
@@ -298,6 +274,9 @@ class StewardDesk:
         if verb == "IN":
             first, _, note = rest.partition(" ")
             minutes = number(first)
+            if minutes is None and numeric_like(first):  # 1e3, -5, ٣٠, 99999999999999999999
+                why = f"IN minutes must be a whole number 1-{MAX_SHIFT_MINUTES} in digits 0-9, "
+                return self.talk.reply(node, why + "e.g. IN 45.")
             if minutes is None:
                 note = rest
             elif not 1 <= minutes <= MAX_SHIFT_MINUTES:

@@ -7,7 +7,6 @@ here is plain data (sans-IO).
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 
 from hub.mesh import MAX_TEXT_BYTES
@@ -18,8 +17,9 @@ from radio.fragment import split_text
 
 MAX_IN_BYTES = 233
 MAX_PART = MAX_TEXT_BYTES  # every reply part fits one radio text
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BURNED = (
+    "That JOIN code was sent where every radio on the channel can read it, so it is now "
+    "cancelled. Ask a coordinator for a new one and send it as a direct message."
 )
 HELP_SHORT = "Unknown command. Try: IN [min], OUT, LOG text, INC text, WHO, ALERTS, ACK n, HELP"
 HELP = (
@@ -38,7 +38,7 @@ REFUSE_TEXT = {
     "revoked": "Not accepted: your enrolment was revoked.",
     "expired": "Not accepted: your role has ended. Ask a coordinator to renew it.",
     "too-long": f"Too long: keep messages under {MAX_TEXT_BYTES} bytes.",
-    "control": "Not accepted: the text has control or direction characters.",
+    "control": "Not accepted: the text has control, invisible or direction characters.",
     "burst": "Too many messages; wait a minute.",
     "join-limit": "Too many JOIN attempts; try again later.",
 }
@@ -94,8 +94,24 @@ def number(s: str) -> int | None:
     return int(s)
 
 
-def is_control(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS
+def split_command(text: str) -> tuple[str, str]:
+    """The verb (upper-cased) and the rest of a command, split on any whitespace."""
+    words = text.split(None, 1)
+    if not words:
+        return "", ""
+    return words[0].upper(), words[1].strip() if len(words) > 1 else ""
+
+
+def numeric_like(s: str) -> bool:
+    """Whether ``s`` was meant as a number though :func:`number` cannot read it
+    (``-5``, ``1e3``, ``1.5``, ``٣٠``, twenty digits): such input is refused, not a note."""
+    s = s.lstrip("#")
+    return any(ch.isnumeric() for ch in s) and all(ch.isnumeric() or ch in "+-.,_eE" for ch in s)
+
+
+def is_join(text: str) -> bool:
+    """Whether a text is a JOIN command (it carries a secret: never passed on)."""
+    return split_command(text.strip())[0] == "JOIN"
 
 
 def iso_date(t: int) -> str:

@@ -280,11 +280,11 @@ def test_probes_redirect_until_enter_then_get_online_answers(
     pair = captive.pair
     data = tmp_path / "hubdata"
     run(str(CANOPY), "init", "--name", "Netns Shop", "--data", str(data))
-    # As canopy-portal.socket does: the listening socket is made outside and passed in
-    # (LISTEN_FDS); the portal must not bind itself (the port is taken, so it would fail).
+    # The whole front: nginx on the portal address, gunicorn behind it on a private unix
+    # socket; per-client captive state must survive the proxy (X-Real-IP on that socket only).
+    require("nginx")
     portal = subprocess.Popen(
         pair.hub_cmd(
-            require("systemd-socket-activate"), "--listen", f"{ADDRESS}:{PORTAL_PORT}",
             str(CANOPY), "portal", "--data", str(data),
             "--bind", f"{ADDRESS}:{PORTAL_PORT}", "--url", f"http://{ADDRESS}/",
         ),

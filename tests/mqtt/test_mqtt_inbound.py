@@ -51,8 +51,13 @@ def test_acl_lets_operators_command_and_refuses_others(
     with running(dd, svc, radio):
         wait_for(lambda: svc.status()["counts"].get("refused_retained_command"), what="refusal")
         viewer = {"username": "viewer", "password": "view-pw"}
-        send(lan, topic, json.dumps({"text": "from viewer"}), auth=viewer)
-        send(lan, topic, json.dumps({"text": "fire drill at 5", "to": "!0000abcd"}), auth=op)
+        send(lan, topic, json.dumps({"text": "from viewer", "to": None, "channel": 0}), auth=viewer)
+        send(
+            lan,
+            topic,
+            json.dumps({"text": "fire drill at 5", "to": "!0000abcd", "channel": 0}),
+            auth=op,
+        )
         wait_for(lambda: radio.sent, what="operator's command")
         assert radio.sent == [("fire drill at 5", 0xABCD, 0)]
         # no password at all is refused by the broker at connect
@@ -72,7 +77,9 @@ def test_command_without_a_radio_is_refused_and_counted(
         base = f"canopy/v1/{d.core.log.feed_hex[:16]}"
         res = Collector(mosquitto.port, topics=(f"{base}/cmd/result",)).start()
         wait_for(lambda: svc.status()["subscribed"], what="hub subscribed")
-        send(mosquitto.port, f"{base}/cmd/send", json.dumps({"text": "hello"}))
+        send(
+            mosquitto.port, f"{base}/cmd/send", json.dumps({"text": "hi", "to": None, "channel": 0})
+        )
         wait_for(lambda: res.on("/cmd/result"), what="result")
         assert res.on("/cmd/result")[0]["ok"] is False
         assert svc.status()["counts"]["refused_no_radio"] == 1
@@ -131,6 +138,9 @@ def test_garbage_on_every_subscribed_topic(
             (f"{base}/cmd/send", json.dumps({"text": "hi", "to": "!zz"}).encode()),
             (f"{base}/cmd/send", b"\xff\xfe" * 10),
             (f"{base}/cmd/send", b"{" * 100_000),
+            # a lone surrogate used to raise inside the handler (a traceback, no result)
+            (f"{base}/cmd/send", b'{"text": "x\\ud800", "to": null, "channel": 0}'),
+            (f"{base}/cmd/send", json.dumps({"text": "no destination"}).encode()),
             (msh, os.urandom(300)),
             (msh, b""),
             (msh, os.urandom(200_000)),
@@ -157,11 +167,12 @@ def test_garbage_on_every_subscribed_topic(
         send(mosquitto.port, f"{base}/log/0000000000000000", b"junk", retain=True)
         # a flood of commands: rate-limited
         for i in range(40):
-            send(mosquitto.port, f"{base}/cmd/send", json.dumps({"text": f"flood {i}"}))
+            flood = {"text": f"flood {i}", "to": None, "channel": 0}
+            send(mosquitto.port, f"{base}/cmd/send", json.dumps(flood))
         names = ("refused_bad_command", "refused_command_flood", "commands_sent")
         wait_for(
-            lambda: sum(svc.status()["counts"].get(k, 0) for k in names) == 47,
-            what="all 47 commands accounted for",
+            lambda: sum(svc.status()["counts"].get(k, 0) for k in names) == 49,
+            what="all 49 commands accounted for",
         )
         append_notes(d, 3)
         wait_for(lambda: len([e for e in sub.entries() if "index" in e]) == 3, what="entries")

@@ -114,8 +114,19 @@ def test_outbox_cursor_survives_and_clamps(tmp_path: Path) -> None:
 def test_commands_parse_or_refuse() -> None:
     c = parse_command(b'{"text": "check in at the bakery", "to": "!0000002a", "channel": 1}')
     assert (c.text, c.dest, c.channel) == ("check in at the bakery", 42, 1)
-    assert parse_command(b'{"text": "hi"}').dest == BROADCAST
+    assert parse_command(b'{"text": "hi", "to": null, "channel": 0}').dest == BROADCAST
+    assert (
+        parse_command('{"text": "cafe\u0301", "to": null, "channel": 0}'.encode()).text
+        == "caf\u00e9"
+    )
     for bad in (
+        b'{"text": "hi"}',  # missing fields are refused, not defaulted
+        b'{"text": "hi", "to": null}',
+        b'{"text": "hi", "channel": 0}',
+        b'{"to": null, "channel": 0}',
+        b'{"text": "lone \\ud800 surrogate", "to": null, "channel": 0}',
+        b'{"text": "zero\\u200bwidth", "to": null, "channel": 0}',
+        b'{"text": "tag\\udb40\\udc41", "to": null, "channel": 0}',
         b"",
         b"null",
         b'{"text": ""}',
@@ -168,3 +179,22 @@ def test_node_list_batches_bounds_and_reads_back(tmp_path: Path) -> None:
     nl.flush()
     assert [n.num for n in read_nodes(dd)] == [5, 4, 3]
     db.close()
+
+
+def test_mqtt_never_renames_a_node_heard_over_the_radio(tmp_path: Path) -> None:
+    dd = make_hub(tmp_path)
+    db = open_db(dd.state)
+    clock = iter(range(1_800_000_000, 1_800_000_100)).__next__
+    nodes = NodeList(db, clock=lambda: float(clock()), flush_every=0)
+    nodes.seen(0x11, via="radio", long_name="Alice's radio", short_name="ALI")
+    rec = nodes.seen(0x11, via="mqtt", long_name="Mallory", short_name="MAL")
+    assert (rec.long_name, rec.short_name, rec.via) == ("Alice's radio", "ALI", "mqtt")
+    # a node first named over MQTT takes its name from the radio once the radio hears it
+    nodes.seen(0x22, via="mqtt", long_name="Claimed", short_name="CLM")
+    assert nodes.seen(0x22, via="radio", long_name="Bob", short_name="BOB").long_name == "Bob"
+    assert nodes.seen(0x22, via="mqtt", long_name="Again", short_name="AGN").long_name == "Bob"
+    nodes.flush()
+    db.close()
+    saved = {r.num: r for r in read_nodes(dd)}
+    assert saved[0x11].long_name == "Alice's radio" and saved[0x11].name_via == "radio"
+    assert saved[0x22].short_name == "BOB"

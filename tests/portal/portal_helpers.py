@@ -96,8 +96,9 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
 
 
 @contextmanager
-def run_portal(data: Path, log: Path, workers: int = 2) -> Iterator[str]:
-    """`canopy portal` on a free port; yields its base URL."""
+def run_portal(data: Path, log: Path, workers: int = 2, front: bool = True) -> Iterator[str]:
+    """`canopy portal` on a free port (nginx in front of gunicorn, or with ``front=False``
+    gunicorn alone); yields its base URL."""
     port = free_port()
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -110,6 +111,7 @@ def run_portal(data: Path, log: Path, workers: int = 2) -> Iterator[str]:
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                *([] if front else ["--no-front"]),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -221,3 +221,24 @@ def test_numbers_must_be_ascii_decimal(client: FlaskClient, raw: str) -> None:
                 f"/verify/{feed}.entries?size={q}"):  # fmt: skip
         assert client.get(url).status_code == 400, url
     assert client.get(f"/compact?signed={q}").status_code == 200  # just no "thank you"
+
+
+@pytest.mark.parametrize("name", ["Ana\u200b", "\ufeffAna", "Ana\u202e", "A\U000e0041na"])
+def test_compact_name_with_invisible_characters_is_refused(client: FlaskClient, name: str) -> None:
+    r = client.post("/compact", data={"csrf": token(client), "name": name}, environ_base=IP)
+    assert r.status_code == 400  # refused here, before the daemon (which is down) is asked
+
+
+def test_unknown_query_strings_neither_bypass_nor_grow_the_page_cache(app: Flask) -> None:
+    client = app.test_client()
+    cache = app.extensions["canopy_pages"]
+    first = client.get("/log", environ_base=IP).get_data()
+    size = len(cache._pages)
+    for i in range(300):
+        r = client.get(f"/log?n={i}&utm_source=x{i}", environ_base=IP)
+        assert r.status_code == 200 and r.get_data() == first
+    assert len(cache._pages) == size  # served from the one cached page
+    # the arguments a page reads still make their own pages
+    assert client.get("/log?kind=note", environ_base=IP).get_data() != first
+    assert client.get("/log?n=1&kind=note", environ_base=IP).status_code == 200
+    assert len(cache._pages) == size + 1

@@ -15,7 +15,7 @@ from hub.daemon.core import HubCore
 from hub.daemon.deliveries import DeliveryStore
 from hub.local.datadir import DataDir
 from hub.local.identity import create_identity
-from hub.local.invites import Invite, create_invite, redeem_invite
+from hub.local.invites import Invite, burn_invite, create_invite, redeem_invite
 from hub.log.entry import Body, FieldValue, LoggedEntry, make_body
 from hub.state.model import HubState
 from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
@@ -137,7 +137,10 @@ class Desk:
         def redeem(code: str, now: float) -> Invite:
             return redeem_invite(self.db, code, now)
 
-        self.desk = StewardDesk(self.state, self.deliveries, append, redeem, policy)
+        def burn(code: str, now: float) -> bool:
+            return burn_invite(self.db, code, now)
+
+        self.desk = StewardDesk(self.state, self.deliveries, append, redeem, policy, burn)
         self.desk.hub_num = HUB
 
     def send(self, msg: TextReceived) -> list[Action]:

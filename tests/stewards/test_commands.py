@@ -13,6 +13,8 @@ from hub.local.invites import CODE_LEN
 from radio.desk.core import HELP_SHORT, DeskPolicy
 from radio.desk.limits import Limits
 
+CONTROL = "Not accepted: the text has control, invisible or direction characters."
+
 
 def test_join_pins_key_and_welcomes(desk: Desk) -> None:
     alice = Radio(0x11)
@@ -30,9 +32,8 @@ def test_join_pins_key_and_welcomes(desk: Desk) -> None:
 
 def test_join_refusals_and_rate_limit(desk: Desk) -> None:
     bob = Radio(0x22)
-    code = desk.invite("bob")
-    # not PKI: refused, no entry
-    assert desk.say(bob, f"JOIN {code}", pki=False).startswith("Not accepted")
+    # not PKI: refused, no entry (a live code sent so is burned: test_hostile_text.py)
+    assert desk.say(bob, "JOIN zzzzzzzz", pki=False).startswith("Not accepted")
     assert "enrol" not in desk.kinds()
     old = desk.invite("erin")
     desk.clock.advance(3601)
@@ -299,9 +300,9 @@ def test_duplicate_packet_handled_once(desk: Desk) -> None:
         ("FOO bar", HELP_SHORT),
         ("🚨🚨", HELP_SHORT),
         ("LOG " + "x" * 230, "Too long: keep messages under 200 bytes."),
-        ("LOG bell\a", "Not accepted: the text has control or direction characters."),
-        ("LOG \u202egnp.exe", "Not accepted: the text has control or direction characters."),
-        ("LOG nul\x00", "Not accepted: the text has control or direction characters."),
+        ("LOG bell\a", CONTROL),
+        ("LOG \u202egnp.exe", CONTROL),
+        ("LOG nul\x00", CONTROL),
         ("ACK twelve", "ACK needs an alert number, e.g. ACK 12."),
         ("ACK 99999999999999", "ACK needs an alert number, e.g. ACK 12."),
         ("IN 99999", "IN minutes must be 1-1440, e.g. IN 45."),

@@ -14,6 +14,7 @@ from typing import Any
 from hub.daemon.core import HubCore
 from hub.errors import InputError
 from hub.log.entry import FieldValue
+from hub.log.text import clean_text
 
 Op = Callable[[HubCore, dict[str, Any]], dict[str, Any]]
 
@@ -32,19 +33,16 @@ def registrar(table: dict[str, Op]) -> Callable[[str], Callable[[Op], Op]]:
 
 
 def text_arg(args: dict[str, Any], name: str, required: bool, max_bytes: int) -> str | None:
+    """A one-line text argument, clean by the hub's text policy (:mod:`hub.log.text`)."""
     value = args.get(name)
     if value is None or value == "":
         if required:
             raise InputError(f"{name} is required")
         return None
-    if not isinstance(value, str):
-        raise InputError(f"{name} must be text")
-    value = value.strip()
+    value = clean_text(value, name=name, max_bytes=max_bytes)
     if required and not value:
         raise InputError(f"{name} is required")
-    if len(value.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise InputError(f"{name} is longer than {max_bytes} bytes")
-    return value or None  # characters are checked where the entry is made
+    return value or None
 
 
 def int_arg(args: dict[str, Any], name: str) -> int | None:
@@ -64,5 +62,7 @@ def fields_arg(args: dict[str, Any]) -> dict[str, FieldValue]:
     for k, v in fields.items():
         if not isinstance(v, int | str | type(None)):
             raise InputError(f"field {k!r} must be text, an integer or null")
+        if isinstance(v, str):  # notes and documents may span lines; NFC, no invisibles
+            v = clean_text(v, name=str(k), multiline=True, strip=False)
         out[str(k)] = v
     return out
