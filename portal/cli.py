@@ -18,18 +18,13 @@ from hub.cli.options import settings_options
 
 @click.command("portal")
 @settings_options("hub.data", "portal")
-@click.option(
-    "--no-front",
-    is_flag=True,
-    help="Run gunicorn alone, without nginx in front (behind a front started elsewhere).",
-)
 @handle_errors
 def portal_cmd(
     hub_data: Path | None,
     portal_bind: str,
     portal_workers: int,
     portal_url: str | None,
-    no_front: bool,
+    portal_front: str,
 ) -> None:
     """Serve the captive portal: nginx (portal/front.py) in front of gunicorn
     (portal/gunicorn_conf.py)."""
@@ -48,7 +43,7 @@ def portal_cmd(
         str(portal_workers),
         "portal:create_app()",
     ]
-    if not no_front:
+    if portal_front == "nginx":
         from portal.front import FrontMissing, run_stack
 
         try:

@@ -139,7 +139,7 @@ def nginx_binary(env: dict[str, str]) -> str:
         raise FrontMissing(
             f"nginx is not installed{f' at {explicit}' if explicit else ''}: install the "
             "Debian package 'nginx' (deploy/system-deps.sh), or run gunicorn alone with "
-            "--no-front"
+            "--front none"
         )
     return found
 

@@ -183,10 +183,20 @@ SETTINGS: tuple[Setting, ...] = (
         "bind",
         str,
         "127.0.0.1:8080",
-        "HOST:PORT to listen on: nginx there, in front of gunicorn on a private socket; with "
-        "--no-front, gunicorn itself (ignored under systemd socket activation).",
+        "HOST:PORT to listen on: the front (nginx) there, in front of gunicorn on a private "
+        "socket; with --front none, gunicorn itself (ignored under systemd socket activation).",
         flag="--bind",
         parse=_host_port,
+    ),
+    Setting(
+        "portal",
+        "front",
+        str,
+        "nginx",
+        "nginx: buffer slow clients, compress and add the security headers in front of "
+        "gunicorn; none: gunicorn alone (behind a front started elsewhere).",
+        flag="--front",
+        choices=("nginx", "none"),
     ),
     Setting(
         "portal",

@@ -65,7 +65,7 @@ def form_token() -> str:
 # The query arguments cached pages read (the log's filters, the language, the welcome flag).
 # Anything else cannot change a page, so it must not make a new cache entry: 3,000 distinct
 # `?n=i` used to cost 3,000 renders and grew a worker by 10 MB.
-PAGE_ARGS = ("day", "kind", "lang", "page", "welcome")
+PAGE_ARGS = ("day", "feed", "hub", "kind", "lang", "page", "signed", "size", "welcome")
 
 
 def page_query(query: bytes) -> tuple[tuple[str, str], ...]:

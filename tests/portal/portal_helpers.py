@@ -111,7 +111,7 @@ def run_portal(data: Path, log: Path, workers: int = 2, front: bool = True) -> I
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
-                *([] if front else ["--no-front"]),
+                *([] if front else ["--front", "none"]),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -127,7 +127,7 @@ def test_missing_nginx_is_a_clear_error(data: Path, tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=ROOT, env=env, check=False, timeout=60,
     )  # fmt: skip
     assert r.returncode == 1 and "nginx is not installed" in r.stderr, r.stderr
-    assert "--no-front" in r.stderr
+    assert "--front none" in r.stderr
 
 
 def test_rendered_config_is_what_nginx_accepts(tmp_path: Path) -> None:
