@@ -18,7 +18,7 @@ OUT=wheelhouse
 ARCHES=()
 PYTHON_VERSION=3.11
 GLIBC_MINOR=36 # Debian bookworm
-PIP=(python3 -m pip)
+PIP=("${PYTHON:-python3}" -m pip) # PYTHON: an interpreter with pip (e.g. a venv's)
 
 # Dependencies PyPI has no 32-bit ARM wheel for, and the bookworm package providing each.
 declare -A DEBIAN_ARMV7L=(
