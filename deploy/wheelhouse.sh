@@ -22,7 +22,7 @@ PIP=("${PYTHON:-python3}" -m pip) # PYTHON: an interpreter with pip (e.g. a venv
 
 # Dependencies PyPI has no 32-bit ARM wheel for, and the bookworm package providing each.
 declare -A DEBIAN_ARMV7L=(
-	[cffi]=python3-cffi
+	[cffi]=python3-cffi-backend # _cffi_backend, all that compiled modules load
 	[cryptography]=python3-cryptography
 	[pynacl]=python3-nacl
 	[pyyaml]=python3-yaml
