@@ -151,8 +151,8 @@ else
 		PKG=("$SRC")
 	fi
 	if [ ${#DEBIAN_STANDINS[@]} -gt 0 ]; then
-		# Debian's stand-ins are older than some declared minimums (bookworm ships
-		# cryptography 38, PyNaCl 1.5, PyYAML 6.0): install exactly the wheelhouse, no
+		# Debian's stand-ins are older than some declared minimums (bookworm ships cffi
+		# 1.15, PyYAML 6.0, dbus-fast 1.84): install exactly the wheelhouse, no
 		# resolution, and let the import check below judge.
 		PIP_SOURCE+=(--no-deps)
 		mapfile -t PKG < <(find "$WHEELHOUSE" -maxdepth 1 -name '*.whl' | sort)
