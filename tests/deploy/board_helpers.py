@@ -245,6 +245,9 @@ def wheelhouse(board: Board, dest: Path) -> Path:
             cached.parent.mkdir(parents=True, exist_ok=True)
             (staging / board.machine).rename(cached)
             shutil.rmtree(staging, ignore_errors=True)
+            for old in CACHE.glob("wheelhouse-*"):
+                if old.is_dir() and old != cached.parent and not old.name.endswith(".part"):
+                    shutil.rmtree(old, ignore_errors=True)
     shutil.copytree(cached, dest)
     for own in dest.glob("canopy_hub-*.whl"):
         own.unlink()
