@@ -5,12 +5,15 @@
 #
 # Idempotent: running it again changes nothing that is already right. --dry-run prints
 # what it would do and changes nothing. --root DIR installs into DIR instead of / (for
-# tests and image builds): apt, useradd, chown and systemctl are then printed, not run.
+# tests): apt, useradd, chown and systemctl are then printed, not run. --image installs
+# into the running root but starts nothing and leaves the kernel alone: for building an
+# SD-card image inside a chroot of it (the services start at the Pi's first boot).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=/
 DRY_RUN=0
+IMAGE=0
 WHEELHOUSE=""
 NAME=""
 CANOPY=""
@@ -29,6 +32,7 @@ Usage: install.sh [options] [render options]
   --name NAME        hub name for `canopy init` (default: the host name)
   --wheelhouse DIR   install Canopy from wheels in DIR, without network
   --root DIR         install into DIR instead of /; system commands are only printed
+  --image            building an image (in a chroot): install and enable, start nothing
   --dry-run          print what would be done; change nothing
   --canopy PATH      use this canopy program instead of creating the venv
   --prefix DIR       where the venv goes (default /opt/canopy)
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--root) ROOT=${2:?--root needs a directory}; shift 2 ;;
 	--dry-run) DRY_RUN=1; shift ;;
+	--image) IMAGE=1; shift ;;
 	--wheelhouse) WHEELHOUSE=${2:?--wheelhouse needs a directory}; shift 2 ;;
 	--name) NAME=${2:?--name needs a value}; shift 2 ;;
 	--canopy) CANOPY=${2:?--canopy needs a path}; shift 2 ;;
@@ -79,15 +84,42 @@ system() {
 		"$@"
 	fi
 }
+# Starting services or changing the kernel: not when building an image in a chroot,
+# where it would reach the build machine's kernel (sysctl, rfkill) instead of the Pi's.
+live() {
+	if [ "$IMAGE" = 1 ]; then
+		say "(image: at first boot) $*"
+	else
+		system "$@"
+	fi
+}
 
 [ "$DRY_RUN" = 1 ] && say "dry run: nothing will be changed"
 if [ -z "$ROOT" ] && [ "$DRY_RUN" = 0 ] && [ "$(id -u)" != 0 ]; then
 	die "run as root (sudo), or use --root DIR / --dry-run"
 fi
 
-# 1. System packages.
-system apt-get update
-system env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+# 1. System packages. A 32-bit (armv7l) wheelhouse names the Debian packages standing in
+# for wheels PyPI lacks (deploy/wheelhouse.sh); the venv then sees the system's packages.
+DEBIAN_STANDINS=()
+if [ -n "$WHEELHOUSE" ] && [ -f "$WHEELHOUSE/debian-packages.txt" ]; then
+	mapfile -t DEBIAN_STANDINS < <(grep -v '^[[:space:]]*$' "$WHEELHOUSE/debian-packages.txt")
+	PACKAGES+=("${DEBIAN_STANDINS[@]}")
+fi
+missing_packages() {
+	local p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			printf '%s\n' "$p"
+	done
+}
+if [ -z "$ROOT" ] && [ "$DRY_RUN" = 0 ] && [ -z "$(missing_packages)" ]; then
+	say "system packages already installed"
+else
+	system apt-get update
+	system env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		"${PACKAGES[@]}"
+fi
 
 # 2. A dedicated user; dialout for the serial radio, _chrony to feed GPS time to chronyd.
 if [ -z "$ROOT" ] && id "$HUB_USER" >/dev/null 2>&1; then
@@ -106,20 +138,33 @@ if [ -n "$CANOPY" ]; then
 	[ -z "$ROOT" ] && TARGET_BIN=$CANOPY
 else
 	VENV=$(R "$PREFIX/venv")
+	VENV_ARGS=()
+	[ ${#DEBIAN_STANDINS[@]} -gt 0 ] && VENV_ARGS=(--system-site-packages)
 	if [ ! -x "$VENV/bin/python" ]; then
-		run python3 -m venv "$VENV"
+		run python3 -m venv "${VENV_ARGS[@]}" "$VENV"
 	fi
 	if [ -n "$WHEELHOUSE" ]; then
 		PIP_SOURCE=(--no-index --find-links "$WHEELHOUSE")
-		PKG=canopy-hub
+		PKG=(canopy-hub)
 	else
 		PIP_SOURCE=()
-		PKG=$SRC
+		PKG=("$SRC")
 	fi
-	run "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_SOURCE[@]}" "$PKG"
+	if [ ${#DEBIAN_STANDINS[@]} -gt 0 ]; then
+		# Debian's stand-ins are older than some declared minimums (bookworm ships cffi
+		# 1.15, PyYAML 6.0, dbus-fast 1.84): install exactly the wheelhouse, no
+		# resolution, and let the import check below judge.
+		PIP_SOURCE+=(--no-deps)
+		mapfile -t PKG < <(find "$WHEELHOUSE" -maxdepth 1 -name '*.whl' | sort)
+	fi
+	run "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_SOURCE[@]}" "${PKG[@]}"
 	# segno draws the sticker; it is a declared dependency, make sure it is there.
 	if [ "$DRY_RUN" = 1 ] || ! "$VENV/bin/python" -c 'import segno' 2>/dev/null; then
 		run "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_SOURCE[@]}" segno
+	fi
+	if [ ${#DEBIAN_STANDINS[@]} -gt 0 ] && [ "$DRY_RUN" = 0 ]; then
+		"$VENV/bin/python" -c 'import cbor2, cryptography.hazmat.primitives.ciphers, nacl.bindings, yaml' ||
+			die "the venv cannot import Debian's stand-ins: ${DEBIAN_STANDINS[*]}"
 	fi
 	CANOPY="$VENV/bin/canopy"
 fi
@@ -194,12 +239,16 @@ fi
 system chgrp mosquitto "$PASSWD"
 
 # 7. Enable and (re)start the services.
-system systemctl daemon-reload
+live systemctl daemon-reload
 # Raspberry Pi OS keeps Wi-Fi soft-blocked until a country is set; hostapd sets it.
-system rfkill unblock wlan
+live rfkill unblock wlan
 system systemctl unmask hostapd
 system systemctl enable "${SERVICES[@]}"
-system sysctl --system
-system systemctl restart systemd-journald
-system systemctl restart "${SERVICES[@]}"
-say "done: join the Wi-Fi network and the portal opens (see docs/deploy.md)"
+live sysctl --system
+live systemctl restart systemd-journald
+live systemctl restart "${SERVICES[@]}"
+if [ "$IMAGE" = 1 ]; then
+	say "done: the image starts the hub at first boot"
+else
+	say "done: join the Wi-Fi network and the portal opens (see docs/deploy.md)"
+fi

@@ -7,7 +7,11 @@ set -eu
 
 profile="${1:-test}"
 demo_pkgs="python3 python3-venv python3-dev build-essential mosquitto mosquitto-clients nginx"
-test_pkgs="$demo_pkgs chromium dnsmasq-base nftables busybox shellcheck wrk iproute2 bind9-dnsutils systemd hostapd chrony util-linux"
+# debootstrap, qemu-user-static, binfmt-support: the emulated Raspberry Pi OS root of
+# tests/deploy/test_board_arm64.py, which also brings its own chrony and hostapd to check
+# the rendered configs with, so neither is installed on (nor replaces a service of) this
+# machine.
+test_pkgs="$demo_pkgs chromium dnsmasq-base nftables busybox shellcheck wrk iproute2 bind9-dnsutils systemd util-linux debootstrap qemu-user-static binfmt-support"
 
 case "$profile" in
   demo) pkgs="$demo_pkgs" ;;

@@ -1,5 +1,6 @@
-"""The rendered files pass the checks of the daemons that read them: dnsmasq, nft, chrony,
-hostapd, Mosquitto (started for real in a network namespace) and systemd-analyze."""
+"""The rendered files pass the checks of the daemons that read them: dnsmasq, nft,
+Mosquitto (started for real in a network namespace) and systemd-analyze. chrony and
+hostapd check them inside the emulated board (test_board_arm64.py), not on this host."""
 
 from __future__ import annotations
 
@@ -42,12 +43,6 @@ def test_nft_check_catches_a_broken_ruleset(rendered: Path, tmp_path: Path) -> N
     assert run(require("nft"), "-c", "-f", str(broken), check=False).returncode != 0
 
 
-def test_chrony_accepts_the_config(rendered: Path) -> None:
-    done = run(require("chronyd"), "-p", "-f", str(rendered / "etc/chrony/chrony.conf"))
-    assert "allow 10.77.0.0/24" in done.stdout
-    assert "refclock SOCK /run/chrony/canopy-gps.sock" in done.stdout
-
-
 def test_fstab_lines_parse(rendered: Path) -> None:
     # on this machine the partition and mount points are absent: only parsing is checked
     done = run(
@@ -56,29 +51,6 @@ def test_fstab_lines_parse(rendered: Path) -> None:
     )  # fmt: skip
     assert "0 parse errors" in done.stdout + done.stderr
     assert "LABEL=CANOPYDATA" in (rendered / "etc/canopy/fstab.persist").read_text()
-
-
-def _hostapd_errors(conf: Path) -> str:
-    # hostapd has no config-test mode: it parses, then fails at the (absent) Wi-Fi driver.
-    done = subprocess.run(
-        [require("hostapd"), "-d", str(conf)],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=False,
-    )
-    out = done.stdout + done.stderr
-    assert "Configuration file:" in out
-    return "\n".join(
-        line for line in out.splitlines() if line.startswith("Line ") or "errors found" in line
-    )
-
-
-def test_hostapd_parses_the_config(rendered: Path, tmp_path: Path) -> None:
-    assert _hostapd_errors(rendered / "etc/hostapd/hostapd.conf") == ""
-    bad = tmp_path / "bad.conf"
-    bad.write_text((rendered / "etc/hostapd/hostapd.conf").read_text() + "channel_bogus=1\n")
-    assert "errors found" in _hostapd_errors(bad)
 
 
 # ---------------------------------------------------------------- systemd units
