@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from board_checks import (
     CANOPY,
-    DATA,
     NAME,
     Installed,
     check_note_export_and_verify,
@@ -63,7 +62,9 @@ def test_the_image_install_ran_offline_and_enabled_the_services(board: Installed
     ident = json.loads(board.canopy("id", "--json").stdout)
     assert ident["name"] == NAME and len(ident["feed"]) == 64
     unit = (board.root / "etc/systemd/system/canopy-hub.service").read_text()
-    assert f"ExecStart={CANOPY} run --data {DATA}" in unit
+    assert f"ExecStart={CANOPY} run --config /etc/canopy/canopy.toml" in unit
+    config = (board.root / "etc/canopy/canopy.toml").read_text()
+    assert f'data = "{DATA}"' in config
 
 
 def test_note_export_and_verify_inside_the_board(board: Installed) -> None:
