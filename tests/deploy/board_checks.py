@@ -30,9 +30,9 @@ from board_helpers import (
     userspec,
 )
 from board_helpers import wheelhouse as board_wheelhouse
-from deploy_helpers import free_port, require
+from deploy_helpers import require
 from stewards.steward_e2e import Handheld
-from support import stop
+from support import free_port, stop
 
 from radio.sim.testing import running_sim
 
