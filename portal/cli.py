@@ -26,8 +26,9 @@ def portal_cmd(
     portal_url: str | None,
     portal_front: str,
 ) -> None:
-    """Serve the captive portal: nginx (portal/front.py) in front of gunicorn
-    (portal/gunicorn_conf.py)."""
+    """Serve the captive portal: nginx in front of gunicorn.
+
+    nginx is configured by portal/front.py, gunicorn by portal/gunicorn_conf.py."""
     dd = get_datadir(hub_data)
     dd.require_initialised()
     env = dict(os.environ, CANOPY_DATA=str(dd.root.resolve()))

@@ -134,6 +134,13 @@ def _wait_for(check: object, what: str, timeout: float = 20.0) -> None:
     raise click.ClickException(f"{what} did not come up in {timeout:.0f} s")
 
 
+def _http_text(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return str(r.read().decode("utf-8"))
+
+
 def _http_ok(url: str) -> bool:
     import urllib.request
 
@@ -313,6 +320,9 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
                 f"    at the {name}: {held['held']} entries of the corner shop's log, "
                 f"incl. “{incident}”; sync airtime {status['airtime_s_this_hour']:.1f} s"
             )
+        on_portal = f"{bakery_portal}log?hub={feed[:16]}"
+        _wait_for(lambda: incident in _http_text(on_portal), "the incident on the Bakery's portal")
+        click.echo(f"    on the Bakery's portal: {on_portal}")
 
         bundle = root / "bundle"
         _canopy(hub, "log", "export", "--out", str(bundle))

@@ -35,6 +35,8 @@ def test_demo_once_runs_the_neighbourhood_and_verifies(tmp_path: Path) -> None:
     assert "Welcome, alice!" in out and "Welcome, coord!" in out
     assert "ALERT #" in out and "ACK recorded" in out
     assert "log verification: OK" in out
+    assert "at the Bakery:" in out and "at the Laundromat:" in out
+    assert "on the Bakery's portal:" in out
     assert "meshtastic --host 127.0.0.1:" in out
     assert "/status" in out  # the retained hub status, read back from Mosquitto
 

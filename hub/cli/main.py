@@ -1,7 +1,9 @@
 """The `canopy` command line: a thin click layer that parses options and calls the hub's API.
 
-Commands from other rooms (`sim`, `portal`, `deploy`, …) are loaded lazily by name so
-that `canopy --help` stays fast and `hub` never imports `radio` or `portal` at import time.
+Commands are loaded lazily by name: running one imports only its own module, and
+`canopy --help` imports none (their one-line summaries are below, and a test keeps them equal
+to the commands' own), so it answers at once even on a Pi Zero, and `hub` never imports
+`radio` or `portal` at import time.
 """
 
 from __future__ import annotations
@@ -40,11 +42,49 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
+# name -> the command's one-line summary, for `canopy --help` without importing it.
+SUMMARIES: dict[str, str] = {
+    "init": "Create the hub identity (Ed25519 key) and settings.",
+    "id": "Show the hub's name, feed key, verifier key and checkpoint origin.",
+    "note": "Append a signed note by the hub operator; print its position.",
+    "log": "Show, export, verify and prove the signed log.",
+    "checkpoint": "Print the current signed checkpoint (C2SP tlog-checkpoint note).",
+    "run": "Run the hub daemon: the single writer of the data directory.",
+    "sim": "Run a simulated LoRa mesh; node i is a Meshtastic TCP node on BASE_PORT+i.",
+    "demo": "Run a simulated neighbourhood: virtual radios, a hub, its portal and MQTT.",
+    "radio": "Talk to a Meshtastic radio.",
+    "deploy": "Render and install the system files that make a Raspberry Pi a hub.",
+    "sticker": "Make the shop-window sticker: a QR code that opens the portal.",
+    "portal": "Serve the captive portal: nginx in front of gunicorn.",
+    "charter": "Publish the charter shown on the portal.",
+    "protocol": "Publish protocols (de-escalation; when and how outside help is called).",
+    "partner": "Partner shops and the vows they made.",
+    "nodes": "List heard nodes, most recent first.",
+    "roster": "Enrol stewards and coordinators, list and revoke them.",
+    "alert": "Send an alert to every radio (or cancel one with --cancel N).",
+    "alerts": "Show alerts, newest first, with who acknowledged and when.",
+    "peer": "Federate with other hubs: they keep each other's signed logs.",
+    "sync": "Hub-to-hub sync over the mesh.",
+    "correct": (
+        "Sign a correction of entry INDEX; the original stays, marked corrected (or retracted)."
+    ),
+    "audit": "Patrol, incidents, alerts, overdue, corrections and roles over a period, all feeds.",
+    "kit": "A signed kit another neighbourhood can start from (no people in it).",
+}
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported only when invoked."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from :data:`SUMMARIES`: no command module is imported."""
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:

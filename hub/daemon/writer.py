@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.daemon.control import DaemonNotRunning, call
-from hub.daemon.core import HubCore
-from hub.daemon.ops import run_op
 from hub.local.datadir import DataDir, WriterLock
 from hub.log.entry import FieldValue
+
+if TYPE_CHECKING:  # loaded only to write without the daemon: a CLI write through it stays light
+    from hub.daemon.core import HubCore
 
 
 class Writer(Protocol):
@@ -46,6 +47,8 @@ class LocalWriter:
         return self.request("append", kind=kind, fields=fields, author=author)
 
     def request(self, op: str, **args: Any) -> dict[str, Any]:
+        from hub.daemon.ops import run_op
+
         return run_op(self.core, op, args)
 
 
@@ -61,6 +64,8 @@ def open_writer(datadir: DataDir) -> Iterator[Writer]:
         yield DaemonWriter(datadir)
         return
     with WriterLock(datadir):
+        from hub.daemon.core import HubCore
+
         core = HubCore(datadir)
         core.open()
         try:
