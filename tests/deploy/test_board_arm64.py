@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from board_checks import (
     CANOPY,
+    DATA,
     NAME,
     Installed,
     check_note_export_and_verify,
