@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from hub.daemon.control import DaemonNotRunning, call
 from hub.daemon.core import HubCore
 from hub.daemon.ops import run_op
-from hub.local.datadir import DataDir, WriterLock
-from hub.log.entry import FieldValue
+from hub.local import DataDir, WriterLock
+from hub.log import FieldValue
 
 
 class Writer(Protocol):
