@@ -19,11 +19,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from audit_helpers import DAY, T0, neighbourhood  # noqa: E402
 
-from hub.audit.report import covers_text, digest  # noqa: E402
-from hub.audit.source import audit_datadir  # noqa: E402
-from hub.local.datadir import DataDir  # noqa: E402
-from hub.log.own import HubLog  # noqa: E402
-from hub.log.view import LogView  # noqa: E402
+from hub.audit import audit_datadir, covers_text, digest  # noqa: E402
+from hub.local import DataDir  # noqa: E402
+from hub.log import HubLog, LogView  # noqa: E402
 
 AUDIT_BUDGET = 5.0  # seconds, one core
 PAGE_BUDGET = 15_000  # bytes gzipped, the portal's budget for public pages

@@ -23,12 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub.daemon.loop import Daemon
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from radio.adapter.core import RadioAdapter
-from radio.desk.core import DeskPolicy
-from radio.desk.limits import Limits
+from hub.daemon import Daemon
+from hub.local import DataDir, create_identity
+from radio.adapter import RadioAdapter
+from radio.desk import DeskPolicy, Limits
 from radio.events import BROADCAST, Connected, Priority, RadioEvent, TextReceived
 from radio.service import RadioService
 

@@ -17,10 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from hub.log.own import HubLog
-from hub.log.verify import verify_entries
+from hub.local import DataDir, create_identity
+from hub.log import HubLog, verify_entries
 
 
 def verdict(ok: bool) -> str:

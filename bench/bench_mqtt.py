@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "mqtt")]
 from mqttkit import Collector, make_hub, running, service  # noqa: E402
 from support import Broker, wait_for  # noqa: E402
 
-from hub.daemon.loop import Daemon  # noqa: E402
+from hub.daemon import Daemon  # noqa: E402
 
 E2E_N = 2000
 OUTAGE_N = 10_000

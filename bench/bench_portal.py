@@ -27,9 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hub.daemon.core import HubCore  # noqa: E402
-from hub.local.datadir import DataDir  # noqa: E402
-from hub.local.identity import create_identity  # noqa: E402
+from hub.daemon import HubCore  # noqa: E402
+from hub.local import DataDir, create_identity  # noqa: E402
 
 PAGES = ["/", "/log", "/alerts", "/charter", "/protocols", "/partners", "/compact", "/verify"]
 LOADED = ["/", "/log"]

@@ -19,12 +19,11 @@ sys.path.insert(0, str(ROOT / "tests" / "radio"))
 
 from fake_radio import PEER, Conn, fake_radio, hold_open, text  # noqa: E402
 
-from radio.adapter.core import RadioAdapter  # noqa: E402
-from radio.adapter.decode import decode_packet  # noqa: E402
+from radio.adapter import RadioAdapter, decode_packet  # noqa: E402
 from radio.events import Connected, Priority, RadioEvent, TextReceived  # noqa: E402
 from radio.fragment import split_text  # noqa: E402
 from radio.outqueue import AirtimeBudget, Outgoing, OutQueue, airtime_seconds  # noqa: E402
-from radio.sim.testing import running_sim  # noqa: E402
+from radio.sim import running_sim  # noqa: E402
 
 CONNECTS = 10
 BURST = 1000

@@ -14,11 +14,17 @@ sys.path.insert(0, str(ROOT))
 
 from meshtastic.protobuf import mesh_pb2, portnums_pb2  # noqa: E402
 
-from radio.sim.airtime import frame_airtime_s, preset_params  # noqa: E402
-from radio.sim.medium import Medium  # noqa: E402
-from radio.sim.stream import Frame, FrameDecoder, encode_frame  # noqa: E402
-from radio.sim.testing import running_sim  # noqa: E402
-from radio.sim.topology import BROADCAST_NUM, build_config  # noqa: E402
+from radio.lora import frame_airtime_s  # noqa: E402
+from radio.sim import (  # noqa: E402  # noqa: E402
+    BROADCAST_NUM,
+    Frame,
+    FrameDecoder,
+    Medium,
+    build_config,
+    encode_frame,
+    preset_params,
+    running_sim,
+)
 
 NODES = 20
 PER_NODE = 50

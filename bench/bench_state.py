@@ -18,11 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from hub.log.own import HubLog
-from hub.log.view import LogView
-from hub.state.model import HubState
+from hub.local import DataDir, create_identity
+from hub.log import HubLog, LogView
+from hub.state import HubState
 
 HANDLES = [f"steward{i:02d}" for i in range(40)]
 

@@ -34,7 +34,7 @@ from synclab import (
 )
 
 from hub.sync import frames as fr
-from radio.sim.topology import build_config, node_num
+from radio.sim import build_config, node_num
 
 PRESET, REGION = "LONG_FAST", "EU_868"
 KINDS = ("engine", "flood", "walk")

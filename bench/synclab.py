@@ -24,20 +24,15 @@ from unittest import mock
 from meshtastic.protobuf import mesh_pb2, portnums_pb2
 
 from crypto.keys import SigningKey
-from hub.daemon.core import HubCore
+from hub.daemon import HubCore
 from hub.daemon.ops import run_op
 from hub.errors import InputError
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from hub.log.replicas import ForkFound
+from hub.local import DataDir, create_identity
+from hub.log import ForkFound
+from hub.sync import LogStore, Send, SyncEngine, SyncPolicy
 from hub.sync import frames as fr
-from hub.sync.engine import SyncEngine
-from hub.sync.records import Send, SyncPolicy
-from hub.sync.store import LogStore
 from radio.outqueue import airtime_seconds
-from radio.sim.medium import Medium
-from radio.sim.packets import frame_size, from_num
-from radio.sim.topology import BROADCAST_NUM, SimConfig
+from radio.sim import BROADCAST_NUM, Medium, SimConfig, frame_size, from_num
 
 EPOCH = 1_800_000_000.0  # simulated t = 0 on the hubs' clocks
 SHOPS = ["Bakery", "Laundromat", "Pharmacy", "Bookshop", "Grocer", "Cafe", "Florist",

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost, HTTPException
 
 from hub.errors import HubError
-from hub.local.datadir import default_data_dir
+from hub.local import default_data_dir
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024,  # the biggest form is a name and a token
@@ -32,10 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from portal.data import hubdata, present
     from portal.pages import api, audits, captive, hubs, kit, public, steward, verify
     from portal.pages import log as logpages
-    from portal.web import forms, i18n
-    from portal.web.fastpath import FastPath
-    from portal.web.pagecache import PageCache, form_token
-    from portal.web.security import add_headers
+    from portal.web import FastPath, PageCache, add_headers, form_token, forms, i18n
 
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import click
 
-from hub.cli.common import get_datadir, handle_errors
-from hub.cli.options import settings_options
+from hub.cli import get_datadir, handle_errors, settings_options
 
 
 @click.command("portal")

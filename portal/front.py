@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from portal.web.security import HEADERS
+from portal.web import HEADERS
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = "16k"  # the largest form is a name and a token

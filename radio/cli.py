@@ -8,8 +8,7 @@ import sys
 
 import click
 
-from radio.adapter.core import read_radio_info
-from radio.adapter.info import format_info
+from radio.adapter import format_info, read_radio_info
 from radio.errors import RadioInputError, RadioTransportError
 
 RADIO_URL_HELP = "serial:///dev/ttyUSB0, tcp://HOST[:PORT] (default port 4403) or ble://NAME"

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import click
 
-from hub.cli.common import data_option
-from radio.adapter.core import RadioAdapter
+from hub.cli import data_option
+from radio.adapter import RadioAdapter
 from radio.events import Connected, RadioEvent, TextReceived
-from radio.sim.testing import free_port_range, running_sim
+from radio.sim import free_port_range, running_sim
 
 CHARTER = """# Our charter
 

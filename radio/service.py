@@ -15,13 +15,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hub.errors import DaemonError, InputError
-from hub.local.invites import Invite, burn_invite, redeem_invite
-from hub.settings.defaults import ACK_TIMEOUT, MAX_PAGES, OVERDUE_GRACE
-from hub.state.notices import AlertPolicy
-from hub.sync.frames import PORT as SYNC_PORT
-from radio.adapter.core import RadioAdapter
-from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
-from radio.desk.texts import is_join
+from hub.local import Invite, burn_invite, redeem_invite
+from hub.settings import ACK_TIMEOUT, MAX_PAGES, OVERDUE_GRACE
+from hub.state import AlertPolicy
+from hub.sync import PORT as SYNC_PORT
+from radio.adapter import RadioAdapter
+from radio.desk import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk, is_join
 from radio.errors import RadioError
 from radio.events import (
     BROADCAST,
@@ -38,8 +37,8 @@ from radio.events import (
 from radio.outqueue import DEFAULT_PRESET, airtime_seconds
 
 if TYPE_CHECKING:
-    from hub.daemon.loop import Daemon
-    from hub.log.entry import Body, FieldValue
+    from hub.daemon import Daemon
+    from hub.log import Body, FieldValue
 
 log = logging.getLogger("canopy.radio")
 AdapterFactory = Callable[[str, Callable[[RadioEvent], None]], RadioAdapter]

@@ -8,10 +8,8 @@ import random
 import shutil
 from pathlib import Path
 
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from hub.log.entry import TimeSource
-from hub.log.own import HubLog
+from hub.local import DataDir, create_identity
+from hub.log import HubLog, TimeSource
 
 T0 = 1740960000  # 2025-03-03T00:00:00Z, a Monday
 DAY = 86_400

@@ -17,7 +17,7 @@ import pytest
 from support import Broker, DaemonFactory, SimFactory, run_canopy, run_daemon, tail
 from support import wait_for as _wait_for
 
-from radio.sim.testing import RunningSim, running_sim
+from radio.sim import RunningSim, running_sim
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from hub.daemon.loop import Daemon
-    from radio.sim.testing import RunningSim
+    from hub.daemon import Daemon
+    from radio.sim import RunningSim
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +96,7 @@ def wait_for_socket(
     data: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float = 15
 ) -> None:
     """Until the daemon answers `ping` on its control socket; fails if it exits first."""
-    from hub.daemon.control import DaemonNotRunning, call
+    from hub.daemon import DaemonNotRunning, call
 
     def answers() -> bool:
         if proc.poll() is not None:

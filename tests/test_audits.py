@@ -12,11 +12,11 @@ import pytest
 from audit_helpers import DAY, T0, neighbourhood
 from support import run_canopy
 
-from hub.daemon.core import HubCore
+from hub.daemon import HubCore
 from hub.daemon.ops import run_op
 from hub.errors import InputError
-from hub.local.datadir import DataDir
-from hub.log.view import LogView
+from hub.local import DataDir
+from hub.log import LogView
 
 FROM, TO = "2025-03-05", "2025-03-19"  # two weeks inside the three of history
 START, END = T0 + 2 * DAY, T0 + 16 * DAY
@@ -232,7 +232,7 @@ def _export_replica(data: Path, bundle: Path) -> None:
 def test_vectors_of_the_new_kinds_decode() -> None:
     from support import ROOT
 
-    from hub.log.entry import decode_body, encode_body, make_body
+    from hub.log import decode_body, encode_body, make_body
 
     doc = json.loads((ROOT / "tests" / "vectors" / "entries.json").read_text())
     kinds = []

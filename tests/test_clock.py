@@ -38,8 +38,8 @@ def test_gps_time_from_the_radio_is_claimed_and_handed_to_chrony(
     import socket
     import struct
 
-    from hub.daemon.loop import Daemon
-    from hub.local.datadir import DataDir
+    from hub.daemon import Daemon
+    from hub.local import DataDir
 
     chrony = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     chrony.bind(str(tmp_path / "gps.sock"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from support import ROOT
 
-from radio.sim.testing import free_port_range
+from radio.sim import free_port_range
 
 
 def test_demo_once_runs_the_neighbourhood_and_verifies(tmp_path: Path) -> None:

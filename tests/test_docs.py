@@ -7,7 +7,7 @@ import re
 
 from support import ROOT
 
-from hub.cli.docs import render
+from hub.cli import render
 
 
 def test_cli_reference_is_current() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from support import run_canopy
 
 from crypto.keys import SigningKey
-from hub.kit.bundle import build_kit, read_kit
+from hub.kit import build_kit, read_kit
 from portal.app import create_app
 
 CHARTER = "# Charter\n\nStewards patrol in pairs and de-escalate first.\n"

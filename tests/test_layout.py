@@ -1,10 +1,11 @@
-"""The code's structure: rooms without cycles, dependencies one way, small modules, and
-sans-IO cores that load no I/O library. Read from the source (imports as written), so a
-new module is checked the day it is added."""
+"""The code's structure: rooms without cycles, dependencies one way, small modules,
+sans-IO cores that load no I/O library, and packages used through their public API. Read
+from the source (imports as written), so a new module is checked the day it is added."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -76,6 +77,51 @@ def _sources() -> dict[str, Path]:
 
 
 SOURCES = _sources()
+# Packages below the top level (``hub.log``, ``hub.daemon.ops``): each is used through its
+# ``__init__``, which names its public API.
+SUBPACKAGES = sorted(n for n, p in SOURCES.items() if p.name == "__init__.py" and n.count(".") >= 1)
+# The portal's composition root registers each page module's blueprint and each module's
+# ``init_app``: it imports those modules, through their package.
+MODULE_IMPORTERS = {"portal.app"}
+
+
+def _lazy_exports(path: Path) -> dict[str, str]:
+    """``{name: module}`` from a package's ``lazy_exports(__name__, {...})`` call."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "lazy_exports"
+        ):
+            return dict(ast.literal_eval(node.args[1]))
+    return {}
+
+
+def _all(path: Path) -> list[str]:
+    """A package's ``__all__``, as written."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return list(ast.literal_eval(node.value))
+    return []
+
+
+EXPORTS = {pkg: _lazy_exports(SOURCES[pkg]) for pkg in SUBPACKAGES}
+PUBLIC = {pkg: _all(SOURCES[pkg]) for pkg in SUBPACKAGES}
+
+
+def _package_of(module: str) -> str | None:
+    """The innermost subpackage holding ``module`` (itself if it is one)."""
+    parts = module.split(".")
+    for i in range(len(parts), 1, -1):
+        if ".".join(parts[:i]) in EXPORTS:
+            return ".".join(parts[:i])
+    return None
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -106,7 +152,10 @@ def _imports(name: str, path: Path) -> Iterator[Import]:
     def _resolve(module: str, attr: str | None, top: bool, line: int) -> Iterator[Import]:
         if module.split(".")[0] not in PACKAGES:
             return
-        target = f"{module}.{attr}" if attr and f"{module}.{attr}" in SOURCES else module
+        if attr and f"{module}.{attr}" in SOURCES:
+            target = f"{module}.{attr}"
+        else:  # a name a package exports lazily is an import of the module defining it
+            target = EXPORTS.get(module, {}).get(attr or "", module)
         yield Import(name, target, top, line)
 
     yield from walk(ast.parse(path.read_text()), True)
@@ -224,3 +273,55 @@ def test_a_sans_io_core_loads_no_io_library(module: str) -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == [], f"importing {module} loads {r.stdout.strip()}"
+
+
+def _cross_imports(path: Path) -> Iterator[tuple[int, str, str | None]]:
+    """Every import (types and function-local ones too): ``(line, module, name)``."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name, None
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                yield node.lineno, node.module, alias.name
+
+
+def test_other_rooms_import_a_package_through_its_init() -> None:
+    wrong = []
+    for source, path in SOURCES.items():
+        for line, module, name in _cross_imports(path):
+            package = _package_of(module)
+            if package is None or _within(source, package):
+                continue  # not a subpackage's, or a sibling's (never through its own __init__)
+            where = f"{source}:{line} imports {module}" + (f".{name}" if name else "")
+            if module != package:
+                # a name spelt like its module cannot be a lazy export (the submodule would
+                # shadow it), so it is imported from that module
+                if name is None or name != module.rsplit(".", 1)[1]:
+                    wrong.append(where)
+            elif (name is None or name not in PUBLIC[package]) and not (
+                name and f"{module}.{name}" in SOURCES and source in MODULE_IMPORTERS
+            ):
+                wrong.append(where)
+    assert wrong == []
+
+
+@pytest.mark.parametrize("package", SUBPACKAGES)
+def test_a_package_api_is_what_its_init_names(package: str) -> None:
+    mod = importlib.import_module(package)
+    public = list(mod.__all__)
+    assert public == PUBLIC[package]
+    exports = EXPORTS[package]
+    if exports:  # lazy: __all__, the loader's table and the names for type checkers agree
+        assert set(public) == set(exports)
+        typed = {
+            alias.asname: node.module
+            for top in ast.parse(SOURCES[package].read_text()).body
+            if isinstance(top, ast.If) and _is_type_checking(top)
+            for node in top.body
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        assert typed == exports
+        assert all(_within(m, package) and m in SOURCES for m in exports.values())
+    assert [name for name in public if not hasattr(mod, name)] == []

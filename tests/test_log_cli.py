@@ -12,9 +12,8 @@ from support import run_canopy
 
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
 from crypto.note import Checkpoint, Verifier, open_note
-from hub.local.datadir import DataDir
-from hub.log.verify import split_sequence
-from hub.log.view import LogView
+from hub.local import DataDir
+from hub.log import LogView, split_sequence
 
 
 def _notes(hub: Path, n: int) -> None:

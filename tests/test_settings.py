@@ -14,14 +14,13 @@ import hub.mesh
 import radio.events
 import radio.fragment
 import radio.sim.topology
-from hub.cli.main import LAZY_COMMANDS, main
+from hub.cli import LAZY_COMMANDS
+from hub.cli.main import main
 from hub.mqtt import commands as mqtt_commands
-from hub.settings import SETTINGS, SettingsError, by_key, parse_file, resolve, select
-from hub.settings.docs import render
-from hub.settings.toml import dumps
-from hub.state.notices import AlertPolicy
-from hub.state.patrol import DEFAULT_GRACE
-from radio.desk.texts import MAX_PART, DeskPolicy
+from hub.settings import OVERDUE_GRACE as DEFAULT_GRACE
+from hub.settings import SETTINGS, SettingsError, by_key, dumps, parse_file, render, resolve, select
+from hub.state import AlertPolicy
+from radio.desk import MAX_PART, DeskPolicy
 from radio.service import desk_policy
 
 # ---------------------------------------------------------------- the table and its docs

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from support import CANOPY, ROOT, stop, wait_for_socket
 
-from hub.daemon.control import call
+from hub.daemon import call
 
 
 def _env(**extra: str) -> dict[str, str]:

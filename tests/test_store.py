@@ -10,8 +10,8 @@ import pytest
 
 from crypto.merkle import root_from_leaf_hashes
 from hub.errors import StoreCorrupt, StoreError, StoreFull
-from hub.local.tinystore import AtomicJSONStorage, open_db
-from hub.log.store import HEADER, FeedFile, FeedReader
+from hub.local import AtomicJSONStorage, open_db
+from hub.log import HEADER, FeedFile, FeedReader
 
 
 def _entry(i: int, size: int = 100) -> bytes:

@@ -463,7 +463,7 @@ def test_worked_example_in_the_doc_is_entry_2_byte_for_byte() -> None:
 
 
 def test_doc_lists_every_kind_and_time_source_of_the_code() -> None:
-    from hub.log.entry import KINDS, TimeSource
+    from hub.log import KINDS, TimeSource
 
     text = _doc()
     for spec in KINDS:
@@ -504,8 +504,8 @@ def test_canopy_makes_the_same_bytes() -> None:
     from crypto.keys import SigningKey
     from crypto.merkle import consistency_proof, inclusion_proof, root_from_leaf_hashes
     from crypto.note import Checkpoint, Verifier, sign_note
-    from hub.local.identity import origin_for
-    from hub.log.entry import TimeSource, decode_body, encode_body, make_body
+    from hub.local import origin_for
+    from hub.log import TimeSource, decode_body, encode_body, make_body
 
     key = SigningKey(bytes.fromhex(V["seed_hex"]))
     assert key.public.hex() == V["feed_key_hex"]
@@ -540,7 +540,7 @@ def test_canopy_makes_the_same_bytes() -> None:
 
 
 def test_canopy_verifies_the_bundle() -> None:
-    from hub.log.export import verify_bundle
+    from hub.log import verify_bundle
 
     lines = list(verify_bundle(VECTORS / "bundle"))
     assert len(lines) == 1 and lines[0].startswith(f"OK {V['origin']}: {N} entries")
@@ -565,7 +565,7 @@ def test_canopy_rejects_each_negative_vector_for_the_same_reason(name: str) -> N
     from crypto.errors import BadSignature, MalformedData
     from crypto.keys import PublicKey
     from hub.errors import EntryError, VerifyError
-    from hub.log.verify import verify_entries
+    from hub.log import verify_entries
 
     vec = NEG[name]
     entries = [bytes.fromhex(h) for h in vec["entries_hex"]]
@@ -593,7 +593,7 @@ def test_canopy_rejects_each_negative_checkpoint(name: str) -> None:
     from crypto.keys import PublicKey
     from crypto.note import Verifier
     from hub.errors import VerifyError
-    from hub.log.verify import verify_checkpoint, verify_entries
+    from hub.log import verify_checkpoint, verify_entries
 
     verified = verify_entries(PublicKey(FEED_KEY), ENTRIES)
     verifier = Verifier.parse(V["checkpoint"]["verifier_key"])
@@ -604,7 +604,7 @@ def test_canopy_rejects_each_negative_checkpoint(name: str) -> None:
 
 def test_canopy_store_reads_and_cuts_the_feed_file_vectors(tmp_path: Path) -> None:
     from hub.errors import StoreCorrupt
-    from hub.log.store import FeedFile, FeedReader
+    from hub.log import FeedFile, FeedReader
 
     st = V["store"]
     good = tmp_path / "good.log"

@@ -13,11 +13,10 @@ from pathlib import Path
 
 from support import ROOT, run_canopy
 
-from hub.daemon.control import call
+from hub.daemon import call
 from hub.errors import Busy, DaemonError, HubError, InputError, StoreFull, error_from, fault_of
-from hub.local.datadir import DataDir, WriterLock
-from hub.local.invites import InviteRefused
-from hub.log.view import LogView
+from hub.local import DataDir, InviteRefused, WriterLock
+from hub.log import LogView
 
 
 def _verify(hub: Path, tmp: Path) -> str:

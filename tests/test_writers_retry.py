@@ -15,9 +15,9 @@ from pathlib import Path
 
 from support import DaemonFactory, run_canopy
 
-from hub.daemon.control import call
-from hub.local.datadir import DataDir, WriterLock
-from hub.log.view import LogView
+from hub.daemon import call
+from hub.local import DataDir, WriterLock
+from hub.log import LogView
 
 
 def _texts(hub: Path) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.errors import InputError
-from hub.local.atomic import atomic_write
+from hub.local import atomic_write
 
 DAY = 86_400
 

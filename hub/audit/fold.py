@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crypto.merkle import CompactRange, leaf_hash
-from hub.log.entry import LoggedEntry, kind_name
-from hub.state.corrections import RETRACT
+from hub.log import LoggedEntry, kind_name
+from hub.state import RETRACT
 
 HOUR = 3600
 DAY = 86_400

@@ -17,11 +17,17 @@ from crypto.merkle import root_from_leaf_hashes
 from hub.audit.fold import audit
 from hub.audit.report import digest, parse_covers
 from hub.errors import InputError, VerifyError
-from hub.log.entry import FORMAT_VERSION, Body, LoggedEntry, TimeSource, decode_body
-from hub.log.export import verify_bundle
-from hub.log.store import FeedReader
-from hub.log.verify import split_sequence
-from hub.log.view import LogView
+from hub.log import (
+    FORMAT_VERSION,
+    Body,
+    FeedReader,
+    LoggedEntry,
+    LogView,
+    TimeSource,
+    decode_body,
+    split_sequence,
+    verify_bundle,
+)
 
 _SOURCES = tuple(TimeSource)
 

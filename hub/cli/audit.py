@@ -12,15 +12,28 @@ from typing import Any
 
 import click
 
+from hub.audit import (
+    AUDIT_CYCLE,
+    DAY,
+    audit_datadir,
+    audit_entries,
+    bundle_feeds,
+    canonical,
+    covers_text,
+    digest,
+    parse_day,
+    period,
+    read_cycle,
+    render_text,
+    verify_audit,
+    write_cycle,
+)
 from hub.audit.charts import charts
-from hub.audit.cycle import AUDIT_CYCLE, DAY, read_cycle, write_cycle
-from hub.audit.report import canonical, covers_text, digest, parse_day, period, render_text
-from hub.audit.source import audit_datadir, audit_entries, bundle_feeds, verify_audit
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
-from hub.daemon.writer import open_writer
+from hub.daemon import open_writer
 from hub.errors import InputError, VerifyError
-from hub.local.atomic import atomic_write
-from hub.log.view import LogView
+from hub.local import atomic_write
+from hub.log import LogView
 
 
 @click.command("correct")

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from hub.errors import Busy, HubError, VerifyError
-from hub.local.datadir import DataDir, default_data_dir
+from hub.local import DataDir, default_data_dir
 from hub.settings import by_key
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 
 from hub.cli.common import data_option, get_datadir, handle_errors
-from hub.daemon.writer import open_writer
+from hub.daemon import open_writer
 from hub.errors import InputError
-from hub.log.entry import BY_NAME, FieldValue
+from hub.log import BY_NAME, FieldValue
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 

@@ -12,22 +12,20 @@ from pathlib import Path
 
 import click
 
-from hub.audit.cycle import write_cycle
+from hub.audit import write_cycle
 from hub.cli.common import data_option, get_datadir, handle_errors
-from hub.daemon.writer import open_writer
+from hub.daemon import open_writer
 from hub.errors import InputError
-from hub.kit.bundle import build_kit, personal_data, read_kit
-from hub.kit.hubkit import collect, plan
-from hub.local.atomic import atomic_write
-from hub.local.identity import load_identity, load_signing_key
-from hub.log.view import LogView
-from hub.state.model import HubState
+from hub.kit import build_kit, collect, personal_data, plan, read_kit
+from hub.local import atomic_write, load_identity, load_signing_key
+from hub.log import LogView
+from hub.state import HubState
 
 KIT_FILE = "kit.json"  # the last export, in the data directory: the portal's /kit serves it
 
 
 def steward_card() -> str:
-    from radio.desk.texts import HELP, HELP_COORD
+    from radio.desk import HELP, HELP_COORD
 
     commands = "\n".join(f"- `{c.strip()}`" for c in (HELP + HELP_COORD).split("|"))
     return (

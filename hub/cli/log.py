@@ -12,13 +12,10 @@ from crypto.errors import CryptoError
 from crypto.keys import PublicKey
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
-from hub.daemon.writer import open_writer
+from hub.daemon import open_writer
 from hub.errors import InputError, VerifyError
-from hub.local.identity import create_identity, load_identity
-from hub.log.checkpoints import Checkpoints
-from hub.log.entry import BY_NAME, iso_time
-from hub.log.export import export_feed, verify_bundle
-from hub.log.view import LogView
+from hub.local import create_identity, load_identity
+from hub.log import BY_NAME, Checkpoints, LogView, export_feed, iso_time, verify_bundle
 
 
 @click.command("init")

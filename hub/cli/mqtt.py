@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.cli.options import settings_options
-from hub.mqtt.settings import build_settings
+from hub.mqtt import build_settings
 from hub.settings import by_key
 
 mqtt_options = settings_options("mqtt")
@@ -36,7 +36,7 @@ def service_from_options(
     url = params.get("mqtt_url")
     if not url:
         return None
-    from hub.mqtt.service import MqttService
+    from hub.mqtt import MqttService
 
     settings = build_settings(
         url,

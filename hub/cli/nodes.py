@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
-from hub.local.nodes import read_nodes
-from hub.log.entry import iso_time
+from hub.local import read_nodes
+from hub.log import iso_time
 
 
 @click.command("nodes")

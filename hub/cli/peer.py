@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
-from hub.daemon.control import call
-from hub.daemon.writer import open_writer
+from hub.daemon import call, open_writer
 
 
 def _when(t: float | None) -> str:

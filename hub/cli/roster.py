@@ -10,9 +10,9 @@ from typing import Any
 import click
 
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
-from hub.daemon.writer import open_writer
+from hub.daemon import open_writer
 from hub.errors import InputError
-from hub.log.entry import iso_time
+from hub.log import iso_time
 
 
 def parse_when(value: str | None) -> int | None:

@@ -20,10 +20,9 @@ import click
 from hub.cli.common import get_datadir, handle_errors, setup_logging
 from hub.cli.mqtt import service_from_options
 from hub.cli.options import settings_options
-from hub.daemon.loop import Daemon
+from hub.daemon import Daemon
 from hub.errors import InputError
-from hub.sync.records import SyncPolicy
-from hub.sync.service import SyncService
+from hub.sync import SyncPolicy, SyncService
 
 log = logging.getLogger("canopy.run")
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.local.atomic import atomic_write
-from hub.log.entry import TimeSource
+from hub.local import atomic_write
+from hub.log import TimeSource
 
 __all__ = [
     "CLOCK_FILE",

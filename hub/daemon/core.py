@@ -17,13 +17,9 @@ from hub.daemon.deliveries import DeliveryStore
 from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort
 from hub.daemon.webcodes import WebCodes
 from hub.errors import DaemonError, StoreError
-from hub.local.datadir import DataDir
-from hub.local.nodes import NodeList
-from hub.local.tinystore import open_db
-from hub.log.entry import LoggedEntry
-from hub.log.own import HubLog
-from hub.log.view import iter_entries
-from hub.state.model import HubState
+from hub.local import DataDir, NodeList, open_db
+from hub.log import HubLog, LoggedEntry, iter_entries
+from hub.state import HubState
 
 
 class HubCore:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tinydb import Query, TinyDB
 
-from hub.state.notices import Delivery
+from hub.state import Delivery
 
 DELIVERY = "alert_delivery"
 

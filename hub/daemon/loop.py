@@ -27,8 +27,8 @@ from hub.daemon.control import ControlServer, RequestMemory
 from hub.daemon.core import HubCore
 from hub.daemon.ops import run_op
 from hub.errors import Busy, HubError, fault_of
-from hub.local.datadir import DataDir, WriterLock
-from hub.log.entry import TimeSource
+from hub.local import DataDir, WriterLock
+from hub.log import TimeSource
 
 log = logging.getLogger("canopy.daemon")
 T = TypeVar("T")

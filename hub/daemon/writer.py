@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hub.daemon.control import DaemonNotRunning, call
-from hub.local.datadir import DataDir, WriterLock
-from hub.log.entry import FieldValue
+from hub.local import DataDir, WriterLock
+from hub.log import FieldValue
 
 if TYPE_CHECKING:  # loaded only to write without the daemon: a CLI write through it stays light
     from hub.daemon.core import HubCore

@@ -18,15 +18,14 @@ import click
 
 from hub.deploy.render import OUTPUTS, RenderError, render, write_tree
 from hub.deploy.settings import SETTINGS, DeployConfigError, build_config
-from hub.local.atomic import atomic_write
+from hub.local import atomic_write
 
 __all__ = ["cli_features", "deploy_group", "hub_identity", "render_cmd", "sticker_cmd"]
 
 
 def hub_identity(data: Path) -> tuple[str, str] | None:
     """``(name, feed hex)`` of the hub in ``data``, or ``None`` if there is none to read."""
-    from hub.local.datadir import DataDir
-    from hub.local.identity import load_identity
+    from hub.local import DataDir, load_identity
 
     try:
         ident = load_identity(DataDir(data))
@@ -40,7 +39,7 @@ def _accepts(command_name: str, option: str) -> bool:
 
     Loaded the way the CLI loads it (by name, lazily), so ``hub`` imports no other room.
     """
-    from hub.cli.main import LAZY_COMMANDS
+    from hub.cli import LAZY_COMMANDS
 
     target = LAZY_COMMANDS.get(command_name)
     if target is None:

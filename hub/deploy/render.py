@@ -23,10 +23,8 @@ from pathlib import Path
 import jinja2
 
 from hub.deploy.settings import DeployConfig
-from hub.local.atomic import atomic_write
-from hub.settings import select
-from hub.settings.defaults import CONFIG_PATH
-from hub.settings.toml import dumps
+from hub.local import atomic_write
+from hub.settings import CONFIG_PATH, dumps, select
 
 __all__ = [
     "OUTPUTS",

@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hub.audit.cycle import read_cycle
+from hub.audit import read_cycle
 from hub.kit.bundle import Kit
-from hub.log.entry import FieldValue
-from hub.log.view import LogView
-from hub.settings.defaults import OVERDUE_GRACE
-from hub.state.model import HubState
-from hub.state.roster import COORDINATOR, DEFAULT_TERMS, STEWARD
+from hub.log import FieldValue, LogView
+from hub.settings import OVERDUE_GRACE
+from hub.state import COORDINATOR, DEFAULT_TERMS, STEWARD, HubState
 
 DAY = 86_400
 ROLE_TEXT = {

@@ -16,8 +16,7 @@ from crypto.keys import PublicKey
 from crypto.merkle import root_from_leaf_hashes
 from crypto.note import SIG_PREFIX, Checkpoint, Verifier, key_id, open_note, parse_note
 from hub.errors import InputError
-from hub.local.atomic import atomic_write
-from hub.local.datadir import DataDir
+from hub.local import DataDir, atomic_write
 
 KEEP = 32
 

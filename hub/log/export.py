@@ -20,7 +20,7 @@ from crypto.errors import CryptoError
 from crypto.keys import PublicKey
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.errors import InputError, VerifyError
-from hub.local.atomic import atomic_write
+from hub.local import atomic_write
 from hub.log.verify import split_sequence, verify_checkpoint, verify_entries
 from hub.log.view import LogView
 

@@ -15,8 +15,7 @@ from crypto.entrysig import ZERO_HASH, sign_entry, split_entry
 from crypto.keys import SigningKey
 from crypto.note import Checkpoint, sign_note
 from hub.errors import StoreError
-from hub.local.datadir import DataDir
-from hub.local.identity import Identity, load_identity, load_signing_key
+from hub.local import DataDir, Identity, load_identity, load_signing_key
 from hub.log.checkpoints import Checkpoints
 from hub.log.entry import FieldValue, LoggedEntry, TimeSource, decode_body, encode_body, make_body
 from hub.log.replicas import EntryRejected, Replicas

@@ -25,8 +25,7 @@ from crypto.entrysig import ZERO_HASH, FeedVerifier
 from crypto.errors import CryptoError
 from crypto.keys import PublicKey
 from hub.errors import EntryError, InputError
-from hub.local.atomic import atomic_write
-from hub.local.datadir import DataDir
+from hub.local import DataDir, atomic_write
 from hub.log.entry import Body, LoggedEntry, decode_body
 from hub.log.store import FeedFile
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from crypto.merkle import CompactRange, leaf_hash
 from hub.errors import StoreCorrupt, StoreError, StoreFull
-from hub.local.atomic import atomic_write, fsync_dir
+from hub.local import atomic_write, fsync_dir
 
 HEADER = struct.Struct(">II")
 MAX_RECORD = 70_000

@@ -12,8 +12,7 @@ from crypto.entrysig import split_entry
 from crypto.errors import CryptoError
 from crypto.merkle import consistency_proof, inclusion_proof, root_from_leaf_hashes
 from hub.errors import EntryError, InputError, StoreError
-from hub.local.datadir import DataDir
-from hub.local.identity import Identity, load_identity
+from hub.local import DataDir, Identity, load_identity
 from hub.log.entry import LoggedEntry, decode_body
 from hub.log.store import FeedReader
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.errors import InputError
-from hub.log.text import clean_text
+from hub.log import clean_text
 from hub.mesh import BROADCAST, MAX_TEXT_BYTES
 
 FIELDS = frozenset({"text", "to", "channel"})

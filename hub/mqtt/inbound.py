@@ -19,7 +19,7 @@ from hub.mqtt.commands import SendText, TokenBucket, parse_command
 from hub.mqtt.settings import MqttSettings
 
 if TYPE_CHECKING:
-    from hub.daemon.loop import Daemon
+    from hub.daemon import Daemon
 
 
 class HeardNode(Protocol):

@@ -20,7 +20,7 @@ from hub.mqtt.commands import TokenBucket
 from hub.mqtt.topics import PREFIX
 
 if TYPE_CHECKING:
-    from hub.daemon.loop import Daemon
+    from hub.daemon import Daemon
 
 PEER_LOG = f"{PREFIX}/+/log/+"
 PEER_SYNC = f"{PREFIX}/+/sync"

@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
-from hub.log.entry import LoggedEntry, iso_time
-from hub.log.store import FeedReader
+from hub.log import FeedReader, LoggedEntry, iso_time
 from hub.mqtt.client import Counts, make_client
 from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
@@ -37,8 +36,8 @@ from hub.mqtt.settings import MqttSettings, is_feed_hex
 from hub.mqtt.topics import Topics, dumps, entry_payload
 
 if TYPE_CHECKING:
-    from hub.daemon.loop import Daemon
-    from hub.state.model import HubState
+    from hub.daemon import Daemon
+    from hub.state import HubState
 
 log = logging.getLogger("canopy.mqtt")
 _ALERT_KINDS = frozenset({"alert", "ack", "cancel"})

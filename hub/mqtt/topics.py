@@ -25,7 +25,7 @@ from typing import Any
 from crypto.entrysig import split_entry
 from crypto.errors import CryptoError
 from hub.errors import EntryError
-from hub.log.entry import Body, decode_body
+from hub.log import Body, decode_body
 
 PREFIX = "canopy/v1"
 

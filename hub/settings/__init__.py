@@ -5,23 +5,79 @@ environment variable, checks); :mod:`hub.settings.config` reads the TOML config 
 applies the precedence (option > environment > file > default); :mod:`hub.settings.docs`
 writes docs/settings.md; the click options are made in :mod:`hub.cli.options`. No I/O
 library beyond ``tomllib`` and reading a file.
+
+Names are loaded from their modules on first use (:mod:`hub.lazy`).
 """
 
 from __future__ import annotations
 
-from hub.settings.config import load_file, parse_file, resolve
-from hub.settings.model import FILE_SECTIONS, SECTIONS, Setting, SettingsError
-from hub.settings.table import SETTINGS, by_key, select
+from typing import TYPE_CHECKING
+
+from hub.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from hub.settings.config import load_file as load_file
+    from hub.settings.config import parse_file as parse_file
+    from hub.settings.config import resolve as resolve
+    from hub.settings.defaults import ACK_TIMEOUT as ACK_TIMEOUT
+    from hub.settings.defaults import CONFIG_PATH as CONFIG_PATH
+    from hub.settings.defaults import MAX_PAGES as MAX_PAGES
+    from hub.settings.defaults import OVERDUE_GRACE as OVERDUE_GRACE
+    from hub.settings.defaults import SYNC_IMAX as SYNC_IMAX
+    from hub.settings.defaults import SYNC_IMIN as SYNC_IMIN
+    from hub.settings.defaults import SYNC_SHARE as SYNC_SHARE
+    from hub.settings.docs import render as render
+    from hub.settings.model import FILE_SECTIONS as FILE_SECTIONS
+    from hub.settings.model import SECTIONS as SECTIONS
+    from hub.settings.model import Setting as Setting
+    from hub.settings.model import SettingsError as SettingsError
+    from hub.settings.table import SETTINGS as SETTINGS
+    from hub.settings.table import by_key as by_key
+    from hub.settings.table import select as select
+    from hub.settings.toml import dumps as dumps
 
 __all__ = [
+    "ACK_TIMEOUT",
+    "CONFIG_PATH",
     "FILE_SECTIONS",
+    "MAX_PAGES",
+    "OVERDUE_GRACE",
     "SECTIONS",
     "SETTINGS",
+    "SYNC_IMAX",
+    "SYNC_IMIN",
+    "SYNC_SHARE",
     "Setting",
     "SettingsError",
     "by_key",
+    "dumps",
     "load_file",
     "parse_file",
+    "render",
     "resolve",
     "select",
 ]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "load_file": "hub.settings.config",
+        "parse_file": "hub.settings.config",
+        "resolve": "hub.settings.config",
+        "ACK_TIMEOUT": "hub.settings.defaults",
+        "CONFIG_PATH": "hub.settings.defaults",
+        "MAX_PAGES": "hub.settings.defaults",
+        "OVERDUE_GRACE": "hub.settings.defaults",
+        "SYNC_IMAX": "hub.settings.defaults",
+        "SYNC_IMIN": "hub.settings.defaults",
+        "SYNC_SHARE": "hub.settings.defaults",
+        "render": "hub.settings.docs",
+        "FILE_SECTIONS": "hub.settings.model",
+        "SECTIONS": "hub.settings.model",
+        "Setting": "hub.settings.model",
+        "SettingsError": "hub.settings.model",
+        "SETTINGS": "hub.settings.table",
+        "by_key": "hub.settings.table",
+        "select": "hub.settings.table",
+        "dumps": "hub.settings.toml",
+    },
+)

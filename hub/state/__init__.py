@@ -1,3 +1,111 @@
 """The hub's state as pure folds of log entries from any number of feeds: roster and roles,
 patrol, alerts, content; and the notices the hub derives from them. No I/O.
+
+Names are loaded from their modules on first use (:mod:`hub.lazy`).
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hub.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from hub.state.alerts import MAX_ALERT_BYTES as MAX_ALERT_BYTES
+    from hub.state.alerts import Alert as Alert
+    from hub.state.alerts import AlertBook as AlertBook
+    from hub.state.corrections import RETRACT as RETRACT
+    from hub.state.corrections import check_correction as check_correction
+    from hub.state.model import FeedState as FeedState
+    from hub.state.model import HubState as HubState
+    from hub.state.names import COORDINATOR as COORDINATOR
+    from hub.state.names import STEWARD as STEWARD
+    from hub.state.names import check_handle as check_handle
+    from hub.state.names import check_role as check_role
+    from hub.state.names import clean_compact_name as clean_compact_name
+    from hub.state.notices import AlertPolicy as AlertPolicy
+    from hub.state.notices import Deliveries as Deliveries
+    from hub.state.notices import Delivery as Delivery
+    from hub.state.notices import Notice as Notice
+    from hub.state.notices import ago as ago
+    from hub.state.notices import alert_notices as alert_notices
+    from hub.state.notices import all_clear_notices as all_clear_notices
+    from hub.state.notices import overdue_notices as overdue_notices
+    from hub.state.notices import pages_due as pages_due
+    from hub.state.patrol import MAX_SHIFT_MINUTES as MAX_SHIFT_MINUTES
+    from hub.state.patrol import Patrol as Patrol
+    from hub.state.patrol import Shift as Shift
+    from hub.state.patrol import next_overdue_time as next_overdue_time
+    from hub.state.patrol import overdue_steps as overdue_steps
+    from hub.state.roster import DEFAULT_TERMS as DEFAULT_TERMS
+    from hub.state.roster import STEWARD_TERM as STEWARD_TERM
+    from hub.state.roster import Member as Member
+    from hub.state.roster import Roster as Roster
+
+__all__ = [
+    "COORDINATOR",
+    "DEFAULT_TERMS",
+    "MAX_ALERT_BYTES",
+    "MAX_SHIFT_MINUTES",
+    "RETRACT",
+    "STEWARD",
+    "STEWARD_TERM",
+    "Alert",
+    "AlertBook",
+    "AlertPolicy",
+    "Deliveries",
+    "Delivery",
+    "FeedState",
+    "HubState",
+    "Member",
+    "Notice",
+    "Patrol",
+    "Roster",
+    "Shift",
+    "ago",
+    "alert_notices",
+    "all_clear_notices",
+    "check_correction",
+    "check_handle",
+    "check_role",
+    "clean_compact_name",
+    "next_overdue_time",
+    "overdue_notices",
+    "overdue_steps",
+    "pages_due",
+]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Alert": "hub.state.alerts",
+        "AlertBook": "hub.state.alerts",
+        "MAX_ALERT_BYTES": "hub.state.alerts",
+        "RETRACT": "hub.state.corrections",
+        "check_correction": "hub.state.corrections",
+        "FeedState": "hub.state.model",
+        "HubState": "hub.state.model",
+        "COORDINATOR": "hub.state.names",
+        "STEWARD": "hub.state.names",
+        "check_handle": "hub.state.names",
+        "check_role": "hub.state.names",
+        "clean_compact_name": "hub.state.names",
+        "AlertPolicy": "hub.state.notices",
+        "Deliveries": "hub.state.notices",
+        "Delivery": "hub.state.notices",
+        "Notice": "hub.state.notices",
+        "ago": "hub.state.notices",
+        "alert_notices": "hub.state.notices",
+        "all_clear_notices": "hub.state.notices",
+        "overdue_notices": "hub.state.notices",
+        "pages_due": "hub.state.notices",
+        "MAX_SHIFT_MINUTES": "hub.state.patrol",
+        "Patrol": "hub.state.patrol",
+        "Shift": "hub.state.patrol",
+        "next_overdue_time": "hub.state.patrol",
+        "overdue_steps": "hub.state.patrol",
+        "DEFAULT_TERMS": "hub.state.roster",
+        "Member": "hub.state.roster",
+        "Roster": "hub.state.roster",
+        "STEWARD_TERM": "hub.state.roster",
+    },
+)

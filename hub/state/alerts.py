@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.log.entry import Body
+from hub.log import Body
 
 MAX_ALERT_BYTES = 150  # so the broadcast, tag and number included, stays one packet
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from hub.log.entry import LoggedEntry
+from hub.log import LoggedEntry
 from hub.state.alerts import AlertBook
 from hub.state.corrections import RETRACT, AuthorIndex
 from hub.state.patrol import Patrol, Shift

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hub.settings.defaults import ACK_TIMEOUT, MAX_PAGES
+from hub.settings import ACK_TIMEOUT, MAX_PAGES
 from hub.state.alerts import Alert, AlertBook
 from hub.state.patrol import ESCALATED, REMINDER, OverdueStep, Shift
 from hub.state.roster import COORDINATOR, Roster

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.log.entry import Body
-from hub.settings.defaults import OVERDUE_GRACE as DEFAULT_GRACE
+from hub.log import Body
+from hub.settings import OVERDUE_GRACE as DEFAULT_GRACE
 
 REMINDER = "reminder"
 ESCALATED = "escalated"

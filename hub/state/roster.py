@@ -18,7 +18,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.log.entry import Body
+from hub.log import Body
 from hub.state.names import COORDINATOR, ROLES, STEWARD, check_handle, check_role
 
 DAY = 86_400

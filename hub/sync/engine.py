@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from hub.errors import InputError
-from hub.log.replicas import ForkFound
+from hub.log import ForkFound
 from hub.sync import frames as fr
 from hub.sync.records import (
     HOUR,

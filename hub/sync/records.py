@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hub.mesh import BROADCAST
-from hub.settings.defaults import SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
+from hub.settings import SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
 from hub.sync import frames as fr
 
 HOUR = 3600.0

@@ -15,15 +15,15 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from hub.errors import HubError
-from hub.log.entry import FieldValue, LoggedEntry
-from hub.state.names import COORDINATOR
+from hub.log import FieldValue, LoggedEntry
+from hub.state import COORDINATOR
 from hub.sync.engine import SyncEngine
 from hub.sync.frames import PORT
 from hub.sync.records import ForkDetected, Send, SyncPolicy
 from hub.sync.store import LogStore
 
 if TYPE_CHECKING:
-    from hub.daemon.loop import Daemon
+    from hub.daemon import Daemon
 
 log = logging.getLogger("canopy.sync")
 TICK_MAX = 1.0  # the loop looks at the engine at least this often

@@ -8,10 +8,9 @@ then store, then tell the listeners) for what arrives.
 from __future__ import annotations
 
 from crypto.note import Checkpoint, parse_note
-from hub.daemon.core import HubCore
+from hub.daemon import HubCore
 from hub.errors import InputError
-from hub.log.checkpoints import binary_signature
-from hub.log.store import FeedFile
+from hub.log import FeedFile, binary_signature
 
 
 class LogStore:

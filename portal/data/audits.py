@@ -12,13 +12,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from hub.audit.charts import Chart, charts
-from hub.audit.cycle import next_due, read_cycle
-from hub.audit.report import digest, parse_covers
-from hub.audit.source import audit_datadir
+from hub.audit import Chart, audit_datadir, digest, next_due, parse_covers, read_cycle
+from hub.audit.charts import charts
 from hub.errors import InputError
-from hub.log.entry import BY_NAME, LoggedEntry
-from hub.log.view import LogView
+from hub.log import BY_NAME, LoggedEntry, LogView
 from portal.data.hubdata import PortalHub
 
 AUDIT = BY_NAME["audit"].code

@@ -22,12 +22,10 @@ from crypto.entrysig import ZERO_HASH, verify_entry
 from crypto.errors import CryptoError
 from crypto.keys import PublicKey
 from crypto.note import Checkpoint, parse_note
-from hub.daemon.control import DaemonNotRunning, call
+from hub.daemon import DaemonNotRunning, call
 from hub.errors import DaemonError, HubError, fault_of
-from hub.local.datadir import DataDir
-from hub.local.identity import Identity
-from hub.log.entry import LoggedEntry
-from hub.log.view import LogView
+from hub.local import DataDir, Identity
+from hub.log import LoggedEntry, LogView
 from portal.data.content import render_markdown
 from portal.data.state import LogState
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import get_locale, lazy_gettext
 
 from hub.errors import HubError
-from hub.log.entry import LoggedEntry, TimeSource
+from hub.log import LoggedEntry, TimeSource
 
 KIND_LABELS: dict[str, Any] = {
     "note": lazy_gettext("Note"),

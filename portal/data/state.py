@@ -26,11 +26,8 @@ from array import array
 from collections.abc import Callable
 
 from hub.errors import StoreError
-from hub.log.entry import LoggedEntry
-from hub.log.store import FeedReader
-from hub.log.view import LogView, iter_entries
-from hub.state.alerts import Alert
-from hub.state.model import FeedState, HubState
+from hub.log import FeedReader, LoggedEntry, LogView, iter_entries
+from hub.state import Alert, FeedState, HubState
 from portal.data.timeline import MAX_TIME, FeedIndex, Timeline, ref_of, split_ref
 
 log = logging.getLogger("canopy.portal")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from array import array
 
-from hub.log.entry import LoggedEntry
+from hub.log import LoggedEntry
 
 DAY = 86400
 REF_BITS = 40

@@ -17,10 +17,10 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from hub.log.entry import BY_NAME, LoggedEntry
-from portal.data.hubdata import get_hub
+from hub.log import BY_NAME, LoggedEntry
+from portal.data import get_hub
 from portal.pages.log import PUBLIC_KINDS
-from portal.web.security import parse_int
+from portal.web import parse_int
 
 bp = Blueprint("api", __name__)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from portal.data.audits import audit_page, due, published
-from portal.data.hubdata import get_hub
-from portal.web.pagecache import cached_page
+from portal.data import audit_page, due, get_hub, published
+from portal.web import cached_page
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 

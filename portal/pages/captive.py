@@ -12,8 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect
 from werkzeug.wrappers import Response
 
-from portal.web.forms import client_ip, client_mac, get_clients, guard_post
-from portal.web.i18n import url
+from portal.web import client_ip, client_mac, get_clients, guard_post, url
 
 bp = Blueprint("captive", __name__)
 

@@ -19,12 +19,10 @@ from flask.typing import ResponseReturnValue
 
 from crypto.keys import PublicKey
 from crypto.note import Verifier
-from hub.local.identity import origin_for
-from portal.data.hubdata import PortalWriteError, WritesPaused, get_hub
-from portal.data.state import LogState
+from hub.local import origin_for
+from portal.data import LogState, PortalWriteError, WritesPaused, get_hub
 from portal.pages.verify import download, stream_entries
-from portal.web.pagecache import cached_page
-from portal.web.security import parse_int
+from portal.web import cached_page, parse_int
 
 bp = Blueprint("hubs", __name__, url_prefix="/hubs")
 

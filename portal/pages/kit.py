@@ -10,9 +10,8 @@ from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 
 from hub.errors import HubError
-from hub.kit.bundle import Kit, read_kit
-from portal.data.content import render_markdown
-from portal.data.hubdata import get_hub
+from hub.kit import Kit, read_kit
+from portal.data import get_hub, render_markdown
 
 bp = Blueprint("kit", __name__, url_prefix="/kit")
 KIT_FILE = "kit.json"  # as hub.cli.kit writes it

@@ -7,10 +7,9 @@ import datetime as dt
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from hub.log.entry import BY_NAME, KINDS, LoggedEntry
-from portal.data.hubdata import get_hub
-from portal.web.pagecache import cached_page
-from portal.web.security import parse_int
+from hub.log import BY_NAME, KINDS, LoggedEntry
+from portal.data import get_hub
+from portal.web import cached_page, parse_int
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 

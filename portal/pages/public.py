@@ -6,14 +6,11 @@ from flask import Blueprint, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from hub.errors import InputError
-from hub.log.text import clean_text
-from hub.state.names import clean_compact_name
-from portal.data.hubdata import PortalWriteError, WritesPaused, get_hub
+from hub.log import clean_text
+from hub.state import clean_compact_name
+from portal.data import PortalWriteError, WritesPaused, get_hub
 from portal.pages.captive import is_online
-from portal.web.forms import guard_post
-from portal.web.i18n import url
-from portal.web.pagecache import cached_page
-from portal.web.security import parse_int
+from portal.web import cached_page, guard_post, parse_int, url
 
 bp = Blueprint("public", __name__)
 

@@ -14,9 +14,9 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from hub.errors import InputError
-from hub.state.roster import check_handle
-from portal.data.hubdata import PortalWriteError, WritesPaused, get_hub
-from portal.web.forms import guard_post
+from hub.state import check_handle
+from portal.data import PortalWriteError, WritesPaused, get_hub
+from portal.web import guard_post
 
 bp = Blueprint("steward", __name__, url_prefix="/steward")
 

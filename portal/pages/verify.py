@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from portal.data.hubdata import PortalHub, PortalWriteError, WritesPaused, get_hub
-from portal.web.security import parse_int
+from portal.data import PortalHub, PortalWriteError, WritesPaused, get_hub
+from portal.web import parse_int
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 

@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from hub.local.datadir import private_file
+from hub.local import private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (ip TEXT PRIMARY KEY, mac TEXT, accepted REAL NOT NULL);

@@ -18,7 +18,7 @@ from flask import Flask, request, url_for
 from flask_babel import Babel
 from werkzeug.routing import BuildError
 
-from hub.local.atomic import atomic_write
+from hub.local import atomic_write
 
 SOURCE = Path(__file__).parents[1] / "translations"
 DEFAULT = "en"

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from flask import Response, current_app, g, request
 from flask_babel import get_locale
 
-from portal.data.hubdata import get_hub
+from portal.data import get_hub
 from portal.web.forms import csrf_token
 
 # Entry texts cannot hold control characters (hub.log.entry rejects them), so this

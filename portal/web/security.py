@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import Response
 
-from hub.local.atomic import fsync_dir
+from hub.local import fsync_dir
 
 TOKEN_TTL = 2 * 3600
 CLOCK_SLACK = 120

@@ -33,19 +33,22 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from hub.errors import HubError
-from hub.log.entry import Body, FieldValue
-from hub.log.text import text_problem
-from hub.state.alerts import MAX_ALERT_BYTES
-from hub.state.model import HubState
-from hub.state.notices import (
+from hub.log import Body, FieldValue, text_problem
+from hub.state import (
+    COORDINATOR,
+    MAX_ALERT_BYTES,
+    MAX_SHIFT_MINUTES,
+    STEWARD,
     Deliveries,
+    HubState,
+    Member,
+    Shift,
     ago,
     alert_notices,
     all_clear_notices,
     overdue_notices,
+    overdue_steps,
 )
-from hub.state.patrol import MAX_SHIFT_MINUTES, Shift, overdue_steps
-from hub.state.roster import COORDINATOR, STEWARD, Member
 from radio.desk.fix import fix
 from radio.desk.join import BurnFn, JoinDesk, RedeemFn
 from radio.desk.limits import RateLimits

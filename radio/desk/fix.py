@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hub.errors import InputError
-from hub.log.entry import Body, FieldValue
-from hub.state.corrections import check_correction
-from hub.state.model import HubState
+from hub.log import Body, FieldValue
+from hub.state import HubState, check_correction
 from radio.desk.replies import Conversations
 from radio.desk.texts import Action, Refusal, number
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hub.local.invites import Invite, InviteRefused
-from hub.log.entry import Body, FieldValue
+from hub.local import Invite, InviteRefused
+from hub.log import Body, FieldValue
 from radio.desk.limits import RateLimits
 from radio.desk.replies import Conversations
 from radio.desk.texts import BURNED, Action, Refusal, iso_date

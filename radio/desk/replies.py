@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from hub.state.notices import Notice
+from hub.state import Notice
 from radio.desk.texts import MAX_PART, Action, Broadcast, Reply, parts
 
 

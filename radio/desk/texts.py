@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from hub.mesh import MAX_TEXT_BYTES
-from hub.settings.defaults import OVERDUE_GRACE
-from hub.state.notices import AlertPolicy
+from hub.settings import OVERDUE_GRACE
+from hub.state import AlertPolicy
 from radio.desk.limits import Limits
 from radio.fragment import split_text
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.daemon.clock import CLOCK_FILE, ClockError, SavedClock, TimeSource, chrony_sample
+from hub.daemon import CLOCK_FILE, ClockError, SavedClock, chrony_sample
+from hub.log import TimeSource
 
 
 def test_time_source_numbers_match_the_entry_format() -> None:

@@ -10,11 +10,8 @@ import pytest
 from click.testing import CliRunner
 from deploy_helpers import REPO, render_tree
 
-from hub.deploy.cli import deploy_group
-from hub.deploy.render import OUTPUTS
-from hub.deploy.settings import SETTINGS
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
+from hub.deploy import OUTPUTS, SETTINGS, deploy_group
+from hub.local import DataDir, create_identity
 
 
 def test_every_output_is_rendered_with_its_mode(rendered: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.daemon.sdnotify import NotifyError, notify, watchdog_interval
+from hub.daemon import NotifyError, notify, watchdog_interval
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import segno
 from click.testing import CliRunner
 
-from hub.deploy.cli import sticker_cmd
+from hub.deploy import sticker_cmd
 
 
 def _expected(url: str, kind: str) -> bytes:

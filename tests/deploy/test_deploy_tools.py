@@ -18,9 +18,8 @@ import pytest
 from deploy_helpers import CANOPY, REPO, render_tree, require, run
 from support import free_port, wait_for
 
-from hub.deploy.cli import cli_features
-from hub.deploy.render import OUTPUTS, render
-from hub.deploy.settings import build_config
+from hub.deploy import OUTPUTS, build_config, cli_features
+from hub.deploy.render import render
 from hub.settings import load_file
 
 UNITS = [o.path for o in OUTPUTS if o.path.startswith("etc/systemd/system/")]

@@ -16,11 +16,9 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from support import daemon_thread, wait_for
 
-from hub.daemon.loop import Daemon
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from hub.mqtt.service import MqttService
-from hub.mqtt.settings import Limits, build_settings
+from hub.daemon import Daemon
+from hub.local import DataDir, create_identity
+from hub.mqtt import Limits, MqttService, build_settings
 from radio.mqttcodec import make_decoder
 
 

@@ -24,7 +24,7 @@ from paho.mqtt.exception import MQTTException
 from support import BrokerFactory, WaitFor
 from test_mqtt_codec import FRAME_NODEINFO, FRAME_TEXT, envelope_from_frame
 
-from hub.cli.nodes import nodes_cmd
+from hub.cli import nodes_cmd
 from radio.mqttcodec import encode_envelope
 
 

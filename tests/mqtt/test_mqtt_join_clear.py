@@ -8,7 +8,7 @@ from pathlib import Path
 from mqttkit import Collector
 from support import BrokerFactory, DaemonFactory, Handheld, SimFactory, WaitFor, run_canopy
 
-from radio.desk.texts import BURNED
+from radio.desk import BURNED
 
 
 def test_join_on_the_channel_is_burned_and_never_reaches_mqtt(

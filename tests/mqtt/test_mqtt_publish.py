@@ -11,8 +11,8 @@ from pathlib import Path
 from mqttkit import Collector, append_notes, make_hub, running, service
 from support import BrokerFactory, WaitFor
 
-from hub.local.tinystore import open_db
-from hub.mqtt.outbox import Outbox
+from hub.local import open_db
+from hub.mqtt import Outbox
 
 
 def test_entries_status_and_alerts_appear_on_their_topics(

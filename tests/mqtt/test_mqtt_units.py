@@ -9,13 +9,11 @@ import pytest
 from click.testing import CliRunner
 from mqttkit import make_hub
 
-from hub.cli.mqtt import mqtt_options, service_from_options
+from hub.cli import mqtt_options, service_from_options
 from hub.errors import InputError
-from hub.local.nodes import NodeList, read_nodes
-from hub.local.tinystore import open_db
-from hub.mqtt.commands import BROADCAST, TokenBucket, parse_command
-from hub.mqtt.outbox import Outbox
-from hub.mqtt.settings import SETTINGS, build_settings, parse_url
+from hub.local import NodeList, open_db, read_nodes
+from hub.mesh import BROADCAST
+from hub.mqtt import SETTINGS, Outbox, TokenBucket, build_settings, parse_command, parse_url
 from radio.mqttcodec import make_decoder
 
 FEED = "ab" * 32

@@ -18,9 +18,8 @@ from typing import Any
 
 from support import CANOPY, ROOT, free_port, stop, tail, wait_for
 
-from hub.daemon.core import HubCore
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
+from hub.daemon import HubCore
+from hub.local import DataDir, create_identity
 
 BIN = Path(sys.executable).parent
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

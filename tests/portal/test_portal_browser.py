@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, sync_playwright
 from portal_helpers import run_portal
 from support import DaemonFactory
 
-from hub.local.datadir import DataDir
-from hub.log.view import LogView
+from hub.local import DataDir
+from hub.log import LogView
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from portal_helpers import csrf_from
 
-from portal.web.clients import ClientStore, arp_mac
+from portal.web import ClientStore, arp_mac
 
 ONLINE = {
     "/generate_204": (204, b""),

@@ -18,7 +18,7 @@ import pytest
 from portal_helpers import BIN, ROOT, csrf_from, get, request, run_portal
 
 from portal.front import render_nginx
-from portal.web.security import HEADERS
+from portal.web import HEADERS
 
 PAGES = ["/", "/log", "/alerts", "/charter", "/protocols", "/partners", "/compact", "/verify"]
 

@@ -14,8 +14,8 @@ import pytest
 from portal_helpers import CANOPY, ROOT, csrf_from, get, post_form, request, run_portal
 from support import DaemonFactory
 
-from hub.local.datadir import DataDir
-from hub.log.view import LogView
+from hub.local import DataDir
+from hub.log import LogView
 
 
 @pytest.fixture

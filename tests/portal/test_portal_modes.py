@@ -8,8 +8,8 @@ from pathlib import Path
 
 from support import run_canopy
 
-from hub.local.datadir import PRIVATE
-from portal.web.clients import ClientStore
+from hub.local import PRIVATE
+from portal.web import ClientStore
 
 
 def _mode(p: Path) -> int:

@@ -21,12 +21,10 @@ from crypto.entrysig import sign_entry
 from crypto.keys import PublicKey
 from crypto.merkle import leaf_hash, verify_inclusion
 from crypto.note import Verifier
-from hub.daemon.core import HubCore
+from hub.daemon import HubCore
 from hub.daemon.ops import run_op
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity, load_signing_key
-from hub.log.entry import BY_NAME, Body, TimeSource, encode_body
-from hub.log.verify import split_sequence, verify_entries
+from hub.local import DataDir, create_identity, load_signing_key
+from hub.log import BY_NAME, Body, TimeSource, encode_body, split_sequence, verify_entries
 from portal.app import create_app
 
 NOW = time.time() + 3600  # after anything the seeded corner shop writes, however long the suite

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hub.cli.content import charter_group, partner_group, protocol_group
-from hub.daemon.core import HubCore
+from hub.cli import charter_group, partner_group, protocol_group
+from hub.daemon import HubCore
 from hub.daemon.ops import run_op
 from hub.errors import InputError
-from hub.local.datadir import DataDir
-from hub.log.view import LogView
-from hub.state.names import clean_compact_name
+from hub.local import DataDir
+from hub.log import LogView
+from hub.state import clean_compact_name
 
 
 def test_compact_sign_appends_signed_entries(data: Path) -> None:

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from portal_helpers import XSS
 
 from crypto.merkle import leaf_hash, verify_inclusion
-from hub.daemon.core import HubCore
-from hub.local.datadir import DataDir
+from hub.daemon import HubCore
+from hub.local import DataDir
 
 PAGES = ["/", "/log", "/alerts", "/charter", "/protocols", "/partners", "/compact", "/verify"]
 
@@ -86,7 +86,7 @@ def test_log_filters_by_kind_and_day_and_pages(client: FlaskClient, idx: dict[st
     assert html.count('class="entry k-alert"') == 2
     html = text(client, "/log?kind=checkin&day=1999-01-01")
     assert "0 matching entries" in html
-    from hub.log.view import LogView
+    from hub.log import LogView
 
     day = LogView(DataDir(client.application.config["DATA"])).entry(0).to_json()["time"][:10]
     html = text(client, f"/log?day={day}")
@@ -212,7 +212,7 @@ def test_pages_follow_the_log_as_it_grows(data: Path, client: FlaskClient) -> No
 
 
 def test_every_route_and_probe_is_documented(client: FlaskClient) -> None:
-    from portal.pages.captive import PROBES
+    from portal.pages import PROBES
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "portal.md").read_text()
     for rule in client.application.url_map.iter_rules():
@@ -227,7 +227,7 @@ def test_every_route_and_probe_is_documented(client: FlaskClient) -> None:
 
 
 def test_an_empty_log_renders_every_page(tmp_path: Path, arp: Path) -> None:
-    from hub.local.identity import create_identity
+    from hub.local import create_identity
     from portal.app import create_app
 
     create_identity(DataDir(tmp_path / "empty"), "New Shop")
@@ -241,7 +241,7 @@ def test_an_empty_log_renders_every_page(tmp_path: Path, arp: Path) -> None:
 def test_readers_on_many_threads_see_each_entry_once(data: Path, idx: dict[str, int]) -> None:
     import threading
 
-    from portal.data.hubdata import PortalHub
+    from portal.data import PortalHub
 
     hub = PortalHub(data)
     core = HubCore(DataDir(data))

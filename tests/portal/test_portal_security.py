@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from portal_helpers import csrf_from
 
 from portal.app import create_app
-from portal.web.security import CSP, check_token, make_token
+from portal.web import CSP, check_token, make_token
 
 IP = {"REMOTE_ADDR": "10.0.0.7"}
 

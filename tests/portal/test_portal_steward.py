@@ -13,8 +13,8 @@ from pathlib import Path
 from portal_helpers import CANOPY, ROOT, csrf_from, post_form, request, run_portal, seed_hub
 from support import DaemonFactory, Handheld, SimFactory
 
-from hub.local.datadir import DataDir
-from hub.log.view import LogView
+from hub.local import DataDir
+from hub.log import LogView
 
 
 def test_steward_checks_in_from_the_portal_with_a_radio_code(

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from radio.adapter.link import Backoff
+from radio.adapter import Backoff
 from radio.events import RadioEvent, SendResult
 
 E = TypeVar("E")

@@ -17,7 +17,7 @@ from meshtastic.protobuf import mesh_pb2
 from meshtastic.tcp_interface import TCPInterface
 from pubsub import pub
 
-from radio.sim.stream import Frame, FrameDecoder, encode_frame
+from radio.sim import Frame, FrameDecoder, encode_frame
 
 VENV_BIN = Path(sys.executable).parent
 # The meshtastic CLI looks up its newest version online during --info; keep tests offline.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from support import SimFactory
 
-from radio.adapter.core import RadioAdapter
+from radio.adapter import RadioAdapter
 from radio.cli import info_cmd
 
 CANOPY = Path(sys.executable).parent / "canopy"

@@ -17,7 +17,7 @@ from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from pubsub import pub
 from support import wait_for
 
-from radio.adapter.decode import PacketDropped, decode_node, decode_packet, decode_public_key
+from radio.adapter import PacketDropped, decode_node, decode_packet, decode_public_key
 from radio.events import BROADCAST, DataReceived, NodeSeen, PositionReceived, TextReceived
 
 ME, PEER, STRANGER = 0x5EED0000, 0x5EED0001, 0x0BADF00D

@@ -10,17 +10,9 @@ from fake_radio import KEY, MY_NUM, PEER, Conn, fake_radio, from_radio, hold_ope
 from meshtastic.mesh_interface import MeshInterface
 from meshtastic.protobuf import mesh_pb2
 
-from radio.adapter.core import RadioAdapter, parse_radio_url
-from radio.adapter.link import RadioUrl, transmit
+from radio.adapter import RadioAdapter, RadioUrl, parse_radio_url, transmit
 from radio.errors import RadioInputError, RadioTransportError
-from radio.events import (
-    Connected,
-    Disconnected,
-    NodeSeen,
-    RadioEvent,
-    SendResult,
-    TextReceived,
-)
+from radio.events import Connected, Disconnected, NodeSeen, RadioEvent, SendResult, TextReceived
 
 STRANGER = 0x0BADF00D
 

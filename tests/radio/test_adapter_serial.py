@@ -17,7 +17,7 @@ from pathlib import Path
 from adapter_helpers import Events, fast_backoff
 from fake_radio import PEER, Conn, hold_open, routing, text
 
-from radio.adapter.core import RadioAdapter
+from radio.adapter import RadioAdapter
 from radio.events import Connected, Disconnected, SendResult, TextReceived
 
 

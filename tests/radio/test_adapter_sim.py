@@ -7,7 +7,7 @@ import time
 from adapter_helpers import Events, fast_backoff
 from support import SimFactory, WaitFor
 
-from radio.adapter.core import RadioAdapter
+from radio.adapter import RadioAdapter
 from radio.events import (
     BROADCAST,
     Connected,

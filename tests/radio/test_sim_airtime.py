@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from radio.sim.airtime import (
-    UnknownPresetError,
-    duty_cycle_percent,
-    frame_airtime_s,
-    packet_airtime_s,
-    preset_params,
-)
+from radio.lora import frame_airtime_s
+from radio.sim import UnknownPresetError, duty_cycle_percent, packet_airtime_s, preset_params
 
 
 @pytest.mark.parametrize(

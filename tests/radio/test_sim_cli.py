@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sim_helpers import VENV_BIN
 from support import SimFactory
 
-from radio.sim.cli import sim_cmd
+from radio.sim import sim_cmd
 
 
 def test_help_lists_every_option() -> None:
@@ -76,7 +76,7 @@ def test_port_in_use_is_reported(tmp_path: Path) -> None:
 def test_sigint_also_writes_stats(tmp_path: Path) -> None:
     import signal
 
-    from radio.sim.testing import free_port_range
+    from radio.sim import free_port_range
 
     stats = tmp_path / "s.json"
     port = free_port_range(2)
@@ -112,8 +112,7 @@ def test_in_process_serve_api() -> None:
 
     from sim_helpers import RawClient
 
-    from radio.sim import build_config, serve
-    from radio.sim.testing import free_port_range
+    from radio.sim import build_config, free_port_range, serve
 
     port = free_port_range(2)
     loop = asyncio.new_event_loop()

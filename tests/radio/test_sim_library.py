@@ -10,7 +10,7 @@ from meshtastic.protobuf import channel_pb2, config_pb2
 from sim_helpers import OFFLINE_ENV, VENV_BIN, inbox, interfaces
 from support import SimFactory, WaitFor
 
-from radio.sim.topology import build_config
+from radio.sim import build_config
 
 
 def meshtastic_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:

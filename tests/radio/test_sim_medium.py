@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from meshtastic.protobuf import mesh_pb2, portnums_pb2
 
-from radio.sim.airtime import frame_airtime_s, preset_params
-from radio.sim.medium import Medium
-from radio.sim.packets import Delivery
-from radio.sim.topology import (
+from radio.lora import frame_airtime_s
+from radio.sim import (
     BROADCAST_NUM,
+    Delivery,
     Link,
+    Medium,
     SimConfig,
     build_config,
     config_from_dict,
     node_num,
+    preset_params,
 )
 
 TEXT = portnums_pb2.PortNum.TEXT_MESSAGE_APP

@@ -16,17 +16,17 @@ from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from sim_helpers import RawClient
 from support import SimFactory, WaitFor
 
-from radio.sim.cli import sim_cmd
-from radio.sim.medium import Medium
-from radio.sim.packets import Delivery
-from radio.sim.topology import (
+from radio.sim import (
     BROADCAST_NUM,
+    Delivery,
     Link,
+    Medium,
     TopologyError,
     build_config,
     config_from_dict,
     load_topology,
     node_num,
+    sim_cmd,
 )
 
 TEXT = portnums_pb2.PortNum.TEXT_MESSAGE_APP

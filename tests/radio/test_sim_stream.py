@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from radio.sim.stream import Frame, FrameDecoder, FramingError, encode_frame
+from radio.sim import Frame, FrameDecoder, FramingError, encode_frame
 
 
 def test_round_trip_byte_by_byte() -> None:

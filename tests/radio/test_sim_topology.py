@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from radio.sim.topology import TopologyError, build_config, config_from_dict, load_topology
+from radio.sim import TopologyError, build_config, config_from_dict, load_topology
 
 
 def test_chain_and_full_links() -> None:

@@ -11,14 +11,11 @@ from pathlib import Path
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage
 
-from hub.daemon.core import HubCore
-from hub.daemon.deliveries import DeliveryStore
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from hub.local.invites import Invite, burn_invite, create_invite, redeem_invite
-from hub.log.entry import Body, FieldValue, LoggedEntry, make_body
-from hub.state.model import HubState
-from radio.desk.core import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
+from hub.daemon import DeliveryStore, HubCore
+from hub.local import DataDir, Invite, burn_invite, create_identity, create_invite, redeem_invite
+from hub.log import Body, FieldValue, LoggedEntry, make_body
+from hub.state import HubState
+from radio.desk import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk
 from radio.events import BROADCAST, TextReceived
 
 HUB = 0x1000_0001
@@ -169,7 +166,7 @@ class Desk:
         if self.log is not None:
             return list(self.log.bodies)
         from crypto.entrysig import split_entry
-        from hub.log.entry import decode_body
+        from hub.log import decode_body
 
         assert self.core is not None
         own = self.core.log.own

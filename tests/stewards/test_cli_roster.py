@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from steward_e2e import run_canopy
 
-from hub.cli.roster import parse_when
+from hub.cli import parse_when
 from hub.errors import InputError
 
 

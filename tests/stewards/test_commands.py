@@ -9,9 +9,8 @@ import pytest
 from steward_helpers import HUB, Desk, Radio, refusals, replies
 
 from hub.daemon.ops import run_op
-from hub.local.invites import CODE_LEN
-from radio.desk.core import HELP_SHORT, DeskPolicy
-from radio.desk.limits import Limits
+from hub.local import CODE_LEN
+from radio.desk import HELP_SHORT, DeskPolicy, Limits
 
 CONTROL = "Not accepted: the text has control, invisible or direction characters."
 
@@ -135,7 +134,7 @@ def test_alert_ack_cancel_and_bad_acks(desk: Desk) -> None:
 
 
 def test_alert_repaging_backoff_and_limit() -> None:
-    from hub.state.notices import AlertPolicy
+    from hub.state import AlertPolicy
 
     desk = Desk(policy=DeskPolicy(alerts=AlertPolicy(ack_timeout=60, max_pages=3)))
     coord, alice, bob, carol = Radio(0x10), Radio(0x11), Radio(0x12), Radio(0x13)
@@ -196,7 +195,7 @@ def test_overdue_reminder_then_escalation() -> None:
 
 
 def test_state_survives_restart(tmp_path: Path) -> None:
-    from hub.daemon.core import HubCore
+    from hub.daemon import HubCore
 
     desk = Desk(tmp_path / "hub")
     coord, alice = Radio(0x10), Radio(0x11)
@@ -387,7 +386,8 @@ def test_rate_limit_memory_stays_bounded() -> None:
 
 
 def test_web_checkin_typo_keeps_the_code(hub_desk: Desk) -> None:
-    from hub.daemon.webcodes import WebCode, _digest
+    from hub.daemon import WebCode
+    from hub.daemon.webcodes import _digest
     from hub.errors import InputError
 
     desk = hub_desk

@@ -10,8 +10,8 @@ from meshtastic.protobuf.portnums_pb2 import TEXT_MESSAGE_APP
 from steward_e2e import Handheld, canopy_json, canopy_ok, hub_options, run_canopy
 from support import DaemonFactory, SimFactory, WaitFor
 
-from hub.daemon.control import call
-from radio.sim.testing import RunningSim
+from hub.daemon import call
+from radio.sim import RunningSim
 
 HUB, COORD, ALICE, BOB, SPOOF, STRANGER = range(6)
 

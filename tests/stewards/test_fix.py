@@ -7,7 +7,7 @@ from steward_helpers import Desk, Radio, refusals
 
 from hub.daemon.ops import run_op
 from hub.errors import InputError
-from radio.desk.texts import HELP
+from radio.desk import HELP
 
 
 def test_author_fixes_own_entry_and_others_are_refused(desk: Desk) -> None:

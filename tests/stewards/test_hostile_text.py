@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from steward_helpers import Desk, Radio, refusals, replies
 
-from radio.desk.texts import BURNED
+from radio.desk import BURNED
 
 CONTROL = "Not accepted: the text has control, invisible or direction characters."
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from hub.daemon.deliveries import DeliveryStore
-from hub.log.entry import Body, FieldValue, make_body
-from hub.state.alerts import AlertBook
-from hub.state.notices import AlertPolicy, pages_due
-from hub.state.patrol import Patrol, next_overdue_time, overdue_steps
-from hub.state.roster import STEWARD_TERM, Roster
-from radio.desk.limits import Limits, RateLimits
+from hub.daemon import DeliveryStore
+from hub.log import Body, FieldValue, make_body
+from hub.state import (
+    STEWARD_TERM,
+    AlertBook,
+    AlertPolicy,
+    Patrol,
+    Roster,
+    next_overdue_time,
+    overdue_steps,
+    pages_due,
+)
+from radio.desk import Limits, RateLimits
 
 T = 1_800_000_000
 

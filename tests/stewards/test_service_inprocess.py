@@ -16,8 +16,8 @@ from steward_e2e import Handheld, canopy_json, run_canopy
 from steward_helpers import FakeClock
 from support import SimFactory, daemon_thread
 
-from hub.daemon.loop import Daemon
-from hub.local.datadir import DataDir
+from hub.daemon import Daemon
+from hub.local import DataDir
 from radio.events import TextReceived
 from radio.service import RadioService
 

@@ -8,14 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.daemon.core import HubCore
+from hub.daemon import HubCore
 from hub.daemon.ops import run_op
-from hub.local.datadir import DataDir
-from hub.local.identity import create_identity
-from hub.sync.engine import SyncEngine
-from hub.sync.records import ForkDetected, Send, SyncPolicy
-from hub.sync.service import rough_airtime
-from hub.sync.store import LogStore
+from hub.local import DataDir, create_identity
+from hub.sync import ForkDetected, LogStore, Send, SyncEngine, SyncPolicy, rough_airtime
 
 POLICY = SyncPolicy(imin=5.0, imax=60.0, slot=1.0)
 

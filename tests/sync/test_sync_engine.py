@@ -10,8 +10,7 @@ import pytest
 from synckit import Air, Clock, Hub, federate, make_hub
 
 from hub.daemon.ops import run_op
-from hub.log.entry import TimeSource
-from hub.log.view import LogView
+from hub.log import LogView, TimeSource
 from hub.sync import frames as fr
 
 Three = tuple[list[Hub], Air, Clock]
@@ -134,8 +133,8 @@ def test_a_fork_is_kept_as_evidence_and_stops_the_feed(three: Three, tmp_path: P
     a.core.close()
     shutil.copytree(a.core.datadir.root, twin_dir)
     (twin_dir / "feeds" / f"{a.feed}.log").unlink()
-    from hub.daemon.core import HubCore
-    from hub.local.datadir import DataDir
+    from hub.daemon import HubCore
+    from hub.local import DataDir
 
     twin = HubCore(DataDir(twin_dir), clock)
     twin.open()

@@ -34,8 +34,8 @@ from crypto.merkle import (  # noqa: E402
     root_from_leaf_hashes,
 )
 from crypto.note import Checkpoint, Verifier, sign_note  # noqa: E402
-from hub.local.identity import origin_for  # noqa: E402
-from hub.log.entry import Body, FieldValue, TimeSource, encode_body, make_body  # noqa: E402
+from hub.local import origin_for  # noqa: E402
+from hub.log import Body, FieldValue, TimeSource, encode_body, make_body  # noqa: E402
 
 # RFC 8032 §7.1, TEST 1: secret key (seed) and its public key.
 SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")

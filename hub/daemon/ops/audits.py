@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.audit.cycle import AUDIT_CYCLE
-from hub.audit.report import parse_covers
+from hub.audit import AUDIT_CYCLE, parse_covers
 from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, int_arg, registrar
 from hub.errors import InputError
-from hub.log.entry import FieldValue
-from hub.log.view import LogView
+from hub.log import FieldValue, LogView
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)

@@ -13,8 +13,7 @@ from typing import Any
 
 from hub.daemon.core import HubCore
 from hub.errors import InputError
-from hub.log.entry import FieldValue
-from hub.log.text import clean_text
+from hub.log import FieldValue, clean_text
 
 Op = Callable[[HubCore, dict[str, Any]], dict[str, Any]]
 

@@ -11,9 +11,8 @@ from typing import Any
 from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, int_arg, registrar, text_arg
 from hub.errors import InputError
-from hub.log.entry import BY_NAME, FieldValue
-from hub.state.corrections import RETRACT, check_correction
-from hub.state.roster import COORDINATOR, check_handle
+from hub.log import BY_NAME, FieldValue
+from hub.state import COORDINATOR, RETRACT, check_correction, check_handle
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)

@@ -15,7 +15,7 @@ from crypto.note import Verifier
 from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, registrar, text_arg
 from hub.errors import InputError
-from hub.local.identity import origin_for
+from hub.local import origin_for
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)

@@ -11,7 +11,7 @@ from typing import Any
 
 from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, registrar
-from hub.state.names import clean_compact_name
+from hub.state import clean_compact_name
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)

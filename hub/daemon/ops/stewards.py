@@ -11,12 +11,17 @@ from typing import Any
 from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, int_arg, registrar, text_arg
 from hub.errors import InputError
-from hub.local.invites import create_invite, pending_invites
-from hub.log.entry import FieldValue
+from hub.local import create_invite, pending_invites
+from hub.log import FieldValue
 from hub.mesh import MAX_TEXT_BYTES
-from hub.state.alerts import MAX_ALERT_BYTES
-from hub.state.model import HubState
-from hub.state.roster import COORDINATOR, DEFAULT_TERMS, check_handle, check_role
+from hub.state import (
+    COORDINATOR,
+    DEFAULT_TERMS,
+    MAX_ALERT_BYTES,
+    HubState,
+    check_handle,
+    check_role,
+)
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)

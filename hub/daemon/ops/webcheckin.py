@@ -13,10 +13,9 @@ from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, int_arg, registrar, text_arg
 from hub.daemon.webcodes import TTL
 from hub.errors import DaemonError, InputError
-from hub.log.entry import FieldValue
+from hub.log import FieldValue
 from hub.mesh import MAX_TEXT_BYTES
-from hub.state.patrol import MAX_SHIFT_MINUTES
-from hub.state.roster import check_handle
+from hub.state import MAX_SHIFT_MINUTES, check_handle
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)
