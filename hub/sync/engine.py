@@ -196,8 +196,9 @@ class SyncEngine:
         mine = self.store.size(fs.feed)
         if fs.heard_size <= mine or fs.request_due is not None or fs.feed == self.own:
             return
-        if now - fs.asked_at < self.policy.retry * self.slot and fs.request_start == mine:
-            return  # asked for this already; the answer may still be on its way
+        asked = now - fs.asked_at < self.policy.retry * self.slot and fs.request_start == mine
+        if asked or now - fs.progress_at < self.slot:
+            return  # asked for, or an answer is still arriving: asking again would double it
         fid = fs.feed[: fr.FEED_ID]
         place = rank(self.own, fid, mine, 4)
         fs.request_start = mine
@@ -261,6 +262,7 @@ class SyncEngine:
             self._count(f"rejected-{getattr(e, 'reason', 'entry')}")
             return []
         self._count("stored", max(0, size - mine))
+        fs.progress_at = now if size > mine else fs.progress_at
         if end <= mine:
             self._count("replayed")
         self._claim(fs, max(end, size), now)

@@ -64,6 +64,7 @@ class FeedSync:
     request_due: float | None = None
     request_start: int = 0
     asked_at: float = -1e18
+    progress_at: float = -1e18  # when entries of it were last stored
     parts: dict[int, bytes] = field(default_factory=dict)  # offset -> chunk
     part_index: int = -1
     part_total: int = 0

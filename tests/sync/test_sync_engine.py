@@ -189,3 +189,27 @@ def test_entries_heard_past_a_gap_are_kept_and_only_the_gap_is_asked_for(three: 
     _flood(b, [fr.encode(fr.Entries(aid, i, (raws[i],))) for i in (0, 1)])
     assert b.held(a) == n - 1  # the early entries verified and stored; the forged one not
     assert b.engine.counts["rejected-bad-signature"] == 1
+
+
+def test_a_hub_does_not_ask_again_while_an_answer_is_still_arriving(three: Three) -> None:
+    """Asking for the rest while the answer streams in would make every holder send it
+    twice; the hub waits until the answer has been quiet for a slot."""
+    (a, b, _), _, clock = three
+    for i in range(10):
+        a.note(f"note {i}")
+    own = a.core.log.own
+    assert own is not None
+    raws, aid = own.read_range(0, len(own)), bytes.fromhex(a.feed)[:4]
+    summary = fr.Summary(aid, (fr.Frontier(aid, len(raws), bytes(4)),))
+    _flood(b, [fr.encode(summary)])
+    sent: list[bytes] = []
+    for i in range(6):  # the answer streams in, one frame a second
+        _flood(b, [fr.encode(fr.Entries(aid, i, (raws[i],)))])
+        clock.t += 1.0
+        sent += [s.payload for s in b.engine.tick(clock())]  # type: ignore[union-attr]
+    assert b.held(a) == 6 and not [s for s in sent if s[0] == fr.REQUEST]
+    for _ in range(30):  # the answer has ended: now the hub asks for the rest
+        clock.t += 1.0
+        sent += [s.payload for s in b.engine.tick(clock())]  # type: ignore[union-attr]
+    asks = [fr.decode(s) for s in sent if s[0] == fr.REQUEST]
+    assert asks and asks[0] == fr.Request(aid, 6, len(raws) - 6)
