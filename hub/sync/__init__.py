@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from hub.sync.records import Send as Send
     from hub.sync.records import SyncPolicy as SyncPolicy
     from hub.sync.service import SyncService as SyncService
-    from hub.sync.service import rough_airtime as rough_airtime
     from hub.sync.store import LogStore as LogStore
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "SyncEngine",
     "SyncPolicy",
     "SyncService",
-    "rough_airtime",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -39,7 +37,6 @@ __getattr__, __dir__ = lazy_exports(
         "Send": "hub.sync.records",
         "SyncPolicy": "hub.sync.records",
         "SyncService": "hub.sync.service",
-        "rough_airtime": "hub.sync.service",
         "LogStore": "hub.sync.store",
     },
 )

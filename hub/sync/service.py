@@ -30,11 +30,6 @@ TICK_MAX = 1.0  # the loop looks at the engine at least this often
 MQTT_FRAME_S = 0.05  # what a frame "costs" when there is no radio: a broker round trip
 
 
-def rough_airtime(payload_len: int) -> float:
-    """LONG_FAST airtime of one packet, when no radio says better (about 0.23 s + 7.4 ms/B)."""
-    return 0.23 + 0.0074 * (payload_len + 16)
-
-
 class SyncService:
     """Implements the daemon's Service protocol and the core's SyncPort."""
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from hub.daemon import HubCore
 from hub.daemon.ops import run_op
 from hub.local import DataDir, create_identity
-from hub.sync import ForkDetected, LogStore, Send, SyncEngine, SyncPolicy, rough_airtime
+from hub.sync import ForkDetected, LogStore, Send, SyncEngine, SyncPolicy
+from radio.outqueue import airtime_seconds
 
 POLICY = SyncPolicy(imin=5.0, imax=60.0, slot=1.0)
 
@@ -57,7 +58,7 @@ def make_hub(root: Path, name: str, node: int, clock: Clock, seed: int = 0) -> H
     core = HubCore(dd, clock)
     core.open()
     store = LogStore(core)
-    engine = SyncEngine(store.own, store, rough_airtime, POLICY, random.Random(seed), name=name)
+    engine = SyncEngine(store.own, store, airtime_seconds, POLICY, random.Random(seed), name=name)
     engine.start(clock())
     return Hub(name, core, engine, node)
 
