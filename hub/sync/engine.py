@@ -252,6 +252,8 @@ class SyncEngine:
             self._count(f"rejected-{getattr(e, 'reason', 'entry')}")
             return []
         self._count("stored", max(0, size - mine))
+        if mine < size >= fs.heard_size:
+            self.trickle.reset(now)  # caught up with a feed: news for neighbours that lack it
         fs.progress_at = now if size > mine else fs.progress_at
         if end <= mine:
             self._count("replayed")

@@ -23,7 +23,8 @@ class SyncPolicy:
     slot: float | None = None  # answer back-off step; default: 4 full frames of airtime
     batch: int = 64  # entries one request asks for
     answer_frames: int = 24  # frames one answer (or push) may take
-    checkpoint_every: float = 600.0  # at most one own checkpoint per this many seconds
+    checkpoint_every: float = 300.0  # at most one own checkpoint per this many seconds
+    checkpoint_quiet: float = 60.0  # ... sent once the own feed has been quiet this long
     retry: float = 6.0  # slots before a request that got nothing is sent again
     duty: float = 0.10  # the radio's duty-cycle budget (share of an hour)
     share: float = SYNC_SHARE  # of that budget, what sync may spend

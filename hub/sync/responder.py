@@ -7,8 +7,9 @@ summaries and checkpoints, all charged to one airtime ledger. Sans-IO.
 - **Push on write.** When the own feed grows, its new entries go out as an entries frame
   after a quarter slot (writes close together share a frame), so neighbours in earshot
   take them without a summary and a request.
-- **Checkpoints** of the own feed go with a summary, only the newest, at most one per
-  ``checkpoint_every``, and only when the own feed grew since the last one sent.
+- **Checkpoints** of the own feed: only the newest, once the feed has been quiet a
+  minute (or ``checkpoint_every`` after it began to grow), never two within
+  ``checkpoint_every``, and only when it grew since the last one sent.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Ledger:
         self.count = count
         self.spent: deque[tuple[float, float]] = deque()
         self.sent_bytes = 0
+        self.air_until = -1e18  # when what we handed the radio has left it (half duplex)
 
     def afford(self, now: float) -> bool:
         """May sync send one more full frame now without passing its share of airtime?"""
@@ -42,7 +44,9 @@ class Ledger:
         return ok
 
     def send(self, payload: bytes, now: float) -> list[Action]:
-        self.spent.append((now, self.airtime(len(payload))))
+        air = self.airtime(len(payload))
+        self.spent.append((now, air))
+        self.air_until = max(self.air_until, now) + air
         self.sent_bytes += len(payload)
         self.count("sent-frames")
         return [Send(payload)]
@@ -59,15 +63,19 @@ class Responder:
     def __init__(self, own: bytes, store: SyncStore, policy: SyncPolicy, ledger: Ledger) -> None:
         self.own, self.store, self.policy, self.ledger = own, store, policy, ledger
         self.answers: dict[tuple[bytes, int], tuple[float, int]] = {}  # (id, start) -> due
+        self.planned: dict[tuple[bytes, int], float] = {}  # (id, start) -> its back-off
         self.push_from: int | None = None
         self.push_due: float | None = None
         self.checkpoint_sent = store.size(own)  # what a restart sent before is not resent
         self.checkpoint_at = -1e18
+        self.checkpoint_due: float | None = None
+        self.pending_since: float | None = None
         self._rotate = 0
 
     def wakes(self) -> list[float]:
         times = [due for due, _ in self.answers.values()]
-        return times + ([self.push_due] if self.push_due is not None else [])
+        times += [self.push_due] if self.push_due is not None else []
+        return times + ([self.checkpoint_due] if self.checkpoint_due is not None else [])
 
     # -- planning ------------------------------------------------------------------------
     def plan(self, r: fr.Request, feed: bytes, now: float, delay: float) -> None:
@@ -76,6 +84,7 @@ class Responder:
         if r.start >= size or (r.feed, r.start) in self.answers:
             return
         self.answers[(r.feed, r.start)] = (now + delay, min(r.count, size - r.start))
+        self.planned[(r.feed, r.start)] = delay
 
     def place(self, r: fr.Request, feed: bytes) -> int:
         """Our place in line for this request: the feed's own hub first."""
@@ -89,6 +98,7 @@ class Responder:
         ]
         for key in gone:
             del self.answers[key]
+            self.planned.pop(key, None)
         if (
             fid == self.own[: fr.FEED_ID]
             and self.push_from is not None
@@ -99,7 +109,13 @@ class Responder:
         return len(gone)
 
     def appended(self, now: float, slot: float) -> None:
-        """The own feed grew: push the new entries soon (writes close together share)."""
+        """The own feed grew: push the new entries soon (writes close together share), and
+        plan the checkpoint: once the feed has been quiet ``checkpoint_quiet`` seconds, or
+        ``checkpoint_every`` after the first new entry, never two within ``checkpoint_every``."""
+        p = self.policy
+        self.pending_since = now if self.pending_since is None else self.pending_since
+        soon = min(now + p.checkpoint_quiet, self.pending_since + p.checkpoint_every)
+        self.checkpoint_due = max(self.checkpoint_at + p.checkpoint_every, soon)
         if self.push_from is None:
             self.push_from = self.store.size(self.own) - 1
         if self.push_due is None:
@@ -113,10 +129,21 @@ class Responder:
             self.push_from = None
             if start is not None and start < self.store.size(self.own):
                 out += self.entries(self.own, start, self.store.size(self.own) - start, now)
+        cp = self.checkpoint_due
+        if cp is not None and now >= cp and self.ledger.afford(now):
+            out += self._checkpoint(now)
         for key, (due, count) in sorted(self.answers.items(), key=lambda kv: kv[1][0]):
             if now >= due:
+                deaf = self.ledger.air_until - (due - self.planned[key])
+                if key[0] != self.own[: fr.FEED_ID] and deaf > 0:
+                    # we were transmitting while another hub may have begun this answer:
+                    # wait as long again after our own frames, to hear it and stay quiet
+                    self.answers[key] = (self.ledger.air_until + self.planned[key], count)
+                    self.planned[key] = 0.0
+                    continue
                 if not self.ledger.afford(now):
                     break
+                self.planned.pop(key, None)
                 del self.answers[key]
                 feed = next((k for k in self.store.feeds() if k[: fr.FEED_ID] == key[0]), None)
                 if feed is not None:
@@ -138,17 +165,17 @@ class Responder:
         return out
 
     def summary(self, now: float) -> list[Action]:
-        """The summary (and, when due, the own checkpoint) for a Trickle firing."""
-        out = self.ledger.send(self._summary(), now)
-        size = self.store.size(self.own)
-        every = self.policy.checkpoint_every
-        due = size != self.checkpoint_sent and now - self.checkpoint_at >= every
-        if due and self.ledger.afford(now):
-            size, root, sig = self.store.signed_checkpoint()
-            cp = fr.SignedCheckpoint(self.own[: fr.FEED_ID], size, root, sig)
-            out += self.ledger.send(fr.encode(cp), now)
-            self.checkpoint_sent, self.checkpoint_at = size, now
-        return out
+        """The summary for a Trickle firing."""
+        return self.ledger.send(self._summary(), now)
+
+    def _checkpoint(self, now: float) -> list[Action]:
+        self.checkpoint_due = self.pending_since = None
+        size, root, sig = self.store.signed_checkpoint()
+        if size == self.checkpoint_sent:
+            return []
+        self.checkpoint_sent, self.checkpoint_at = size, now
+        cp = fr.SignedCheckpoint(self.own[: fr.FEED_ID], size, root, sig)
+        return self.ledger.send(fr.encode(cp), now)
 
     def _summary(self) -> bytes:
         own = self.own[: fr.FEED_ID]
