@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hub.mesh import BROADCAST
-from hub.settings import SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
+from hub.settings import SYNC_HOP_LIMIT, SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
 from hub.sync import frames as fr
 from hub.sync.stream import Partial
 
@@ -28,6 +28,7 @@ class SyncPolicy:
     retry: float = 6.0  # slots before a request that got nothing is sent again
     duty: float = 0.10  # the radio's duty-cycle budget (share of an hour)
     share: float = SYNC_SHARE  # of that budget, what sync may spend
+    hop_limit: int = SYNC_HOP_LIMIT  # hops the mesh may relay a sync frame
     announce_every: float = 6 * HOUR
     requests_per_sender: int = 12  # per 10 minutes, per radio
 
