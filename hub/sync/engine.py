@@ -16,7 +16,9 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
 - **One answer serves everyone**: answers are broadcast; any hub whose copy ends where an
   answer begins (or inside it) takes it. One responder per request by deterministic
   back-off: the feed's own hub first, then the others in an order hashed from the request,
-  one slot apart; a hub that overhears an answer cancels its own.
+  one slot apart; a hub that overhears an answer cancels its own. Answers, pushes of new
+  own entries, summaries and checkpoints are sent by :mod:`hub.sync.responder`; entries
+  travel as a byte stream (:mod:`hub.sync.stream`), split across frames where one is full.
 - **Airtime**: everything sync sends is charged to a ledger capped at ``share`` of the
   duty-cycle budget per sliding hour; over the cap, sync waits (alerts never do: they go
   through the radio's queue first).
