@@ -2,7 +2,7 @@
 baselines: a naive flood and a one-request-per-entry walk. Prints each figure beside its
 budget; exits 1 when the engine misses one.
 
-    .venv/bin/python bench/bench_sync.py [--quick] [--seed N]
+    .venv/bin/python bench/bench_sync.py [--quick] [--seed N] [--only PART ...] [--engine-only]
 
 Hubs are real HubCores over real data directories (signed own feeds, verified replicas);
 their frames travel as Meshtastic packets on port 300 through the sans-IO mesh simulator

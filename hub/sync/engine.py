@@ -242,7 +242,9 @@ class SyncEngine:
         if start > mine:
             self._count("gap")
             fs.keep_early(start, raws, mine)
-            fs.progress_at = now  # an answer is still arriving: ask for the gap after it
+            fs.gap_frames += 1  # an answer is still arriving: ask for the gap after it,
+            if fs.gap_frames <= self.policy.answer_frames:  # but a stream of junk can't stall us
+                fs.progress_at = now
             self._claim(fs, start, now)
             return []
         try:
@@ -256,7 +258,8 @@ class SyncEngine:
         self._count("stored", max(0, size - mine))
         if mine < size >= fs.heard_size:
             self.trickle.reset(now)  # caught up with a feed: news for neighbours that lack it
-        fs.progress_at = now if size > mine else fs.progress_at
+        if size > mine:
+            fs.progress_at, fs.gap_frames = now, 0
         if end <= mine:
             self._count("replayed")
         self._claim(fs, max(end, size), now)

@@ -70,6 +70,7 @@ class FeedSync:
     asked_at: float = -1e18
     served_at: float = -1e18  # when a request for it, or entries of it, were last heard
     progress_at: float = -1e18  # when entries of it were last stored
+    gap_frames: int = 0  # frames heard past a gap since then
     partial: Partial | None = None  # the head of an entry split across frames
     diverged: bool = False
     early: dict[int, bytes] = field(default_factory=dict)  # heard past a gap, unverified

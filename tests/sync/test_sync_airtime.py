@@ -146,3 +146,23 @@ def test_a_hub_that_was_transmitting_waits_to_hear_the_answer_before_its_own(
         out += b.engine.tick(clock())
     assert not [s for s in out if s.payload[0] == fr.ENTRIES]  # type: ignore[union-attr]
     assert b.engine.counts["suppressed-answer"] >= 1
+
+
+def test_a_stream_of_junk_past_a_gap_does_not_stall_the_requests(three: Three) -> None:
+    """Frames heard past a gap hold a request back while an answer is arriving, but a peer
+    that sends such frames forever holds it back for one answer's worth at most."""
+    (a, b, _), _, clock = three
+    for i in range(5):
+        a.core.log.append("note", {"text": f"n{i}"})
+    aid = bytes.fromhex(a.feed)[:4]
+    size = a.engine.store.size(a.engine.own)
+    summary = fr.Summary(aid, (fr.Frontier(aid, size, bytes(4)),))
+    b.engine.on_frame(fr.encode(summary), a.node, clock())
+    junk = fr.encode(fr.Entries(aid, size + 10, 0, 0, b"\x05" + b"j" * 69))
+    asks = []
+    for _ in range(240):  # a hostile radio: a junk frame every half slot
+        b.engine.on_frame(junk, 0x666, clock())
+        clock.t += 0.5
+        asks += [s for s in b.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+    assert len(asks) >= 2 and b.engine.counts["gap"] >= 200  # asked, and asked again
+    assert b.held(a) < size  # nothing of the junk stored
