@@ -2,7 +2,7 @@
 baselines: a naive flood and a one-request-per-entry walk. Prints each figure beside its
 budget; exits 1 when the engine misses one.
 
-    .venv/bin/python bench/bench_sync.py [--quick] [--seed N]
+    .venv/bin/python bench/bench_sync.py [--quick] [--seed N] [--only PART ...] [--engine-only]
 
 Hubs are real HubCores over real data directories (signed own feeds, verified replicas);
 their frames travel as Meshtastic packets on port 300 through the sans-IO mesh simulator
@@ -43,7 +43,7 @@ LABEL = {
     "flood": "naive flood",
     "walk": "request per entry",
 }
-FRAME_NAMES = {1: "summary", 2: "request", 3: "entries", 4: "part", 5: "announce", 6: "checkpoint"}
+FRAME_NAMES = {1: "summary", 2: "request", 3: "entries", 5: "announce", 6: "checkpoint"}
 
 RATIO_LOSSLESS, RATIO_LOSSY = 1.15, 1.3
 IDLE_PER_16MIN = 1.0
@@ -183,7 +183,8 @@ def _arm_restart(
         frame = fr.decode(payload)
         if hub is c and isinstance(frame, fr.Entries) and (feed := feed_of(frame.feed)):
             size = net.held(c, feed)
-            for pos in range(frame.start, frame.start + len(frame.entries)):
+            p = fr.pieces(frame)
+            for pos in range(p.first, p.first + len(p.entries)):
                 if pos < size:
                     info["twice_after" if held_at else "twice_before"] += 1
                     info["refetched"] += bool(held_at) and pos < held_at[feed]
@@ -306,7 +307,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="smaller runs, a few seconds")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--only",
+        choices=("hops", "catchup", "idle", "heal", "restart"),
+        action="append",
+        help="run only these parts (repeatable); default all",
+    )
+    ap.add_argument("--engine-only", action="store_true", help="skip the two baselines")
     args = ap.parse_args()
+    parts = set(args.only or ("hops", "catchup", "idle", "heal", "restart"))
+    kinds = ("engine",) if args.engine_only else KINDS
     quick = args.quick
     started = time.perf_counter()
     ok = True
@@ -324,103 +334,107 @@ def main() -> int:
             "frame_size counts it; rebroadcasts by the mesh are counted apart"
         )
 
-        if not quick:
+        if not quick and "hops" in parts:
             hop_limits(lab, per_hub)
 
-        # 1. catch-up
-        print(
-            f"\n1. catch-up: 3 shops in earshot, hop limit 0; C is off for 20 min while A "
-            f"and B write {2 * per_hub} entries; C boots and catches up"
-        )
-        results: dict[tuple[str, float], CatchUp] = {}
-        for loss in (0.0, 0.1):
-            for kind in KINDS:
-                r = results[(kind, loss)] = catch_up(lab, kind, loss, per_hub)
-                line = (
-                    f"   {LABEL[kind]:<18} loss {loss:>4.0%}: {r.on_air.bytes:>7,} B on air "
-                    f"/ {r.delivered:,} B of {r.entries} entries = {r.ratio:.3f}"
-                )
-                line += f"; {r.on_air.frames} frames ({frames_text(r.on_air)})"
-                line += f"; rebroadcast {r.on_air.relayed_bytes:,} B; done in {mins(r.took)}"
-                if kind == "engine":
-                    line += f"; whole-entry framing alone: {r.floor / r.delivered:.3f}"
-                    limit = RATIO_LOSSLESS if loss == 0 else RATIO_LOSSY
-                    good = r.ratio <= limit and r.took is not None
-                    ok &= good
-                    line += f" (budget: <= {limit}) {verdict(good)}"
-                print(line)
-            e = results[("engine", loss)]
+        if "catchup" in parts:
+            # 1. catch-up
             print(
-                f"   {'':<18} then, in the 10 min after: {e.settle.frames} frames, "
-                f"{e.settle.bytes:,} B ({frames_text(e.settle) or 'none'})"
+                f"\n1. catch-up: 3 shops in earshot, hop limit 0; C is off for 20 min while A "
+                f"and B write {2 * per_hub} entries; C boots and catches up"
             )
+            results: dict[tuple[str, float], CatchUp] = {}
+            for loss in (0.0, 0.1):
+                for kind in kinds:
+                    r = results[(kind, loss)] = catch_up(lab, kind, loss, per_hub)
+                    line = (
+                        f"   {LABEL[kind]:<18} loss {loss:>4.0%}: {r.on_air.bytes:>7,} B on air "
+                        f"/ {r.delivered:,} B of {r.entries} entries = {r.ratio:.3f}"
+                    )
+                    line += f"; {r.on_air.frames} frames ({frames_text(r.on_air)})"
+                    line += f"; rebroadcast {r.on_air.relayed_bytes:,} B; done in {mins(r.took)}"
+                    if kind == "engine":
+                        line += f"; whole-entry framing alone: {r.floor / r.delivered:.3f}"
+                        limit = RATIO_LOSSLESS if loss == 0 else RATIO_LOSSY
+                        good = r.ratio <= limit and r.took is not None
+                        ok &= good
+                        line += f" (budget: <= {limit}) {verdict(good)}"
+                    print(line)
+                e = results[("engine", loss)]
+                print(
+                    f"   {'':<18} then, in the 10 min after: {e.settle.frames} frames, "
+                    f"{e.settle.bytes:,} B ({frames_text(e.settle) or 'none'})"
+                )
 
-        # 2. idle
-        warm, hours = (0.5, 2.0) if quick else (1.0, 6.0)
-        print(
-            f"\n2. idle: nothing missing, full mesh; {hours:g} simulated hours after "
-            f"{warm:g} h of warm-up"
-        )
-        for n in (3, 5) if quick else (3, 5, 10):
-            for kind in KINDS:
-                t, per = idle(lab, kind, n, warm, hours)
-                summaries = t.by_type.get(fr.SUMMARY, 0)
-                packets = summaries if kind != "flood" else t.frames
-                rate = packets / per
+        if "idle" in parts:
+            # 2. idle
+            warm, hours = (0.5, 2.0) if quick else (1.0, 6.0)
+            print(
+                f"\n2. idle: nothing missing, full mesh; {hours:g} simulated hours after "
+                f"{warm:g} h of warm-up"
+            )
+            for n in (3, 5) if quick else (3, 5, 10):
+                for kind in kinds:
+                    t, per = idle(lab, kind, n, warm, hours)
+                    summaries = t.by_type.get(fr.SUMMARY, 0)
+                    packets = summaries if kind != "flood" else t.frames
+                    rate = packets / per
+                    line = (
+                        f"   {n:>2} hubs {LABEL[kind]:<18}: {packets} "
+                        f"{'summaries' if kind != 'flood' else 'entry packets'} = "
+                        f"{rate:.2f} per 16 min; all frames {t.frames} ({frames_text(t)})"
+                    )
+                    if kind == "engine":
+                        good = rate <= IDLE_PER_16MIN
+                        ok &= good
+                        line += f" (budget: <= {IDLE_PER_16MIN:g}) {verdict(good)}"
+                    print(line)
+
+        if "heal" in parts:
+            # 3. partition and heal
+            n_hubs, total = 5, (40 if quick else 100)
+            print(
+                f"\n3. partition and heal: {n_hubs} hubs on a chain with a relay between "
+                f"neighbours, hop limit 1; {total} entries written in total during a "
+                f"25-minute partition in the middle"
+            )
+            for kind in kinds:
+                h = partition_heal(lab, kind, n_hubs, total)
+                worst = max(h.airtime.values())
                 line = (
-                    f"   {n:>2} hubs {LABEL[kind]:<18}: {packets} "
-                    f"{'summaries' if kind != 'flood' else 'entry packets'} = "
-                    f"{rate:.2f} per 16 min; all frames {t.frames} ({frames_text(t)})"
+                    f"   {LABEL[kind]:<18}: every hub holds every feed {mins(h.took)} after "
+                    f"the heal; most airtime of one hub {worst:.0f} s "
+                    f"({', '.join(f'{k} {v:.0f}' for k, v in h.airtime.items())}); relays "
+                    f"{h.relays_airtime:.0f} s"
                 )
                 if kind == "engine":
-                    good = rate <= IDLE_PER_16MIN
+                    good = h.took is not None and h.took <= HEAL_S and worst <= HEAL_AIRTIME_S
                     ok &= good
-                    line += f" (budget: <= {IDLE_PER_16MIN:g}) {verdict(good)}"
+                    line += (
+                        f" (budget: <= {HEAL_S / 60:g} min, <= {HEAL_AIRTIME_S:g} s per hub) "
+                        f"{verdict(good)}"
+                    )
+                    line += (
+                        f"; during the partition: "
+                        f"{', '.join(f'{k} {v:.0f}' for k, v in h.partition_airtime.items())} s"
+                    )
                 print(line)
 
-        # 3. partition and heal
-        n_hubs, total = 5, (40 if quick else 100)
-        print(
-            f"\n3. partition and heal: {n_hubs} hubs on a chain with a relay between "
-            f"neighbours, hop limit 1; {total} entries written in total during a "
-            f"25-minute partition in the middle"
-        )
-        for kind in KINDS:
-            h = partition_heal(lab, kind, n_hubs, total)
-            worst = max(h.airtime.values())
-            line = (
-                f"   {LABEL[kind]:<18}: every hub holds every feed {mins(h.took)} after "
-                f"the heal; most airtime of one hub {worst:.0f} s "
-                f"({', '.join(f'{k} {v:.0f}' for k, v in h.airtime.items())}); relays "
-                f"{h.relays_airtime:.0f} s"
+        if "restart" in parts:
+            # 5. restart
+            print(
+                "\n5. restart: C's HubCore and engine rebuilt from disk (20 s down) when it "
+                "holds half of what it lacked"
             )
-            if kind == "engine":
-                good = h.took is not None and h.took <= HEAL_S and worst <= HEAL_AIRTIME_S
-                ok &= good
-                line += (
-                    f" (budget: <= {HEAL_S / 60:g} min, <= {HEAL_AIRTIME_S:g} s per hub) "
-                    f"{verdict(good)}"
-                )
-                line += (
-                    f"; during the partition: "
-                    f"{', '.join(f'{k} {v:.0f}' for k, v in h.partition_airtime.items())} s"
-                )
-            print(line)
-
-        # 5. restart
-        print(
-            "\n5. restart: C's HubCore and engine rebuilt from disk (20 s down) when it "
-            "holds half of what it lacked"
-        )
-        r = catch_up(lab, "engine", 0.0, per_hub, restart=True)
-        print(
-            f"   held {r.restart.get('held_at_restart', 0)} of {r.entries} at the restart; "
-            f"requests after it started {'where it was' if r.restart['resumed'] else 'lower'};"
-            f" entries received twice: {r.restart['twice_before']} before, "
-            f"{r.restart['twice_after']} after the restart, of which re-fetched "
-            f"(held before the restart): {r.restart['refetched']}; done in {mins(r.took)}, "
-            f"ratio {r.ratio:.3f}"
-        )
+            r = catch_up(lab, "engine", 0.0, per_hub, restart=True)
+            print(
+                f"   held {r.restart.get('held_at_restart', 0)} of {r.entries} at the restart; "
+                f"requests after it started {'where it was' if r.restart['resumed'] else 'lower'};"
+                f" entries received twice: {r.restart['twice_before']} before, "
+                f"{r.restart['twice_after']} after the restart, of which re-fetched "
+                f"(held before the restart): {r.restart['refetched']}; done in {mins(r.took)}, "
+                f"ratio {r.ratio:.3f}"
+            )
 
     print(f"\n(ran in {time.perf_counter() - started:.0f} s)")
     return 0 if ok else 1

@@ -31,6 +31,7 @@ from hub.local import DataDir, create_identity
 from hub.log import ForkFound
 from hub.sync import LogStore, Send, SyncEngine, SyncPolicy
 from hub.sync import frames as fr
+from hub.sync.stream import pack, take, whole
 from radio.outqueue import airtime_seconds
 from radio.sim import BROADCAST_NUM, Medium, SimConfig, frame_size, from_num
 
@@ -160,7 +161,7 @@ class Flood:
         while self.out:
             feed, i = self.out.popleft()
             raw = self.store.read(feed, i, i + 1)[0]
-            sends.append(Send(fr.encode(fr.Entries(feed[: fr.FEED_ID], i, (raw,)))))
+            sends.append(Send(fr.encode(whole(feed[: fr.FEED_ID], i, [raw]))))
         return sends
 
     def on_frame(self, data: bytes, sender: int, now: float) -> list[Any]:
@@ -170,10 +171,11 @@ class Flood:
         feed = next((k for k in self.store.feeds() if k[: fr.FEED_ID] == frame.feed), None)
         if feed is None or feed == self.store.own:
             return []
-        n = len(frame.entries)
-        got = _store(self.store, feed, frame.start, list(frame.entries))
+        heard = take(frame, None)
+        n = len(heard.raws)
+        got = _store(self.store, feed, heard.start, heard.raws)
         if got:
-            self.out.extend((feed, frame.start + i) for i in range(n - got, n))
+            self.out.extend((feed, heard.start + i) for i in range(n - got, n))
             self.due = now
         return []
 
@@ -223,7 +225,7 @@ class Walk:
             feed = self._feed(fid)
             if feed is not None and i < self.store.size(feed):
                 raw = self.store.read(feed, i, i + 1)[0]
-                sends.append(Send(fr.encode(fr.Entries(fid, i, (raw,)))))
+                sends.append(Send(fr.encode(whole(fid, i, [raw]))))
         if self.ask_at is not None and now >= self.ask_at:
             self.ask_at = None
             feed = self._lagging()
@@ -251,7 +253,8 @@ class Walk:
         elif isinstance(frame, fr.Entries):
             feed = self._feed(frame.feed)
             if feed is not None and feed != self.store.own:
-                got = _store(self.store, feed, frame.start, list(frame.entries))
+                heard = take(frame, None)
+                got = _store(self.store, feed, heard.start, heard.raws)
                 if got:
                     self.heard[feed] = max(self.heard.get(feed, 0), self.store.size(feed))
                     self.ask_at = None  # the answer came: ask for the next one now
@@ -436,15 +439,13 @@ def packet_bytes(payload: bytes) -> int:
 
 
 def framing_floor(feeds: list[tuple[bytes, int, list[bytes]]]) -> int:
-    """Bytes on air of the fewest ENTRIES frames (whole entries, in order) that carry these
-    entries: (feed, start, entries) each. No summaries, requests or losses."""
+    """Bytes on air of the fewest ENTRIES frames (one stream per feed, in order) that carry
+    these entries: (feed, start, entries) each. No summaries, requests or losses."""
     total = 0
     for feed, start, raws in feeds:
-        while raws:
-            frame, n = fr.pack_entries(feed[: fr.FEED_ID], start, raws)
-            assert frame is not None, "an entry larger than a frame"
-            total += packet_bytes(fr.encode(frame))
-            raws, start = raws[n:], start + n
+        if raws:
+            frames, _ = pack(feed[: fr.FEED_ID], start, raws, 10**6)
+            total += sum(packet_bytes(fr.encode(f)) for f in frames)
     return total
 
 

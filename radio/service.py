@@ -149,11 +149,16 @@ class RadioService:
             text, dest=dest, channel=ch, priority=priority, want_ack=want_ack
         )
 
-    def send_data(self, payload: bytes, port: int, dest: int = BROADCAST) -> int:
-        """A binary payload on a private port, at bulk priority (sync frames)."""
+    def send_data(
+        self, payload: bytes, port: int, dest: int = BROADCAST, hop_limit: int | None = None
+    ) -> int:
+        """A binary payload on a private port, at bulk priority (sync frames); ``hop_limit``
+        None sends with the radio's configured hop limit."""
         if self.adapter is None:
             raise RadioError("the radio service is not started")
-        return self.adapter.send_data(payload, port, dest=dest, channel=self.channel)
+        return self.adapter.send_data(
+            payload, port, dest=dest, channel=self.channel, hop_limit=hop_limit
+        )
 
     def airtime(self, payload_len: int) -> float:
         """Seconds on air of one packet with this radio's modem preset."""

@@ -61,6 +61,7 @@ def run_cmd(
     sync_share: float,
     sync_imin: float,
     sync_imax: float,
+    sync_hop_limit: int,
     clock_offset_file: Path | None,
     verbose: bool,
     **mqtt_kw: Any,
@@ -81,6 +82,7 @@ def run_cmd(
         "sync.share": sync_share,
         "sync.imin": sync_imin,
         "sync.imax": sync_imax,
+        "sync.hop_limit": sync_hop_limit,
         "mqtt.url": mqtt_kw.get("mqtt_url"),
     }
     if hub_radio:
@@ -94,7 +96,9 @@ def run_cmd(
             )
         )
     if sync_share > 0 and sync_imin <= sync_imax:
-        policy = SyncPolicy(imin=sync_imin, imax=sync_imax, share=sync_share)
+        policy = SyncPolicy(
+            imin=sync_imin, imax=sync_imax, share=sync_share, hop_limit=sync_hop_limit
+        )
         daemon.services.append(SyncService(policy))
     elif sync_imin > sync_imax:
         raise InputError("--sync-imin must not be longer than --sync-imax")

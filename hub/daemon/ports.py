@@ -17,9 +17,12 @@ class RadioPort(Protocol):
         """Queue a text; raises a radio error when it cannot be taken."""
         ...
 
-    def send_data(self, payload: bytes, port: int, dest: int = ...) -> object:
+    def send_data(
+        self, payload: bytes, port: int, dest: int = ..., hop_limit: int | None = ...
+    ) -> object:
         """Queue a binary payload on a private port at bulk priority (after alerts and
-        replies); raises a radio error when it cannot be taken."""
+        replies), relayed at most ``hop_limit`` hops (None: the radio's configured limit);
+        raises a radio error when it cannot be taken."""
         ...
 
     def airtime(self, payload_len: int) -> float:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from hub.settings.defaults import CONFIG_PATH as CONFIG_PATH
     from hub.settings.defaults import MAX_PAGES as MAX_PAGES
     from hub.settings.defaults import OVERDUE_GRACE as OVERDUE_GRACE
+    from hub.settings.defaults import SYNC_HOP_LIMIT as SYNC_HOP_LIMIT
     from hub.settings.defaults import SYNC_IMAX as SYNC_IMAX
     from hub.settings.defaults import SYNC_IMIN as SYNC_IMIN
     from hub.settings.defaults import SYNC_SHARE as SYNC_SHARE
@@ -44,6 +45,7 @@ __all__ = [
     "OVERDUE_GRACE",
     "SECTIONS",
     "SETTINGS",
+    "SYNC_HOP_LIMIT",
     "SYNC_IMAX",
     "SYNC_IMIN",
     "SYNC_SHARE",
@@ -67,6 +69,7 @@ __getattr__, __dir__ = lazy_exports(
         "CONFIG_PATH": "hub.settings.defaults",
         "MAX_PAGES": "hub.settings.defaults",
         "OVERDUE_GRACE": "hub.settings.defaults",
+        "SYNC_HOP_LIMIT": "hub.settings.defaults",
         "SYNC_IMAX": "hub.settings.defaults",
         "SYNC_IMIN": "hub.settings.defaults",
         "SYNC_SHARE": "hub.settings.defaults",

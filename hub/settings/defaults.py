@@ -27,3 +27,8 @@ SYNC_IMIN = 30.0
 
 SYNC_IMAX = 1920.0
 """Seconds: Trickle's longest interval (32 minutes): an agreeing neighbourhood is quiet."""
+
+SYNC_HOP_LIMIT = 1
+"""Hops a sync frame may be relayed by the mesh: 1 crosses one relay between shops (hubs
+store and forward beyond); 0 where every hub hears every other directly (measured in
+bench/bench_sync.py: 3 costs 2.6x the airtime on a chain, 1 in a full mesh 3.7x the bytes)."""

@@ -16,6 +16,7 @@ from hub.settings.defaults import (
     ACK_TIMEOUT,
     MAX_PAGES,
     OVERDUE_GRACE,
+    SYNC_HOP_LIMIT,
     SYNC_IMAX,
     SYNC_IMIN,
     SYNC_SHARE,
@@ -158,6 +159,17 @@ SETTINGS: tuple[Setting, ...] = (
         min=60.0,
         max=86400.0,
         metavar="SECONDS",
+    ),
+    Setting(
+        "sync",
+        "hop_limit",
+        int,
+        SYNC_HOP_LIMIT,
+        "Hops the mesh may relay a sync frame: 1 crosses a relay between shops, 0 where hubs "
+        "hear each other.",
+        flag="--sync-hop-limit",
+        min=0,
+        max=7,
     ),
     # --- MQTT (`canopy run`); the URL and files are checked in hub.mqtt.settings
     _mqtt(

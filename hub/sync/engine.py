@@ -16,7 +16,9 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
 - **One answer serves everyone**: answers are broadcast; any hub whose copy ends where an
   answer begins (or inside it) takes it. One responder per request by deterministic
   back-off: the feed's own hub first, then the others in an order hashed from the request,
-  one slot apart; a hub that overhears an answer cancels its own.
+  one slot apart; a hub that overhears an answer cancels its own. Answers, pushes of new
+  own entries, summaries and checkpoints are sent by :mod:`hub.sync.responder`; entries
+  travel as a byte stream (:mod:`hub.sync.stream`), split across frames where one is full.
 - **Airtime**: everything sync sends is charged to a ledger capped at ``share`` of the
   duty-cycle budget per sliding hour; over the cap, sync waits (alerts never do: they go
   through the radio's queue first).
@@ -27,56 +29,25 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
 from __future__ import annotations
 
 import random
-from collections import deque
 from collections.abc import Callable
-from typing import Protocol
 
 from hub.errors import InputError
 from hub.log import ForkFound
 from hub.sync import frames as fr
+from hub.sync import stream
 from hub.sync.records import (
     HOUR,
     Action,
     FeedSync,
     ForkDetected,
     HubHeard,
-    Send,
     SenderLimit,
     SyncPolicy,
-    assemble,
     rank,
 )
+from hub.sync.responder import Ledger, Responder
+from hub.sync.store_port import SyncStore as SyncStore
 from hub.sync.trickle import Trickle
-
-
-class SyncStore(Protocol):
-    """The feeds a hub keeps, as the engine sees them (32-byte feed keys)."""
-
-    def feeds(self) -> list[bytes]:
-        """The own feed first, then every feed this hub replicates."""
-        ...
-
-    def size(self, feed: bytes) -> int: ...
-
-    def root(self, feed: bytes) -> bytes:
-        """The RFC 9162 root of the feed at its size (32 zero bytes when empty)."""
-        ...
-
-    def read(self, feed: bytes, start: int, stop: int) -> list[bytes]: ...
-
-    def store(self, feed: bytes, start: int, raws: list[bytes]) -> int:
-        """Verify and store; return the new size. Raises :class:`hub.errors.InputError`
-        with a ``reason`` (bad entry) or :class:`hub.log.replicas.ForkFound`."""
-        ...
-
-    def signed_checkpoint(self) -> tuple[int, bytes, bytes]:
-        """The own feed's checkpoint now: size, root and its Ed25519 signature."""
-        ...
-
-    def take_checkpoint(self, feed: bytes, size: int, root: bytes, sig: bytes) -> bool:
-        """Check and keep another hub's checkpoint; raises :class:`hub.errors.InputError`
-        when it does not verify."""
-        ...
 
 
 class SyncEngine:
@@ -99,17 +70,19 @@ class SyncEngine:
         self.rng = rng or random.Random()
         self.trickle = Trickle(p.imin, p.imax, p.k, self.rng)
         self.budget = p.share * p.duty * HOUR
-        self.feeds: dict[bytes, FeedSync] = {}
-        self.answers: dict[tuple[bytes, int], tuple[float, int]] = {}  # (id, start) -> due
-        self.hubs: dict[bytes, HubHeard] = {}
         self.counts: dict[str, int] = {}
-        self.spent: deque[tuple[float, float]] = deque()
-        self.sent_bytes = 0
+        self.ledger = Ledger(airtime, self.budget, self._count)
+        self.out = Responder(own, store, p, self.ledger)
+        self.feeds: dict[bytes, FeedSync] = {}
+        self.hubs: dict[bytes, HubHeard] = {}
         self.senders = SenderLimit(p.requests_per_sender, 600.0)
         self._announce_at = 0.0
-        self._rotate = 0
-        self._checkpoint_sent = -1
         self.refresh()
+
+    @property
+    def answers(self) -> dict[tuple[bytes, int], tuple[float, int]]:
+        """Answers planned: (feed id, start) -> (due, count)."""
+        return self.out.answers
 
     @property
     def slot(self) -> float:
@@ -130,12 +103,12 @@ class SyncEngine:
         self._announce_at = now + self.rng.uniform(0, self.policy.imin)
 
     def appended(self, now: float) -> None:
-        """The own feed grew: tell the neighbourhood soon."""
+        """The own feed grew: push the new entries, and tell the neighbourhood soon."""
+        self.out.appended(now, self.slot)
         self.trickle.reset(now)
 
     def next_wake(self) -> float:
-        times = [self.trickle.next_wake(), self._announce_at]
-        times += [due for due, _ in self.answers.values()]
+        times = [self.trickle.next_wake(), self._announce_at, *self.out.wakes()]
         times += [f.request_due for f in self.feeds.values() if f.request_due is not None]
         return min(times)
 
@@ -153,9 +126,7 @@ class SyncEngine:
         elif isinstance(frame, fr.Request):
             self._on_request(frame, sender, now)
         elif isinstance(frame, fr.Entries):
-            return self._on_entries(frame.feed, frame.start, list(frame.entries), now)
-        elif isinstance(frame, fr.Part):
-            return self._on_part(frame, now)
+            return self._on_stream(frame, now)
         elif isinstance(frame, fr.SignedCheckpoint):
             self._on_checkpoint(frame)
         else:
@@ -163,7 +134,8 @@ class SyncEngine:
         return []
 
     def _on_summary(self, s: fr.Summary, now: float) -> None:
-        agree, common = True, 0
+        agree, common, neutral = True, 0, False
+        busy = self.policy.retry * self.slot
         for f in s.feeds:
             fs = self.feeds.get(f.feed)
             if fs is None:
@@ -171,7 +143,9 @@ class SyncEngine:
             common += 1
             mine = self.store.size(fs.feed)
             self._claim(fs, f.size, now)
-            if f.size != mine:
+            if f.size < mine and now - fs.served_at < busy:
+                neutral = True  # it lags, and its requests are being answered: no news
+            elif f.size != mine:
                 agree = False
             elif f.root != self.store.root(fs.feed)[: fr.ROOT_ID]:
                 agree = False
@@ -180,10 +154,10 @@ class SyncEngine:
                     self._count("diverged")
         if not common:
             return
-        if agree:
-            self.trickle.consistent()
-        else:
+        if not agree:
             self.trickle.reset(now)
+        elif not neutral:
+            self.trickle.consistent()
 
     def _claim(self, fs: FeedSync, size: int, now: float) -> None:
         """Someone holds ``size`` entries of this feed: fetch what we lack."""
@@ -212,6 +186,7 @@ class SyncEngine:
         if not self.senders.allow(sender, now):
             self._count("dropped-request-flood")
             return
+        fs.served_at = now
         # someone asked already: the broadcast answer serves us too
         if fs.request_due is not None and r.start <= fs.request_start < r.start + r.count:
             fs.request_due = None
@@ -219,12 +194,9 @@ class SyncEngine:
             self._count("suppressed-request")
         if fs.feed != self.own:
             self._claim(fs, r.start, now)  # the asker holds r.start entries
-        size = self.store.size(fs.feed)
-        if r.start >= size or (r.feed, r.start) in self.answers:
-            return
-        place = 0 if fs.feed == self.own else 1 + rank(self.own, r.feed, r.start, 7)
+        place = self.out.place(r, fs.feed)
         delay = self.slot * (place + 0.25) + self.rng.uniform(0, self.slot / 4)
-        self.answers[(r.feed, r.start)] = (now + delay, min(r.count, size - r.start))
+        self.out.plan(r, fs.feed, now, delay)
 
     def take_entries(self, feed: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
         """Entries heard another way (MQTT), of a feed this hub keeps; else ignored."""
@@ -232,25 +204,47 @@ class SyncEngine:
         if fs is None or fs.feed != feed:
             self._count("ignored-entries")
             return []
-        return self._on_entries(feed[: fr.FEED_ID], start, raws, now)
+        self._heard(fs, start, start + len(raws), now)
+        return self._on_entries(fs, start, raws, now)
 
-    def _on_entries(self, fid: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
-        fs = self.feeds.get(fid)
+    def _on_stream(self, e: fr.Entries, now: float) -> list[Action]:
+        """A piece of an answer (or push): whole entries, and an entry split across frames."""
+        fs = self.feeds.get(e.feed)
         if fs is None:
             self._count("ignored-entries")
             return []
-        end = start + len(raws)
-        for key in [k for k in self.answers if k[0] == fid and start <= k[1] < end]:
-            del self.answers[key]  # someone answered: ours would be a duplicate
-            self._count("suppressed-answer")
-        if fs.request_due is not None and start <= fs.request_start < end:
+        partial = fs.partial if fs.feed != self.own else None
+        try:
+            got = stream.take(e, partial)
+        except fr.FrameError as x:
+            self._count(f"dropped-{x.reason}")
+            return []
+        self._heard(fs, e.index, got.end, now)
+        if fs.feed != self.own:
+            fs.partial = got.partial
+            self._count("orphan-piece", got.broken)
+        if not got.raws:
+            return []
+        return self._on_entries(fs, got.start, got.raws, now)
+
+    def _heard(self, fs: FeedSync, lo: int, hi: int, now: float) -> None:
+        """Someone sent positions ``[lo, hi)``: answers and asks of ours they cover go."""
+        self._count("suppressed-answer", self.out.heard(fs.feed[: fr.FEED_ID], lo, hi))
+        fs.served_at = now
+        if fs.request_due is not None and lo <= fs.request_start < hi:
             fs.request_due = None
+
+    def _on_entries(self, fs: FeedSync, start: int, raws: list[bytes], now: float) -> list[Action]:
+        end = start + len(raws)
         if fs.feed == self.own:
             return self._check_own(start, raws)
         mine = self.store.size(fs.feed)
         if start > mine:
             self._count("gap")
             fs.keep_early(start, raws, mine)
+            fs.gap_frames += 1  # an answer is still arriving: ask for the gap after it,
+            if fs.gap_frames <= self.policy.answer_frames:  # but a stream of junk can't stall us
+                fs.progress_at = now
             self._claim(fs, start, now)
             return []
         try:
@@ -262,7 +256,10 @@ class SyncEngine:
             self._count(f"rejected-{getattr(e, 'reason', 'entry')}")
             return []
         self._count("stored", max(0, size - mine))
-        fs.progress_at = now if size > mine else fs.progress_at
+        if mine < size >= fs.heard_size:
+            self.trickle.reset(now)  # caught up with a feed: news for neighbours that lack it
+        if size > mine:
+            fs.progress_at, fs.gap_frames = now, 0
         if end <= mine:
             self._count("replayed")
         self._claim(fs, max(end, size), now)
@@ -289,23 +286,6 @@ class SyncEngine:
             return
         self._count("checkpoint-kept" if kept else "checkpoint-known")
 
-    def _on_part(self, p: fr.Part, now: float) -> list[Action]:
-        fs = self.feeds.get(p.feed)
-        if fs is None or fs.feed == self.own:
-            self._count("ignored-part")
-            return []
-        if p.index != self.store.size(fs.feed):
-            self._claim(fs, p.index, now)
-            return []
-        if fs.part_index != p.index or fs.part_total != p.total:
-            fs.parts, fs.part_index, fs.part_total = {}, p.index, p.total
-        fs.parts[p.offset] = p.chunk
-        raw = assemble(fs.parts, p.total)
-        if raw is None:
-            return []
-        fs.parts, fs.part_index = {}, -1
-        return self._on_entries(p.feed, p.index, [raw], now)
-
     # -- sending -------------------------------------------------------------------------
     def tick(self, now: float) -> list[Action]:
         """Everything due at ``now``: requests, answers, the summary, the announcement."""
@@ -318,83 +298,45 @@ class SyncEngine:
                 if want > 0 and self._afford(now):
                     fid = fs.feed[: fr.FEED_ID]
                     out += self._send(fr.encode(fr.Request(fid, mine, want)), now)
-                    fs.asked_at, fs.request_start = now, mine
+                    fs.asked_at, fs.request_start, fs.served_at = now, mine, now
             elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
                 self._plan_request(fs, now)  # an earlier ask got nothing: ask again later
-        for key, (due, count) in sorted(self.answers.items(), key=lambda kv: kv[1][0]):
-            if now >= due:
-                if not self._afford(now):
-                    break
-                del self.answers[key]
-                out += self._answer(key[0], key[1], count, now)
+        out += self.out.due(now)
         if self.trickle.due(now) and self._afford(now):
-            out += self._send(self._summary(), now)
-            size = self.store.size(self.own)
-            if size != self._checkpoint_sent and size and self._afford(now):
-                size, root, sig = self.store.signed_checkpoint()
-                cp = fr.SignedCheckpoint(self.own[: fr.FEED_ID], size, root, sig)
-                out += self._send(fr.encode(cp), now)
-                self._checkpoint_sent = size
+            if self._fetching(now):
+                self._count("summary-skipped-fetching")
+            else:
+                out += self.out.summary(now)
         if now >= self._announce_at:
             self._announce_at = now + self.policy.announce_every
             if self.name and self._afford(now):
                 out += self._send(fr.encode(fr.Announce(self.own, self.name)), now)
         return out
 
-    def _answer(self, fid: bytes, start: int, count: int, now: float) -> list[Action]:
-        fs = self.feeds.get(fid)
-        if fs is None:
-            return []
-        raws = self.store.read(fs.feed, start, start + count)
-        out: list[Action] = []
-        pos, frames = start, 0
-        while raws and frames < self.policy.answer_frames and self._afford(now):
-            frame, n = fr.pack_entries(fid, pos, raws)
-            if frame is None:  # one entry larger than a frame: send it in parts
-                for part in fr.split_parts(fid, pos, raws[0]):
-                    out += self._send(fr.encode(part), now)
-                    frames += 1
-                n = 1
-            else:
-                out += self._send(fr.encode(frame), now)
-                frames += 1
-            raws, pos = raws[n:], pos + n
-        self._count("answered")
-        return out
-
-    def _summary(self) -> bytes:
-        own = self.own[: fr.FEED_ID]
-        rows = [self._frontier(self.own)]
-        others = [k for k in self.store.feeds() if k != self.own]
-        per_frame = (fr.MAX_FRAME - 1 - fr.FEED_ID) // (fr.FEED_ID + 5 + fr.ROOT_ID) - 1
-        if len(others) > per_frame:  # too many to list at once: take turns
-            self._rotate = (self._rotate + per_frame) % len(others)
-            others = (others + others)[self._rotate : self._rotate + per_frame]
-        rows += [self._frontier(k) for k in others]
-        return fr.encode(fr.Summary(own, tuple(rows)))
-
-    def _frontier(self, feed: bytes) -> fr.Frontier:
-        root = self.store.root(feed)[: fr.ROOT_ID]
-        return fr.Frontier(feed[: fr.FEED_ID], self.store.size(feed), root)
+    def _fetching(self, now: float) -> bool:
+        """Catching up (a request out or due, an answer arriving): our requests say what we
+        hold, and a summary from us would only reset every neighbour's Trickle."""
+        wait = self.policy.retry * self.slot
+        return any(
+            fs.heard_size > self.store.size(fs.feed)
+            and (fs.request_due is not None or now - max(fs.asked_at, fs.progress_at) < wait)
+            for fs in self.feeds.values()
+        )
 
     def _send(self, payload: bytes, now: float) -> list[Action]:
-        self.spent.append((now, self.airtime(len(payload))))
-        self.sent_bytes += len(payload)
-        self._count("sent-frames")
-        return [Send(payload)]
+        return self.ledger.send(payload, now)
 
     def _afford(self, now: float) -> bool:
-        """May sync send one more full frame now without passing its share of airtime?"""
-        ok = self.airtime_spent(now) + self.airtime(fr.MAX_FRAME) <= self.budget
-        if not ok:
-            self._count("deferred-airtime")
-        return ok
+        return self.ledger.afford(now)
 
     def airtime_spent(self, now: float) -> float:
         """Seconds of airtime sync used in the last hour."""
-        while self.spent and now - self.spent[0][0] >= HOUR:
-            self.spent.popleft()
-        return sum(a for _, a in self.spent)
+        return self.ledger.spent_in_hour(now)
+
+    @property
+    def sent_bytes(self) -> int:
+        return self.ledger.sent_bytes
 
     def _count(self, what: str, n: int = 1) -> None:
-        self.counts[what] = self.counts.get(what, 0) + n
+        if n:
+            self.counts[what] = self.counts.get(what, 0) + n

@@ -7,6 +7,12 @@ until the store verifies them. The layout, byte by byte, is in ``docs/sync.md``.
 
 Every frame starts with its type byte; integers are unsigned LEB128 varints (at most 5
 bytes, values below 2**32), feed ids are the first 4 bytes of the feed's Ed25519 key.
+
+Entries travel as one byte stream per answer: each entry in its *air form* (body length
+as a varint, the body, the 64-byte signature; the receiver rebuilds the stored CBOR
+framing, see :mod:`hub.sync.stream`), consecutive entries back to back, cut into frames
+wherever a frame is full. A frame says where in the stream it begins (entry, byte), so
+each one can be read on its own, and one lost frame costs only the entries it touched.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ FEED_ID = 4
 ROOT_ID = 4
 MAX_COUNT = 64  # entries one request may ask for
 MAX_NAME = 40  # bytes of a hub's name in an announcement
+MAX_BODY = 65535  # bytes of an entry body (crypto.entrysig.MAX_BODY)
+SIG = 64  # bytes of an entry's Ed25519 signature
+MAX_AIR = 3 + MAX_BODY + SIG  # bytes of the largest entry in its air form
 
 SUMMARY = 0x01
 REQUEST = 0x02
 ENTRIES = 0x03
-PART = 0x04
 ANNOUNCE = 0x05
 CHECKPOINT = 0x06
 
@@ -66,23 +74,28 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Entries:
-    """Whole entries of ``feed`` from position ``start`` on, as stored (no shadow header)."""
-
-    feed: bytes
-    start: int
-    entries: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """A piece of one entry too large for a frame: bytes ``[offset, offset + len(chunk))``
-    of entry ``index`` of ``feed``, whose whole length is ``total``."""
+    """A piece of the byte stream of consecutive entries of ``feed`` (air forms, back to
+    back): it begins at byte ``offset`` of entry ``index``'s air form. When ``offset`` is
+    not 0, ``length`` is that entry's air-form length (else 0), so the frame can be read
+    without the frames before it."""
 
     feed: bytes
     index: int
-    total: int
     offset: int
-    chunk: bytes
+    length: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Pieces:
+    """An :class:`Entries` frame read: ``lead`` continues entry ``index`` (when its offset
+    is not 0), then whole entries (air forms) from position ``first`` on, then ``tail``:
+    the first bytes of the entry after them (empty when the frame ends on a boundary)."""
+
+    lead: bytes
+    first: int
+    entries: tuple[bytes, ...]
+    tail: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +117,7 @@ class SignedCheckpoint:
     signature: bytes  # 64 bytes
 
 
-Frame = Summary | Request | Entries | Part | Announce | SignedCheckpoint
+Frame = Summary | Request | Entries | Announce | SignedCheckpoint
 
 
 # -- varints -----------------------------------------------------------------------------
@@ -173,23 +186,14 @@ def encode(frame: Frame) -> bytes:
         put_uint(out, frame.start)
         put_uint(out, frame.count)
     elif isinstance(frame, Entries):
-        if not frame.entries:
-            raise ValueError("an entries frame carries at least one entry")
+        pieces(frame, ValueError)
         out.append(ENTRIES)
         out += _id(frame.feed, FEED_ID)
-        put_uint(out, frame.start)
-        for raw in frame.entries:
-            put_uint(out, len(raw))
-            out += raw
-    elif isinstance(frame, Part):
-        if not frame.chunk or frame.offset + len(frame.chunk) > frame.total:
-            raise ValueError("a part must hold bytes inside the entry")
-        out.append(PART)
-        out += _id(frame.feed, FEED_ID)
         put_uint(out, frame.index)
-        put_uint(out, frame.total)
         put_uint(out, frame.offset)
-        out += frame.chunk
+        if frame.offset:
+            put_uint(out, frame.length)
+        out += frame.data
     elif isinstance(frame, SignedCheckpoint):
         out.append(CHECKPOINT)
         out += _id(frame.feed, FEED_ID)
@@ -241,22 +245,11 @@ def decode(data: bytes) -> Frame:
             raise FrameError("absurd", f"count {count}")
         return Request(feed, start, count)
     if kind == ENTRIES:
-        feed, start = r.take(FEED_ID, "feed"), r.uint("start")
-        entries = []
-        while r.left():
-            entries.append(r.take(r.uint("length"), "entry"))
-        if not entries or any(not e for e in entries):
-            raise FrameError("malformed", "an entries frame carries whole, non-empty entries")
-        if start + len(entries) > 2**32:
-            raise FrameError("absurd", "positions past 2**32")
-        return Entries(feed, start, tuple(entries))
-    if kind == PART:
-        feed, index = r.take(FEED_ID, "feed"), r.uint("index")
-        total, offset = r.uint("total"), r.uint("offset")
-        chunk = r.take(r.left(), "chunk")
-        if not chunk or offset + len(chunk) > total or total > 65536:
-            raise FrameError("absurd", f"part {offset}+{len(chunk)} of {total}")
-        return Part(feed, index, total, offset, chunk)
+        feed, index, offset = r.take(FEED_ID, "feed"), r.uint("index"), r.uint("offset")
+        length = r.uint("length") if offset else 0
+        e = Entries(feed, index, offset, length, r.take(r.left(), "stream"))
+        pieces(e)
+        return e
     if kind == ANNOUNCE:
         feed = r.take(32, "feed")
         raw = r.take(r.left(), "name")
@@ -276,35 +269,56 @@ def decode(data: bytes) -> Frame:
     raise FrameError("unknown-type", f"0x{kind:02x}")
 
 
-def pack_entries(feed: bytes, start: int, raws: list[bytes]) -> tuple[Entries | None, int]:
-    """As many whole entries from ``raws`` as fit one frame, and how many that is.
+def pieces(e: Entries, error: type[Exception] = FrameError) -> Pieces:
+    """Read an entries frame: where each entry begins and ends in it. Raises ``error``
+    (:class:`FrameError` with a reason, or ``ValueError`` when encoding) for a stream that
+    cannot be a run of entries in their air form."""
 
-    Returns ``(None, 0)`` when even the first entry does not fit (send it in parts).
-    """
-    size = 1 + FEED_ID + _uint_len(start)
-    taken: list[bytes] = []
-    for raw in raws:
-        need = _uint_len(len(raw)) + len(raw)
-        if size + need > MAX_FRAME:
-            break
-        taken.append(raw)
-        size += need
-    if not taken:
-        return None, 0
-    return Entries(feed, start, tuple(taken)), len(taken)
+    def bad(reason: str, detail: str) -> Exception:
+        return FrameError(reason, detail) if error is FrameError else error(detail)
+
+    data, n = e.data, len(e.data)
+    if not n:
+        raise bad("malformed", "an entries frame carries at least one byte of an entry")
+    pos, lead = 0, b""
+    if e.offset:
+        if not 0 < e.offset < e.length <= MAX_AIR:
+            raise bad("absurd", f"byte {e.offset} of a {e.length}-byte entry")
+        pos = min(e.length - e.offset, n)
+        lead = data[:pos]
+    elif e.length:
+        raise bad("malformed", "a length without an offset")
+    first = e.index + (1 if e.offset else 0)
+    whole: list[bytes] = []
+    try:
+        while pos < n:
+            size = air_length(data, pos)
+            if size is None or pos + size > n:
+                break
+            whole.append(data[pos : pos + size])
+            pos += size
+    except FrameError as x:
+        raise bad(x.reason, str(x)) from None
+    if first + len(whole) + 1 > 2**32:
+        raise bad("absurd", "positions past 2**32")
+    return Pieces(lead, first, tuple(whole), data[pos:])
 
 
-def split_parts(feed: bytes, index: int, raw: bytes) -> list[Part]:
-    """An entry too large for one frame, as parts that each fill a frame."""
-    parts: list[Part] = []
-    offset = 0
-    while offset < len(raw):
-        head = 1 + FEED_ID + _uint_len(index) + _uint_len(len(raw)) + _uint_len(offset)
-        chunk = raw[offset : offset + MAX_FRAME - head]
-        parts.append(Part(feed, index, len(raw), offset, chunk))
-        offset += len(chunk)
-    return parts
+def air_length(data: bytes, pos: int) -> int | None:
+    """Bytes of the air-form entry starting at ``data[pos]``; None when ``data`` ends
+    before its body length does. Raises :class:`FrameError` for a length no entry has."""
+    n = 0
+    for i, shift in enumerate(range(0, 21, 7)):
+        if pos + i >= len(data):
+            return None
+        b = data[pos + i]
+        n |= (b & 0x7F) << shift
+        if not b & 0x80:
+            if (i and b == 0) or not 0 < n <= MAX_BODY:
+                raise FrameError("malformed", f"an entry body of {n} bytes")
+            return i + 1 + n + SIG
+    raise FrameError("malformed", "an entry body length too long")
 
 
-def _uint_len(n: int) -> int:
+def uint_len(n: int) -> int:
     return max(1, (n.bit_length() + 6) // 7)

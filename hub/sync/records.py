@@ -8,8 +8,9 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hub.mesh import BROADCAST
-from hub.settings import SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
+from hub.settings import SYNC_HOP_LIMIT, SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
 from hub.sync import frames as fr
+from hub.sync.stream import Partial
 
 HOUR = 3600.0
 
@@ -20,11 +21,14 @@ class SyncPolicy:
     imax: float = SYNC_IMAX
     k: int = 1
     slot: float | None = None  # answer back-off step; default: 4 full frames of airtime
-    batch: int = 32  # entries one request asks for
-    answer_frames: int = 12  # frames one answer may take
+    batch: int = 64  # entries one request asks for
+    answer_frames: int = 24  # frames one answer (or push) may take
+    checkpoint_every: float = 300.0  # at most one own checkpoint per this many seconds
+    checkpoint_quiet: float = 60.0  # ... sent once the own feed has been quiet this long
     retry: float = 6.0  # slots before a request that got nothing is sent again
     duty: float = 0.10  # the radio's duty-cycle budget (share of an hour)
     share: float = SYNC_SHARE  # of that budget, what sync may spend
+    hop_limit: int = SYNC_HOP_LIMIT  # hops the mesh may relay a sync frame
     announce_every: float = 6 * HOUR
     requests_per_sender: int = 12  # per 10 minutes, per radio
 
@@ -64,10 +68,10 @@ class FeedSync:
     request_due: float | None = None
     request_start: int = 0
     asked_at: float = -1e18
+    served_at: float = -1e18  # when a request for it, or entries of it, were last heard
     progress_at: float = -1e18  # when entries of it were last stored
-    parts: dict[int, bytes] = field(default_factory=dict)  # offset -> chunk
-    part_index: int = -1
-    part_total: int = 0
+    gap_frames: int = 0  # frames heard past a gap since then
+    partial: Partial | None = None  # the head of an entry split across frames
     diverged: bool = False
     early: dict[int, bytes] = field(default_factory=dict)  # heard past a gap, unverified
 
@@ -96,16 +100,6 @@ def rank(own: bytes, fid: bytes, start: int, n: int) -> int:
     """A hub's place in line for one request: the same for everyone who computes it."""
     h = hashlib.sha256(own[: fr.FEED_ID] + fid + start.to_bytes(4, "big")).digest()
     return h[0] % n
-
-
-def assemble(parts: dict[int, bytes], total: int) -> bytes | None:
-    out = bytearray()
-    while len(out) < total:
-        chunk = parts.get(len(out))
-        if chunk is None:
-            return None
-        out += chunk
-    return bytes(out) if len(out) == total else None
 
 
 class SenderLimit:

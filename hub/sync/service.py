@@ -115,7 +115,9 @@ class SyncService:
                     self.unsent += core.mqtt is None
                     continue
                 try:
-                    core.radio.send_data(action.payload, PORT, action.dest)
+                    core.radio.send_data(
+                        action.payload, PORT, action.dest, hop_limit=self.policy.hop_limit
+                    )
                 except Exception as e:  # a full queue or a lost link: sync will ask again
                     self.unsent += 1
                     log.info("sync: radio did not take a frame: %s", e)

@@ -1,6 +1,6 @@
 """The sync engine's view of a hub's feeds: the own feed and the federated replicas.
 
-Implements :class:`hub.sync.engine.SyncStore` over the daemon's core: sizes and roots from
+Implements :class:`hub.sync.store_port.SyncStore` over the daemon's core: sizes and roots from
 the feed files, reads for answers, and :meth:`hub.log.own.HubLog.store_replica` (verify,
 then store, then tell the listeners) for what arrives.
 """

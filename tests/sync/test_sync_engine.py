@@ -12,6 +12,7 @@ from synckit import Air, Clock, Hub, federate, make_hub
 from hub.daemon.ops import run_op
 from hub.log import LogView, TimeSource
 from hub.sync import frames as fr
+from hub.sync.stream import whole
 
 Three = tuple[list[Hub], Air, Clock]
 
@@ -34,7 +35,7 @@ def test_a_hub_catches_up_and_one_answer_serves_every_hub(three: Three) -> None:
     assert texts[-1] == "note 39 on the north loop"
     # B and C were missing the same entries: one request, one set of answers, not two
     answers = [p for s, p in air.frames if p[0] == fr.ENTRIES]
-    delivered = sum(len(fr.decode(p).entries) for p in answers)  # type: ignore[union-attr]
+    delivered = sum(len(fr.pieces(fr.decode(p)).entries) for p in answers)  # type: ignore[arg-type]
     assert delivered < 40 * 1.5, f"{delivered} entries sent for 40 missing at two hubs"
     assert (
         b.engine.counts.get("suppressed-request", 0) + c.engine.counts.get("suppressed-request", 0)
@@ -87,21 +88,21 @@ def test_entries_that_do_not_verify_are_never_stored(three: Three, tmp_path: Pat
     tampered = raw[:-1] + bytes([raw[-1] ^ 1])
     aid, cid = bytes.fromhex(a.feed)[:4], bytes.fromhex(c.feed)[:4]
     frames = [
-        fr.encode(fr.Entries(aid, 0, (tampered,))),  # bad signature
-        fr.encode(fr.Entries(cid, 0, (raw,))),  # A's entry claimed as C's
-        fr.encode(fr.Entries(aid, 5, (raw,))),  # a gap
-        fr.encode(fr.Entries(aid, 0, (b"\x82\x41\x00\x41\x00",))),  # bad framing
-        fr.encode(fr.Entries(bytes.fromhex(b.feed)[:4], 0, (raw,))),  # "my own feed"
+        fr.encode(whole(aid, 0, [tampered])),  # bad signature
+        fr.encode(whole(cid, 0, [raw])),  # A's entry claimed as C's
+        fr.encode(whole(aid, 5, [raw])),  # a gap
+        b"\x03" + aid + b"\x00\x00\x00" + bytes(70),  # an entry with an empty body
+        fr.encode(whole(bytes.fromhex(b.feed)[:4], 0, [raw])),  # "my own feed"
     ]
     _flood(b, frames)
     assert b.held(a) == 0 and b.held(c) == 0
     counts = b.engine.counts
     assert counts["rejected-bad-signature"] >= 2 and counts["gap"] == 1
-    assert counts["rejected-own-feed"] == 1
+    assert counts["rejected-own-feed"] == 1 and counts["dropped-malformed"] == 1
     # the real entry is still taken afterwards
-    _flood(b, [fr.encode(fr.Entries(aid, 0, (raw,)))])
+    _flood(b, [fr.encode(whole(aid, 0, [raw]))])
     assert b.held(a) == 1
-    _flood(b, [fr.encode(fr.Entries(aid, 0, (raw,)))])  # a replay changes nothing
+    _flood(b, [fr.encode(whole(aid, 0, [raw]))])  # a replay changes nothing
     assert b.held(a) == 1 and counts["replayed"] >= 1
     assert clock() > 0
 
@@ -140,9 +141,7 @@ def test_a_fork_is_kept_as_evidence_and_stops_the_feed(three: Three, tmp_path: P
     twin.open()
     other = twin.log.append("note", {"text": "the history shown to someone else"}).raw
     twin.close()
-    out = b.engine.on_frame(
-        fr.encode(fr.Entries(bytes.fromhex(a.feed)[:4], 0, (other,))), 1, clock()
-    )
+    out = b.engine.on_frame(fr.encode(whole(bytes.fromhex(a.feed)[:4], 0, [other])), 1, clock())
     assert len(out) == 1 and out[0].index == 0  # type: ignore[union-attr]
     evidence = sorted(p.name for p in (b.core.datadir.root / "evidence").iterdir())
     assert evidence == [f"{a.feed}-0-ours.entry", f"{a.feed}-0-theirs.entry"]
@@ -178,7 +177,7 @@ def test_entries_heard_past_a_gap_are_kept_and_only_the_gap_is_asked_for(three: 
     n = len(raws)
     bad = raws[n - 1][:-1] + bytes([raws[n - 1][-1] ^ 1])
     later = [*raws[2 : n - 1], bad]
-    _flood(b, [fr.encode(fr.Entries(aid, i, (raw,))) for i, raw in enumerate(later, 2)][::-1])
+    _flood(b, [fr.encode(whole(aid, i, [raw])) for i, raw in enumerate(later, 2)][::-1])
     assert b.held(a) == 0 and b.engine.counts["gap"] == n - 2  # nothing unverified stored
     sent = []
     for _ in range(60):
@@ -186,7 +185,7 @@ def test_entries_heard_past_a_gap_are_kept_and_only_the_gap_is_asked_for(three: 
         sent += b.engine.tick(clock())
     asks = [fr.decode(s.payload) for s in sent if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
     assert asks and asks[0] == fr.Request(aid, 0, 2)  # the hole, not everything after it
-    _flood(b, [fr.encode(fr.Entries(aid, i, (raws[i],))) for i in (0, 1)])
+    _flood(b, [fr.encode(whole(aid, i, [raws[i]])) for i in (0, 1)])
     assert b.held(a) == n - 1  # the early entries verified and stored; the forged one not
     assert b.engine.counts["rejected-bad-signature"] == 1
 
@@ -204,7 +203,7 @@ def test_a_hub_does_not_ask_again_while_an_answer_is_still_arriving(three: Three
     _flood(b, [fr.encode(summary)])
     sent: list[bytes] = []
     for i in range(6):  # the answer streams in, one frame a second
-        _flood(b, [fr.encode(fr.Entries(aid, i, (raws[i],)))])
+        _flood(b, [fr.encode(whole(aid, i, [raws[i]]))])
         clock.t += 1.0
         sent += [s.payload for s in b.engine.tick(clock())]  # type: ignore[union-attr]
     assert b.held(a) == 6 and not [s for s in sent if s[0] == fr.REQUEST]

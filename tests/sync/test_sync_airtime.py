@@ -1,0 +1,168 @@
+"""What keeps sync cheap on the air: new entries pushed on write, checkpoints rate-limited,
+a split entry put back together only from frames that fit, answers not doubled by a hub
+that was transmitting, and no summaries from a hub that is being served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from synckit import Air, Clock, Hub, federate, make_hub
+
+from hub.sync import frames as fr
+from hub.sync.stream import pack
+
+Three = tuple[list[Hub], Air, Clock]
+
+
+@pytest.fixture
+def three(tmp_path: Path) -> Three:
+    clock = Clock()
+    hubs = [make_hub(tmp_path, n, 0x100 + i, clock, seed=i) for i, n in enumerate("ABC")]
+    federate(hubs)
+    air = Air(hubs, clock)
+    air.run(120)  # federation settles: everyone holds everyone's peer entries
+    return hubs, air, clock
+
+
+def _kinds(air: Air, since: int, sender: str | None = None) -> list[int]:
+    return [p[0] for s, p in air.frames[since:] if sender is None or s == sender]
+
+
+def test_a_new_entry_is_pushed_without_a_summary_or_a_request(three: Three) -> None:
+    (a, b, c), air, _ = three
+    before = len(air.frames)
+    a.note("Dog loose at the canal path")
+    air.run(1.0)  # a quarter slot: the push, nothing else yet
+    assert b.held(a) == c.held(a) == a.engine.store.size(a.engine.own)
+    assert _kinds(air, before) == [fr.ENTRIES]
+
+
+def test_writes_close_together_share_one_push(three: Three) -> None:
+    (a, b, _), air, _ = three
+    before = len(air.frames)
+    a.note("one")
+    a.note("two")
+    air.run(1.0)
+    assert _kinds(air, before) == [fr.ENTRIES] and b.held(a) == a.engine.store.size(a.engine.own)
+
+
+def test_checkpoints_only_the_newest_at_most_one_per_interval(three: Three) -> None:
+    (a, b, _), air, clock = three
+    every = a.engine.policy.checkpoint_every
+    before = len(air.frames)
+    for i in range(20):  # a busy stretch: a note every 30 s for 10 minutes
+        a.note(f"round {i}")
+        air.run(30)
+    air.run(120)  # then quiet
+    sent = [fr.decode(p) for s, p in air.frames[before:] if s == "A" and p[0] == fr.CHECKPOINT]
+    assert 1 <= len(sent) <= 600 / every + 1
+    sizes = [cp.size for cp in sent]  # type: ignore[union-attr]
+    assert sizes == sorted(set(sizes)) and sizes[-1] == a.engine.store.size(a.engine.own)
+    assert b.core.log.checkpoints.sizes(a.feed)[-1] == sizes[-1]
+    assert clock() > 0
+
+
+def test_a_restarted_hub_does_not_resend_an_unchanged_checkpoint(
+    three: Three, tmp_path: Path
+) -> None:
+    (a, _, _), air, clock = three
+    a.note("before the restart")
+    air.run(200)
+    a.core.close()
+    a2 = make_hub(tmp_path, "A", 0x100, clock, seed=9)
+    air.hubs[0] = a2
+    before = len(air.frames)
+    air.run(600)
+    assert fr.CHECKPOINT not in _kinds(air, before, "A")
+    a2.note("after the restart")  # a new size: its checkpoint goes once the feed is quiet
+    air.run(120)
+    assert fr.CHECKPOINT in _kinds(air, before, "A")
+
+
+def test_a_split_entry_is_taken_only_from_frames_that_fit(three: Three) -> None:
+    """A note larger than a frame travels as a run of the stream; forged or misplaced
+    continuations are dropped or fail verification; nothing but the real entry is stored."""
+    (a, b, _), _, clock = three
+    own = a.core.log.own
+    assert own is not None
+    held = b.held(a)
+    a.core.log.append("note", {"text": "x" * 900})
+    raw = own.read(held)
+    aid = bytes.fromhex(a.feed)[:4]
+    frames, n = pack(aid, held, [raw], 100)
+    assert n == 1 and len(frames) >= 4
+    first, *rest = frames
+    forged = [
+        fr.Entries(aid, held, rest[0].offset + 3, rest[0].length, rest[0].data),  # wrong byte
+        fr.Entries(aid, held, rest[0].offset, rest[0].length, b"\x00" * len(rest[0].data)),
+    ]
+    sent = [first, forged[0], *rest]
+    for f in sent:
+        assert b.engine.on_frame(fr.encode(f), 0x666, clock()) == []
+    assert b.held(a) == held + 1  # the misplaced piece was dropped, the real run completed
+    assert b.engine.counts["orphan-piece"] >= 1
+    # the same head continued with forged bytes at the right place: assembled, rejected
+    a.core.log.append("note", {"text": "y" * 900})
+    raw2 = own.read(held + 1)
+    frames2, _ = pack(aid, held + 1, [raw2], 100)
+    bad = [frames2[0]]
+    bad += [
+        fr.Entries(f.feed, f.index, f.offset, f.length, b"\x01" * len(f.data)) for f in frames2[1:]
+    ]
+    for f in bad:
+        b.engine.on_frame(fr.encode(f), 0x666, clock())
+    assert b.held(a) == held + 1
+    assert sum(v for k, v in b.engine.counts.items() if k.startswith("rejected-")) >= 1
+
+
+def test_a_hub_that_was_transmitting_waits_to_hear_the_answer_before_its_own(
+    three: Three,
+) -> None:
+    (a, b, c), _, clock = three
+    for i in range(3):
+        a.core.log.append("note", {"text": f"n{i}"})
+    aid = bytes.fromhex(a.feed)[:4]
+    own = a.core.log.own
+    assert own is not None
+    raws = own.read_range(b.held(a), len(own))
+    for raw in raws:  # B holds them all; C does not
+        b.engine.on_frame(fr.encode(pack(aid, b.held(a), [raw], 1)[0][0]), 0x666, clock())
+    start = c.held(a)
+    for _ in range(10):  # B is busy on the air for ~20 frame airtimes
+        b.engine.ledger.send(b"\x01" * fr.MAX_FRAME, clock())
+    busy = b.engine.ledger.air_until
+    b.engine.on_frame(fr.encode(fr.Request(aid, start, 3)), c.node, clock())
+    out = []
+    while clock.t < busy:
+        clock.t += 0.5
+        out += b.engine.tick(clock())
+    assert not [s for s in out if s.payload[0] == fr.ENTRIES]  # type: ignore[union-attr]
+    # A (the origin) answers meanwhile; B, listening again, hears it and stays quiet
+    answer, _ = pack(aid, start, own.read_range(start, start + 3), 10)
+    b.engine.on_frame(fr.encode(answer[0]), a.node, clock())
+    for _ in range(200):
+        clock.t += 0.5
+        out += b.engine.tick(clock())
+    assert not [s for s in out if s.payload[0] == fr.ENTRIES]  # type: ignore[union-attr]
+    assert b.engine.counts["suppressed-answer"] >= 1
+
+
+def test_a_stream_of_junk_past_a_gap_does_not_stall_the_requests(three: Three) -> None:
+    """Frames heard past a gap hold a request back while an answer is arriving, but a peer
+    that sends such frames forever holds it back for one answer's worth at most."""
+    (a, b, _), _, clock = three
+    for i in range(5):
+        a.core.log.append("note", {"text": f"n{i}"})
+    aid = bytes.fromhex(a.feed)[:4]
+    size = a.engine.store.size(a.engine.own)
+    summary = fr.Summary(aid, (fr.Frontier(aid, size, bytes(4)),))
+    b.engine.on_frame(fr.encode(summary), a.node, clock())
+    junk = fr.encode(fr.Entries(aid, size + 10, 0, 0, b"\x05" + b"j" * 69))
+    asks = []
+    for _ in range(240):  # a hostile radio: a junk frame every half slot
+        b.engine.on_frame(junk, 0x666, clock())
+        clock.t += 0.5
+        asks += [s for s in b.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+    assert len(asks) >= 2 and b.engine.counts["gap"] >= 200  # asked, and asked again
+    assert b.held(a) < size  # nothing of the junk stored
