@@ -27,3 +27,23 @@ SYNC_IMIN = 30.0
 
 SYNC_IMAX = 1920.0
 """Seconds: Trickle's longest interval (32 minutes): an agreeing neighbourhood is quiet."""
+
+# --- the assembly: votes on mandates and the charter (docs/governance.md)
+
+VOTE_QUORUM = 50
+"""Per cent of the members eligible when a vote opens who must vote for it to count."""
+
+VOTE_MAJORITY = 50
+"""YES must be more than this per cent of the votes cast."""
+
+VOTE_DAYS = 7
+"""Days a vote stays open unless it is decided sooner."""
+
+TERM_LIMIT = 2
+"""Consecutive terms one member may hold in the same role (0: no limit)."""
+
+REMIND_DAYS = 7
+"""Days before a term ends that its holder is reminded by radio."""
+
+CHARTER_CHANGES = 1
+"""Ratified charter changes allowed per quarter (91 days)."""
