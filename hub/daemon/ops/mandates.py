@@ -50,7 +50,7 @@ def mandate_propose(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
         raw = args.get("text")
         if not isinstance(raw, str):
             raise InputError("text is required")
-        text = clean_text(raw, name="text", multiline=True, max_bytes=60000)
+        text = clean_text(raw, name="text", multiline=True, strip=False, max_bytes=60000)
         fields = check_proposal(state, rules, now, what=what, closes=closes, text=text)
     else:
         term = args.get("term")
