@@ -52,9 +52,9 @@ def holders(st: HubState, now: float) -> list[Holder]:
         for r in m.roles(now):
             if r["role"] == STEWARD:
                 continue
-            t = terms.get((m.handle, r["role"]))
-            if t is not None and t.until == r["until"]:
-                out.append(Holder(r["role"], m.handle, t.since, t.until, t.vote))
+            term = terms.get((m.handle, r["role"]))
+            if term is not None and term.until == r["until"]:
+                out.append(Holder(r["role"], m.handle, term.since, term.until, term.vote))
             else:
                 out.append(Holder(r["role"], m.handle, m.enrolled_at, r["until"], None))
     return sorted(out, key=lambda h: (h.until, h.role, h.handle))
