@@ -215,11 +215,11 @@ def reminders(state: HubState, rules: Rules, now: float, sent: dict[str, int]) -
                 tell(h, f"Vote #{p.index} open: {p.subject()}. Reply VOTE {p.index} YES or NO.")
             elif left < DAY:
                 tell(h, f"Vote #{p.index} closes {_date(p.closes)}: VOTE {p.index} YES or NO.")
+    soon = now + rules.remind_days * DAY
     for m in state.roster.members.values():
-        for r in m.roles(now):
-            left = r["until"] - now
-            if r["role"] != "steward" and 0 < left <= rules.remind_days * DAY:
-                tell(m.handle, f"Your {r['role']} term ends {_date(r['until'])}.")
+        for role, until in m.grants.items():
+            if now < until <= soon and role != "steward" and not m.revoked:
+                tell(m.handle, f"Your {role} term ends {_date(until)}.")
     return out
 
 

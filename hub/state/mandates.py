@@ -29,6 +29,8 @@ CHARTER = "charter"
 QUARTER = 91 * 86_400
 YEAR = 365 * 86_400
 
+_KINDS = frozenset({10, 21, 22, 23})  # charter, proposal, vote, outcome (hub/log/entry.py)
+
 __all__ = ["CHARTER", "MANDATE", "Mandates", "Proposal", "Term", "decide"]
 
 
@@ -174,6 +176,8 @@ class Mandates:
 
     def apply(self, e: LoggedEntry) -> None:
         b = e.body
+        if b.kind not in _KINDS:
+            return  # most entries: nothing to do here, decided without a lookup
         name = b.kind_name
         if name == "proposal":
             self._proposal(e.feed, e.index, b)
