@@ -95,44 +95,132 @@ def test_a_vote_that_fails_and_one_decided_at_the_close(hub_desk: Desk) -> None:
     assert m2 is not None and m2.until("facilitator") == int(desk.clock()) + 90 * DAY
 
 
-def test_bad_votes_are_refused_and_never_counted(hub_desk: Desk) -> None:
-    desk = hub_desk
-    assert desk.core is not None
-    radios = members(desk, 5)
-    stranger, late = Radio(0x99), Radio(0x77)
-    n = run_op(desk.core, "mandate_propose", {"handle": "m0", "term": "90d"})["vote"]
-    desk.enrol(late, "late")  # enrolled after the vote opened: not eligible
-    # non-member
-    assert desk.say(stranger, f"VOTE {n} YES").startswith("Not accepted: this radio is not")
-    # not a PKI DM
-    assert desk.say(radios[1], f"VOTE {n} YES", pki=False).startswith("Not accepted: send an")
-    # member who joined after the opening
-    assert (
-        desk.say(late, f"VOTE {n} YES") == f"Refused: you were not a member when vote #{n} opened."
-    )
-    # unknown vote, bad syntax
-    assert desk.say(radios[1], "VOTE 999 YES") == "Refused: no vote #999; send VOTES."
-    assert desk.say(radios[1], f"VOTE {n} MAYBE").startswith("VOTE n YES or")
-    # double vote
+@pytest.fixture
+def open_vote(hub_desk: Desk) -> tuple[Desk, list[Radio], int]:
+    """Five members and an open vote on m0 as coordinator."""
+    assert hub_desk.core is not None
+    radios = members(hub_desk, 5)
+    n = run_op(hub_desk.core, "mandate_propose", {"handle": "m0", "term": "90d"})["vote"]
+    return hub_desk, radios, n
+
+
+def refused(desk: Desk, radio: Radio, text: str, **kw: object) -> str:
+    """The reply to a refused vote; nothing was counted."""
+    before = votes_of(desk)
+    said = desk.say(radio, text, **kw)
+    assert votes_of(desk) == before
+    assert len(said.encode()) <= 200
+    return said
+
+
+def test_vote_from_a_non_member(open_vote: tuple[Desk, list[Radio], int]) -> None:
+    desk, _, n = open_vote
+    said = refused(desk, Radio(0x99), f"VOTE {n} YES")
+    assert said.startswith("Not accepted: this radio is not enrolled")
+
+
+def test_vote_from_a_member_enrolled_after_the_opening(
+    open_vote: tuple[Desk, list[Radio], int],
+) -> None:
+    desk, _, n = open_vote
+    late = Radio(0x77)
+    desk.enrol(late, "late")
+    said = refused(desk, late, f"VOTE {n} YES")
+    assert said == f"Refused: you were not a member when vote #{n} opened."
+
+
+def test_vote_not_by_pki_dm(open_vote: tuple[Desk, list[Radio], int]) -> None:
+    desk, radios, n = open_vote
+    said = refused(desk, radios[1], f"VOTE {n} YES", pki=False)
+    assert said.startswith("Not accepted: send an encrypted DM")
+    said = refused(desk, radios[2], f"VOTE {n} YES", key=b"k" * 32)  # another radio's key
+    assert said.startswith("Not accepted: this radio's key is not the enrolled one")
+    # within the refusal budget: a second try within the hour is refused without a reply
+    out = desk.send(radios[2].dm(f"VOTE {n} YES", key=b"k" * 32))
+    assert [r.reason for r in refusals(out)] == ["key-mismatch"] and not replies(out)
+    assert votes_of(desk) == []
+
+
+def test_vote_on_the_channel(open_vote: tuple[Desk, list[Radio], int]) -> None:
+    desk, radios, n = open_vote
+    out = desk.send(radios[1].channel(f"VOTE {n} YES"))
+    assert [r.reason for r in refusals(out)] == ["channel"] and votes_of(desk) == []
+
+
+def test_double_vote(open_vote: tuple[Desk, list[Radio], int]) -> None:
+    desk, radios, n = open_vote
     desk.say(radios[1], f"VOTE {n} YES")
     out = desk.send(radios[1].dm(f"VOTE {n} NO"))
     assert [r.reason for r in refusals(out)] == ["vote"]
     assert " ".join(replies(out)[0].parts) == f"Refused: you voted in #{n} already; one vote each."
-    # revoked member
+    assert votes_of(desk) == [("m1", {"proposal": n, "yes": 1})]
+
+
+def test_vote_from_a_revoked_member(open_vote: tuple[Desk, list[Radio], int]) -> None:
+    desk, radios, n = open_vote
+    assert desk.core is not None
     run_op(desk.core, "roster_revoke", {"handle": "m2"})
-    assert desk.say(radios[2], f"VOTE {n} YES").startswith("Not accepted: your enrolment was")
-    # vote flood: the burst limit, and nothing extra counted
-    for _ in range(30):
-        desk.send(radios[3].dm(f"VOTE {n} YES"))
-    assert votes_of(desk) == [("m1", {"proposal": n, "yes": 1}), ("m3", {"proposal": n, "yes": 1})]
-    # after the close
-    desk.clock.advance(8 * DAY)
-    assert desk.say(radios[4], f"VOTE {n} YES").startswith("Refused: vote #")
-    # expired member (steward term over)
-    desk.clock.advance(400 * DAY)
-    assert desk.say(radios[4], "VOTES").startswith("No open votes")
-    assert desk.say(radios[4], f"VOTE {n} YES").startswith("Not accepted: your role has ended")
-    assert len(votes_of(desk)) == 2
+    said = refused(desk, radios[2], f"VOTE {n} YES")
+    assert said == "Not accepted: your enrolment was revoked."
+
+
+def test_vote_from_an_expired_member(hub_desk: Desk) -> None:
+    desk = hub_desk
+    assert desk.core is not None
+    a, b = members(desk, 2)
+    n = run_op(desk.core, "mandate_propose", {"handle": "m0", "term": "90d", "closes": "60d"})
+    desk.clock.advance(31 * DAY)  # the 30-day enrolments ended; the vote is still open
+    said = refused(desk, b, f"VOTE {n['vote']} YES")
+    assert said == "Not accepted: your role has ended. Ask a coordinator to renew it."
+
+
+def test_vote_after_the_close(open_vote: tuple[Desk, list[Radio], int]) -> None:
+    desk, radios, n = open_vote
+    desk.clock.advance(7 * DAY)
+    assert refused(desk, radios[4], f"VOTE {n} YES").startswith(f"Refused: vote #{n} closed ")
+    desk.tick()  # the outcome is written at the close: failed, nobody voted
+    assert refused(desk, radios[4], f"VOTE {n} YES") == (f"Refused: vote #{n} is decided: failed.")
+
+
+def test_vote_on_an_unknown_number_or_badly_spelt(
+    open_vote: tuple[Desk, list[Radio], int],
+) -> None:
+    desk, radios, n = open_vote
+    assert refused(desk, radios[1], "VOTE 999 YES") == "Refused: no vote #999; send VOTES."
+    for bad in (f"VOTE {n} MAYBE", "VOTE", f"VOTE -{n} YES", "VOTE ٣ YES", "VOTE 1e3 NO"):
+        assert refused(desk, radios[1], bad).startswith("VOTE n YES or VOTE n NO"), bad
+
+
+def test_vote_flood(open_vote: tuple[Desk, list[Radio], int]) -> None:
+    desk, radios, n = open_vote
+    reasons = []
+    for _ in range(40):
+        reasons += [r.reason for r in refusals(desk.send(radios[3].dm(f"VOTE {n} YES")))]
+    assert "burst" in reasons and "vote" in reasons  # double votes, then the rate limit
+    assert votes_of(desk) == [("m3", {"proposal": n, "yes": 1})]
+
+
+def test_a_replicas_malformed_assembly_entries_count_for_nothing() -> None:
+    from hub.log import Body, LoggedEntry, TimeSource
+    from hub.state import HubState
+
+    st = HubState("aa" * 32)
+    feed = "aa" * 32
+    hostile = [
+        ("proposal", ("mandate", "soon", "x", 50, 50)),  # closes not an integer
+        ("proposal", ("nonsense", 9, "x", 50, 50)),  # neither a mandate nor a charter
+        ("vote", (99, 1)),  # no such proposal
+        ("outcome", (98, 1, 5, 0, "ghost", "coordinator", 2**40)),  # no proposal, no member
+        ("vote", ()),
+        ("outcome", ("x",)),
+    ]
+    from hub.log import BY_NAME
+
+    for i, (kind, fields) in enumerate(hostile):
+        body = Body(BY_NAME[kind].code, 1000 + i, TimeSource.UNSYNCED, "m0", fields)
+        st.apply(LoggedEntry(feed, i, b"", body))
+    assert st.mandates.proposals(feed) == [] and st.mandates.terms == []
+    assert st.roster.get("ghost") is None
 
 
 def test_bad_proposals_are_refused(hub_desk: Desk) -> None:
