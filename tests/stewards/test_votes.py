@@ -167,7 +167,7 @@ def test_vote_from_a_revoked_member(open_vote: tuple[Desk, list[Radio], int]) ->
 def test_vote_from_an_expired_member(hub_desk: Desk) -> None:
     desk = hub_desk
     assert desk.core is not None
-    a, b = members(desk, 2)
+    _, b = members(desk, 2)
     n = run_op(desk.core, "mandate_propose", {"handle": "m0", "term": "90d", "closes": "60d"})
     desk.clock.advance(31 * DAY)  # the 30-day enrolments ended; the vote is still open
     said = refused(desk, b, f"VOTE {n['vote']} YES")
