@@ -310,3 +310,66 @@ def test_reminders_once_a_day(hub_desk: Desk) -> None:
     desk.clock.advance(4 * DAY)
     out = replies(desk.tick())
     assert [(r.dest, r.parts[0].split(" term")[0]) for r in out] == [(a.num, "Your coordinator")]
+
+
+def test_a_mandate_voted_at_another_hub_counts_here(desk: Desk) -> None:
+    """Neighbourhood-wide: the bakery's hub votes ana in; at this hub (which federates with
+    the bakery) she is a coordinator, on the radio and in the calendar's terms."""
+    from hub.log import LoggedEntry, make_body
+
+    bakery = "bb" * 32
+    desk.append("peer", {"feed": bytes.fromhex(bakery), "name": "Bakery"}, "")
+    ana = Radio(0x51)
+    t = int(desk.clock())
+    there = [
+        (
+            "enrol",
+            {
+                "handle": "ana",
+                "role": "steward",
+                "until": t + 300 * DAY,
+                "node": ana.num,
+                "pkey": ana.pkey,
+            },
+            "",
+        ),
+        ("enrol", {"handle": "bo", "role": "steward", "until": t + 300 * DAY}, ""),
+        (
+            "proposal",
+            {
+                "what": "mandate",
+                "closes": t + 7 * DAY,
+                "voters": "ana bo",
+                "quorum": 50,
+                "majority": 50,
+                "handle": "ana",
+                "role": "coordinator",
+                "term": 30 * DAY,
+            },
+            "bo",
+        ),
+        ("vote", {"proposal": 2, "yes": 1}, "ana"),
+        ("vote", {"proposal": 2, "yes": 1}, "bo"),
+        (
+            "outcome",
+            {
+                "proposal": 2,
+                "carried": 1,
+                "yes": 2,
+                "no": 0,
+                "handle": "ana",
+                "role": "coordinator",
+                "until": t + 30 * DAY,
+            },
+            "",
+        ),
+    ]
+    assert desk.say(ana, "ALERT before").startswith("Not accepted: this radio is not")
+    for i, (kind, fields, author) in enumerate(there):
+        body = make_body(kind, fields, time=t, author=author)  # type: ignore[arg-type]
+        desk.state.apply(LoggedEntry(bakery, i, b"", body))
+    assert desk.say(ana, "ALERT Fire at the bakery").startswith("Alert #")
+    assert [(x.handle, x.feed) for x in desk.state.mandates.terms] == [("ana", bakery)]
+    assert desk.state.mandates.open(desk.state.own, desk.clock()) == []  # its votes: there
+    desk.clock.advance(30 * DAY)
+    assert desk.say(ana, "ALERT after") == "Only coordinators can ALERT."
