@@ -114,6 +114,15 @@ def main() -> int:
         f"{len(entries):,} entries, {terms} terms in {best:.3f} s "
         f"(budget < 1 s) {verdict(good)}"
     )
+
+    def fold_without_assembly() -> None:
+        st = HubState(FEEDS[0], "Bench")
+        st.mandates.apply = lambda e: None  # type: ignore[method-assign]
+        for e in entries:
+            st.apply(e)
+
+    base = min(_timed(fold_without_assembly) for _ in range(3))
+    print(f"  the assembly's own share: {best / base:.2f}x the fold without its votes and terms")
     now = time.time()
     sent: dict[str, int] = {}
     rules = Rules()

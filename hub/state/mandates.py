@@ -30,6 +30,7 @@ QUARTER = 91 * 86_400
 YEAR = 365 * 86_400
 
 _KINDS = frozenset({10, 21, 22, 23})  # charter, proposal, vote, outcome (hub/log/entry.py)
+_VOTE = 22
 
 __all__ = ["CHARTER", "MANDATE", "Mandates", "Proposal", "Term", "decide"]
 
@@ -74,6 +75,7 @@ class Proposal:
     term: int | None = None
     text: str = ""
     votes: dict[str, tuple[bool, int]] = field(default_factory=dict)  # handle -> (yes, entry)
+    eligible: frozenset[str] = frozenset()  # ``voters`` as a set, for the fold
     outcome: int | None = None  # the outcome entry's index
     carried: bool | None = None
     decided_at: int | None = None
@@ -176,18 +178,22 @@ class Mandates:
 
     def apply(self, e: LoggedEntry) -> None:
         b = e.body
-        if b.kind not in _KINDS:
+        kind = b.kind
+        if kind not in _KINDS:
             return  # most entries: nothing to do here, decided without a lookup
+        if kind == _VOTE:  # the commonest by far: read positionally (proposal, yes)
+            fv = self.feeds.get(e.feed)
+            if fv is None or len(b.fields) < 2:
+                return
+            p = fv.proposals.get(b.fields[0])  # type: ignore[arg-type]
+            if p is None or p.outcome is not None or b.author not in p.eligible:
+                return
+            if b.author not in p.votes and b.time < p.closes:
+                p.votes[b.author] = (b.fields[1] == 1, e.index)
+            return
         name = b.kind_name
         if name == "proposal":
             self._proposal(e.feed, e.index, b)
-        elif name == "vote":
-            f = b.named_fields()
-            p = self.feed(e.feed).proposals.get(f.get("proposal"))  # type: ignore[arg-type]
-            if p is None or p.outcome is not None or b.author not in p.voters:
-                return
-            if b.author not in p.votes and b.time < p.closes:
-                p.votes[b.author] = (f.get("yes") == 1, e.index)
         elif name == "outcome":
             self._outcome(e.feed, e.index, b)
         elif name == "charter":
@@ -222,6 +228,7 @@ class Mandates:
             term=term if isinstance(term, int) else None,
             text=str(f.get("text") or ""),
         )
+        p.eligible = frozenset(p.voters)
         self.feed(feed).proposals[index] = p
         bisect.insort(self._closes, closes)
 
