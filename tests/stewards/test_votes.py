@@ -240,7 +240,13 @@ def test_bad_proposals_are_refused(hub_desk: Desk) -> None:
     assert "proposal" not in desk.kinds()
     for args, why in (
         ({"handle": "m1", "term": 90}, "a term is 7 days"),
-        ({"handle": "m1", "term": "90d", "closes": "1d", "rules": {"quorum": "x"}}, "whole"),
+        ({"handle": "m1", "term": "90d", "rules": {"quorum": "x"}}, "assembly.quorum"),
+        ({"handle": "m1", "term": "90d", "rules": {"majority": -5}}, "assembly.majority"),
+        ({"handle": "m1", "term": "90d", "rules": {"quorum": 10**9}}, "assembly.quorum"),
+        ({"handle": "m1", "term": "90d", "rules": {"bribe": 1}}, "no setting"),
+        ({"handle": "m1", "term": "90d", "rules": []}, "rules must be an object"),
+        ({"handle": "m1", "term": True}, "term is required"),
+        ({"handle": ["m1"], "term": "90d"}, "a handle is"),
         ({"handle": "m1", "term": "90d", "closes": "yesterday"}, "closes: want"),
         ({"handle": "m1", "term": "90d", "closes": "100d"}, "between 1 hour and 60 days"),
     ):

@@ -12,6 +12,7 @@ from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, registrar, text_arg
 from hub.errors import InputError
 from hub.log import FieldValue, clean_text
+from hub.settings import by_key
 from hub.state import COORDINATOR, Rules, check_proposal, parse_days, parse_when, settle
 
 OPS: dict[str, Op] = {}
@@ -32,10 +33,15 @@ def _rules(core: HubCore, args: dict[str, Any]) -> Rules:
         return core.rules
     if not isinstance(raw, dict):
         raise InputError("rules must be an object")
-    try:
-        return Rules(**{k: int(v) for k, v in raw.items() if k in Rules.__dataclass_fields__})
-    except (TypeError, ValueError) as e:
-        raise InputError("rules must be whole numbers") from e
+    values: dict[str, int] = {}
+    for k, v in raw.items():
+        if k not in Rules.__dataclass_fields__:
+            raise InputError(f"rules: no setting assembly.{k}")
+        try:  # the settings table's type and bounds, as for the config file
+            values[k] = int(by_key(f"assembly.{k}").check(v))  # type: ignore[call-overload]
+        except ValueError as e:
+            raise InputError(f"rules: assembly.{k}: {e}") from e
+    return Rules(**values)
 
 
 @op("mandate_propose")
