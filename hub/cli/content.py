@@ -61,9 +61,10 @@ def charter_group() -> None:
 @data_option
 @handle_errors
 def charter_set(file: Path, data: Path | None) -> None:
-    """Sign FILE (Markdown) into the log as the charter; the latest one is shown."""
+    """Sign FILE (Markdown) into the log as the charter, until the assembly ratifies one."""
     text = read_text(file, _max_len("charter", "text"))
-    index = _append(data, "charter", {"text": text})
+    with open_writer(get_datadir(data)) as w:  # refused once the assembly ratified one
+        index = int(w.request("charter_set", text=text)["index"])
     click.echo(f"charter recorded at index {index}")
 
 

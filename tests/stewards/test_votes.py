@@ -286,8 +286,11 @@ def test_charter_votes_and_the_amendment_limit(hub_desk: Desk) -> None:
         desk.say(b, f"VOTE {n} YES")
         return n
 
+    assert run_op(desk.core, "charter_set", {"text": "# Draft\n"})["index"] >= 0  # not yet voted
     carry("# Charter\n\n1. Rotate.\n")
     assert desk.kinds()[-2:] == ["outcome", "charter"]
+    with pytest.raises(InputError, match="change it by a vote"):
+        run_op(desk.core, "charter_set", {"text": "# Set by hand\n"})
     md = desk.state.mandates
     assert md.feed(desk.state.own).current == "# Charter\n\n1. Rotate.\n"
     with pytest.raises(InputError, match="changed 1 time"):
@@ -299,7 +302,7 @@ def test_charter_votes_and_the_amendment_limit(hub_desk: Desk) -> None:
     for h in ("m0", "m1"):  # their 30-day enrolment ended: renewed
         run_op(desk.core, "roster_renew", {"handle": h})
     carry("# Charter\n\n1. Rotate.\n2. Revisit yearly.\n")
-    assert len(md.feed(desk.state.own).charters) == 2
+    assert len(md.feed(desk.state.own).charters) == 3  # the draft and two ratified changes
 
 
 def test_reminders_once_a_day(hub_desk: Desk) -> None:

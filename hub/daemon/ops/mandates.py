@@ -100,3 +100,21 @@ def mandate_settle(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     """Write the outcome of every vote decided by now (the daemon does this every minute)."""
     told = settle(core.state, _append(core), core.clock())
     return {"ok": True, "decided": told}
+
+
+@op("charter_set")
+def charter_set(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    """Publish a charter directly: a hub's first text, or drafts, until the assembly has
+    ratified one; from then on only a vote changes it (docs/governance.md)."""
+    state = core.state
+    raw = args.get("text")
+    if not isinstance(raw, str) or not raw.strip():
+        raise InputError("text is required")
+    if state.mandates.last_ratified(state.own) is not None:
+        raise InputError(
+            "the assembly has ratified this charter: change it by a vote "
+            "(canopy charter propose FILE)"
+        )
+    text = clean_text(raw, name="text", multiline=True, strip=False, max_bytes=60000)
+    done = core.log.append("charter", {"text": text})
+    return {"ok": True, "index": done.index}
