@@ -226,10 +226,10 @@ def reminders(state: HubState, rules: Rules, now: float, sent: dict[str, int]) -
 AppendFn = Callable[[str, dict[str, FieldValue], str], object]
 
 
-def settle(state: HubState, append: AppendFn, now: float) -> list[str]:
+def settle(state: HubState, append: AppendFn, now: float) -> list[tuple[Proposal, str]]:
     """Write the ``outcome`` of every decided vote of the own feed (and the new charter
-    of a carried charter change); returns what to tell the voters."""
-    told = []
+    of a carried charter change); returns each with what to tell the voters."""
+    told: list[tuple[Proposal, str]] = []
     for p in state.mandates.due(state.own, now):
         fields = outcome_fields(p, now)
         changed = p.what == CHARTER and p.text != state.mandates.feed(state.own).current
@@ -237,5 +237,5 @@ def settle(state: HubState, append: AppendFn, now: float) -> list[str]:
         if p.carried and changed:
             append("charter", {"text": p.text}, "")
         until = fields.get("until")
-        told.append(result_text(p, until if isinstance(until, int) else None))
+        told.append((p, result_text(p, until if isinstance(until, int) else None)))
     return told

@@ -17,6 +17,7 @@ from hub.log import Body, FieldValue
 from hub.state import (
     HubState,
     Member,
+    Notice,
     Rules,
     check_proposal,
     check_vote,
@@ -85,7 +86,7 @@ class VoteDesk:
             return self.talk.reply(node, "VOTE n YES or VOTE n NO, e.g. VOTE 12 YES")
         p = check_vote(self.state, n, m.handle, now)
         i, _ = self._write("vote", {"proposal": n, "yes": int(choice == "YES")}, m.handle)
-        told = settle(self.state, self._write, now)
+        told = [text for _, text in settle(self.state, self._write, now)]
         text = f"Vote {choice} counted (#{i}). #{n}: {p.tally()}."
         return self.talk.reply(node, " ".join([text, *told]))
 
@@ -111,7 +112,12 @@ class VoteDesk:
         return self.talk.page(node, f"Roles ({len(lines)}):", lines)
 
     def tick(self, now: float) -> list[Action]:
-        """Outcomes decided by the close, and the day's reminders (bulk priority)."""
-        settle(self.state, self._write, now)
-        notes = reminders(self.state, self.rules, now, self.reminded)
+        """Outcomes decided by the close (the candidate is told), and the day's reminders,
+        at bulk priority."""
+        notes = []
+        for p, text in settle(self.state, self._write, now):  # decided at the close
+            m = self.state.roster.get(p.handle) if p.handle else None
+            if m is not None and m.node is not None:  # the candidate hears the result
+                notes.append(Notice(m.node, text, urgent=False))
+        notes += reminders(self.state, self.rules, now, self.reminded)
         return [notice_action(n) for n in notes]

@@ -88,7 +88,8 @@ def test_a_vote_that_fails_and_one_decided_at_the_close(hub_desk: Desk) -> None:
     desk.say(radios[1], f"VOTE {n} YES")  # 2 of 4: quorum, but two NO could still tie
     assert desk.kinds()[-1] == "vote"
     desk.clock.advance(7 * DAY)
-    desk.tick()  # the close: 2 YES, quorum 2 -> carried
+    told = replies(desk.tick())  # the close: 2 YES, quorum 2 -> carried
+    assert [r.dest for r in told if "carried" in r.parts[0]] == [radios[2].num]
     outcome = desk.entries()[-1]
     assert outcome.kind_name == "outcome" and outcome.named_fields()["carried"] == 1
     m2 = desk.state.roster.get("m2")

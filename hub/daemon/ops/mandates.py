@@ -99,7 +99,7 @@ def mandate_list(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
 def mandate_settle(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     """Write the outcome of every vote decided by now (the daemon does this every minute)."""
     told = settle(core.state, _append(core), core.clock())
-    return {"ok": True, "decided": told}
+    return {"ok": True, "decided": [text for _, text in told]}
 
 
 @op("charter_set")
