@@ -13,6 +13,9 @@ Invariants:
 - What a hub says about itself stays per feed (:class:`FeedState`): alerts are numbered by
   their entry in the feed that raised them (``ack`` and ``cancel`` point within the same
   feed), and so are the charter, protocols, partner vows, compact signatures and corrections.
+- The assembly's votes (:mod:`hub.state.mandates`) are numbered within the feed that
+  opened them, like alerts; a carried mandate's ``outcome`` grants its role through the
+  roster, so a mandate voted at one hub holds at every hub that federates with it.
 - Time-dependent answers take ``now``: a steward is on duty while their shift is open *and*
   they hold a role at ``now``; a role that ends mid-shift ends the duty at that moment.
 """
