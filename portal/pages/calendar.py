@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from hub.state import STEWARD, HubState, Proposal, Term
+from hub.state import COORDINATOR, STEWARD, HubState, Proposal, Term
 from portal.data import get_hub
 from portal.web import cached_page
 
@@ -65,9 +65,10 @@ def calendar_data(st: HubState, now: float) -> dict[str, Any]:
     held = holders(st, now)
     past = sorted((t for t in md.terms if t.until <= now), key=lambda t: -t.until)
     votes = [p for p in md.open(st.own, now)]
+    known = {COORDINATOR, *(t.role for t in md.terms)}
     return {
         "now": now,
-        "roles": sorted({h.role for h in held}),
+        "vacant": sorted(known - {h.role for h in held}),
         "holders": held,
         "upcoming": [h for h in held if h.until - now <= 30 * DAY],
         "votes": votes,

@@ -87,10 +87,11 @@ def test_calendar_page_in_every_language(
     assert "facilitator" in html and "bo" in html and f"vote #{n['now']}" in html
     assert f"#{n['open']}" in html and "1 yes, 0 no of 3 members" in html  # the open tally
     assert "coordinator ana" in html  # a past holder
+    assert '<td>coordinator</td><td colspan="4">vacant: nobody holds it now' in html
     assert "<script" not in html
     es = rclient.get("/calendar?lang=es").get_data(as_text=True)
     assert "Calendario de rotación" in es and "Votaciones abiertas" in es
-    assert "Open votes" not in es
+    assert "Open votes" not in es and "vacante: nadie lo ocupa ahora" in es
 
 
 def test_calendar_ics_parses_back(
