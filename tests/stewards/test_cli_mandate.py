@@ -93,3 +93,43 @@ def test_propose_list_and_bad_arguments(hub: Path, tmp_path: Path) -> None:
     empty.write_text("  \n")
     r = run_canopy("charter", "propose", str(empty), data=hub)
     assert r.code != 0 and "is empty" in r.err
+
+
+def test_a_carried_mandate_for_another_role_in_the_roster(hub: Path) -> None:
+    enrol(hub, "ana")
+    enrol(hub, "bo")
+    r = run_canopy(
+        "mandate",
+        "propose",
+        "--handle",
+        "bo",
+        "--role",
+        "facilitator",
+        "--term",
+        "12w",
+        "--json",
+        data=hub,
+    )
+    n = json.loads(r.out)["vote"]
+    core = HubCore(DataDir(hub))
+    core.open()
+    try:  # the votes as the desk signs them (a radio is not needed for this check)
+        for who in ("ana", "bo"):
+            core.log.append("vote", {"proposal": n, "yes": 1}, author=who)
+    finally:
+        core.close()
+    listed = json.loads(run_canopy("mandate", "list", "--json", data=hub).out)  # settles it
+    assert listed["votes"][0]["carried"] is True
+    assert kinds(hub)[-1] == "outcome"
+    [term] = listed["terms"]
+    assert (term["handle"], term["role"], term["until"] - term["since"]) == (
+        "bo",
+        "facilitator",
+        84 * 86400,
+    )
+    out = run_canopy("roster", "list", data=hub).out
+    [line] = [ln for ln in out.splitlines() if ln.startswith("bo ")]
+    assert ", facilitator until " in line
+    roles = json.loads(run_canopy("roster", "list", "--json", data=hub).out)["members"]
+    [bo] = [m for m in roles if m["handle"] == "bo"]
+    assert {"role": "facilitator", "until": term["until"]} in bo["roles"]
