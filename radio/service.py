@@ -97,6 +97,7 @@ class RadioService:
             return burn_invite(core.db, code, now)
 
         self.desk = StewardDesk(core.state, core.deliveries, append, redeem, self.policy, burn)
+        self.desk.votes.rules = core.rules
         try:
             self.adapter = self._factory(self.url, self._from_adapter)
             self.adapter.start()

@@ -66,7 +66,7 @@ def _command(name: str) -> click.Command:
 
 @pytest.mark.parametrize(
     ("command", "names"),
-    [("run", ("hub", "desk", "sync", "mqtt")), ("portal", ("hub.data", "portal"))],
+    [("run", ("hub", "desk", "assembly", "sync", "mqtt")), ("portal", ("hub.data", "portal"))],
 )
 def test_command_options_are_the_table(command: str, names: tuple[str, ...]) -> None:
     """Every visible option of `canopy run`/`canopy portal` is a row of the table (or

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 
-from hub.cli.common import data_option, get_datadir, handle_errors
+from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
+from hub.cli.mandate import rules_of
+from hub.cli.options import settings_options
 from hub.daemon import open_writer
 from hub.errors import InputError
-from hub.log import BY_NAME, FieldValue
+from hub.log import BY_NAME, FieldValue, iso_time
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -58,10 +61,33 @@ def charter_group() -> None:
 @data_option
 @handle_errors
 def charter_set(file: Path, data: Path | None) -> None:
-    """Sign FILE (Markdown) into the log as the charter; the latest one is shown."""
+    """Sign FILE (Markdown) into the log as the charter, until the assembly ratifies one."""
     text = read_text(file, _max_len("charter", "text"))
-    index = _append(data, "charter", {"text": text})
+    with open_writer(get_datadir(data)) as w:  # refused once the assembly ratified one
+        index = int(w.request("charter_set", text=text)["index"])
     click.echo(f"charter recorded at index {index}")
+
+
+@charter_group.command("propose")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--closes", default=None, help="When the vote closes: 7d or 2027-01-31T18:00.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@settings_options("assembly")
+@data_option
+@handle_errors
+def charter_propose(
+    file: Path, closes: str | None, as_json: bool, data: Path | None, **kw: Any
+) -> None:
+    """Open an assembly vote on FILE as the charter (the same text again ratifies it)."""
+    text = read_text(file, _max_len("charter", "text"))
+    with open_writer(get_datadir(data)) as w:
+        res = w.request(
+            "mandate_propose", what="charter", text=text, closes=closes, rules=rules_of(kw)
+        )
+    if as_json:
+        echo_json({k: v for k, v in res.items() if k != "ok"})
+        return
+    click.echo(f"vote #{res['vote']} on the charter, open until {iso_time(res['closes'])}")
 
 
 @click.group("protocol")

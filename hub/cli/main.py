@@ -39,6 +39,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "correct": "hub.cli.audit:correct_cmd",
     "audit": "hub.cli.audit:audit_cmd",
     "kit": "hub.cli.kit:kit_group",
+    "mandate": "hub.cli.mandate:mandate_group",
 }
 
 
@@ -70,6 +71,7 @@ SUMMARIES: dict[str, str] = {
     ),
     "audit": "Patrol, incidents, alerts, overdue, corrections and roles over a period, all feeds.",
     "kit": "A signed kit another neighbourhood can start from (no people in it).",
+    "mandate": "Mandates from the assembly: propose a role for a term, list votes and terms.",
 }
 
 

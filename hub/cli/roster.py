@@ -115,7 +115,12 @@ def list_cmd(as_json: bool, data: Path | None) -> None:
         until = m["coordinator_until"] if m["role"] == "coordinator" else m["steward_until"]
         ends = f" until {iso_time(until)}" if until and m["role"] else ""
         duty = " on duty" if m["on_duty"] else ""
-        click.echo(f"{m['handle']:<16} {role}{ends}  radio {m['node_id'] or '-'}{duty}")
+        more = "".join(
+            f", {r['role']} until {iso_time(r['until'])}"
+            for r in m.get("roles", [])
+            if r["role"] not in ("steward", "coordinator")  # mandates for other roles
+        )
+        click.echo(f"{m['handle']:<16} {role}{ends}{more}  radio {m['node_id'] or '-'}{duty}")
     for inv in res["invites"]:
         click.echo(
             f"{inv['handle']:<16} invited ({inv['role']}), code expires {iso_time(inv['expires'])}"

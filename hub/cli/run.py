@@ -22,6 +22,7 @@ from hub.cli.mqtt import service_from_options
 from hub.cli.options import settings_options
 from hub.daemon import Daemon
 from hub.errors import InputError
+from hub.state import Rules
 from hub.sync import SyncPolicy, SyncService
 
 log = logging.getLogger("canopy.run")
@@ -46,7 +47,7 @@ def offset_clock(path: Path) -> Callable[[], float]:
 
 
 @click.command("run")
-@settings_options("hub", "desk", "sync", "mqtt")
+@settings_options("hub", "desk", "assembly", "sync", "mqtt")
 @click.option("--clock-offset-file", type=click.Path(path_type=Path), default=None, hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @handle_errors
@@ -68,11 +69,14 @@ def run_cmd(
 ) -> None:
     """Run the hub daemon: the single writer of the data directory."""
     setup_logging(verbose)
+    assembly = {k: mqtt_kw.pop(k) for k in list(mqtt_kw) if k.startswith("assembly_")}
     if clock_offset_file is not None:
         daemon = Daemon(get_datadir(hub_data), clock=offset_clock(clock_offset_file))
     else:
         daemon = Daemon(get_datadir(hub_data))
+    daemon.core.rules = Rules(**{k.removeprefix("assembly_"): v for k, v in assembly.items()})
     daemon.settings = {
+        **{k.replace("_", ".", 1): v for k, v in assembly.items()},
         "hub.radio": hub_radio,
         "desk.ack_timeout": desk_ack_timeout,
         "desk.max_pages": desk_max_pages,

@@ -19,7 +19,7 @@ from hub.daemon.webcodes import WebCodes
 from hub.errors import DaemonError, StoreError
 from hub.local import DataDir, NodeList, open_db
 from hub.log import HubLog, LoggedEntry, iter_entries
-from hub.state import HubState
+from hub.state import HubState, Rules
 
 
 class HubCore:
@@ -35,6 +35,7 @@ class HubCore:
         self.daemon: StatusPort | None = None
         self.web_codes = WebCodes()
         self.online = False  # True inside the running daemon
+        self.rules = Rules()  # the assembly's settings (`canopy run` sets them)
         self._db: TinyDB | None = None
         self._state: HubState | None = None
         self._nodes: NodeList | None = None

@@ -127,6 +127,35 @@ KINDS: tuple[KindSpec, ...] = (
             _int("cycle", True),
         ),
     ),
+    KindSpec(
+        21,
+        "proposal",
+        (
+            _text("what", max_len=16),
+            _int("closes"),
+            _text("voters", max_len=8000),
+            _int("quorum"),
+            _int("majority"),
+            _text("handle", True, max_len=32),
+            _text("role", True, max_len=32),
+            _int("term", True),
+            _text("text", True, max_len=60000),
+        ),
+    ),
+    KindSpec(22, "vote", (_int("proposal"), _int("yes"))),
+    KindSpec(
+        23,
+        "outcome",
+        (
+            _int("proposal"),
+            _int("carried"),
+            _int("yes"),
+            _int("no"),
+            _text("handle", True, max_len=32),
+            _text("role", True, max_len=32),
+            _int("until", True),
+        ),
+    ),
 )
 BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
 BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}

@@ -34,6 +34,7 @@ from hub.mqtt.outbox import Outbox
 from hub.mqtt.peers import PEER_LOG, PEER_SYNC, PeerInbound
 from hub.mqtt.settings import MqttSettings, is_feed_hex
 from hub.mqtt.topics import Topics, dumps, entry_payload
+from hub.state import COORDINATOR
 
 if TYPE_CHECKING:
     from hub.daemon import Daemon
@@ -66,6 +67,7 @@ class MqttService:
         self._state: HubState | None = None
         self._alerts_dirty = True
         self._duty: list[str] = []  # handles on duty, as the hub's state says (loop thread)
+        self._coords: list[str] = []  # coordinators now, likewise
         self._status_at = 0.0
         self._kick = threading.Event()
         self._stopping = threading.Event()
@@ -89,6 +91,7 @@ class MqttService:
         self._state = core.state  # the core folds each entry before any listener is told
         self._alerts_json = self._active_alerts()
         self._duty = self._state.on_duty_handles(core.clock())
+        self._coords = self._coordinators(core.clock())
         self._client = self._make_client()
         core.log.listeners.append(self._on_append)
         self._discover()
@@ -160,11 +163,17 @@ class MqttService:
         """Republish the status when who is on duty changed (loop thread)."""
         if self._state is None or self._daemon is None:
             return
-        duty = self._state.on_duty_handles(self._daemon.core.clock())
-        if duty != self._duty:
-            self._duty = duty
+        now = self._daemon.core.clock()
+        duty, coords = self._state.on_duty_handles(now), self._coordinators(now)
+        if duty != self._duty or coords != self._coords:
+            self._duty, self._coords = duty, coords
             self._status_at = -1e9  # the pump republishes the status at once
             self._kick.set()
+
+    def _coordinators(self, now: float) -> list[str]:
+        """Who is a coordinator now (a mandate, or a grant from before mandates)."""
+        assert self._state is not None
+        return sorted(m.handle for m in self._state.roster.with_role(COORDINATOR, now))
 
     def _on_append(self, e: LoggedEntry) -> None:
         if e.body.kind_name in _ALERT_KINDS:  # the hub's AlertBook has already taken it in
@@ -199,6 +208,7 @@ class MqttService:
             data["entries"] = len(daemon.core.log.own)
             data["time"] = iso_time(int(_time.time()))
             data["on_duty"] = list(self._duty)
+            data["coordinators"] = list(self._coords)
         return dumps(data)
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:

@@ -20,13 +20,19 @@ if TYPE_CHECKING:
     from hub.settings.config import parse_file as parse_file
     from hub.settings.config import resolve as resolve
     from hub.settings.defaults import ACK_TIMEOUT as ACK_TIMEOUT
+    from hub.settings.defaults import CHARTER_CHANGES as CHARTER_CHANGES
     from hub.settings.defaults import CONFIG_PATH as CONFIG_PATH
     from hub.settings.defaults import MAX_PAGES as MAX_PAGES
     from hub.settings.defaults import OVERDUE_GRACE as OVERDUE_GRACE
+    from hub.settings.defaults import REMIND_DAYS as REMIND_DAYS
     from hub.settings.defaults import SYNC_HOP_LIMIT as SYNC_HOP_LIMIT
     from hub.settings.defaults import SYNC_IMAX as SYNC_IMAX
     from hub.settings.defaults import SYNC_IMIN as SYNC_IMIN
     from hub.settings.defaults import SYNC_SHARE as SYNC_SHARE
+    from hub.settings.defaults import TERM_LIMIT as TERM_LIMIT
+    from hub.settings.defaults import VOTE_DAYS as VOTE_DAYS
+    from hub.settings.defaults import VOTE_MAJORITY as VOTE_MAJORITY
+    from hub.settings.defaults import VOTE_QUORUM as VOTE_QUORUM
     from hub.settings.docs import render as render
     from hub.settings.model import FILE_SECTIONS as FILE_SECTIONS
     from hub.settings.model import SECTIONS as SECTIONS
@@ -39,16 +45,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACK_TIMEOUT",
+    "CHARTER_CHANGES",
     "CONFIG_PATH",
     "FILE_SECTIONS",
     "MAX_PAGES",
     "OVERDUE_GRACE",
+    "REMIND_DAYS",
     "SECTIONS",
     "SETTINGS",
     "SYNC_HOP_LIMIT",
     "SYNC_IMAX",
     "SYNC_IMIN",
     "SYNC_SHARE",
+    "TERM_LIMIT",
+    "VOTE_DAYS",
+    "VOTE_MAJORITY",
+    "VOTE_QUORUM",
     "Setting",
     "SettingsError",
     "by_key",
@@ -66,6 +78,12 @@ __getattr__, __dir__ = lazy_exports(
         "parse_file": "hub.settings.config",
         "resolve": "hub.settings.config",
         "ACK_TIMEOUT": "hub.settings.defaults",
+        "VOTE_QUORUM": "hub.settings.defaults",
+        "VOTE_MAJORITY": "hub.settings.defaults",
+        "VOTE_DAYS": "hub.settings.defaults",
+        "TERM_LIMIT": "hub.settings.defaults",
+        "REMIND_DAYS": "hub.settings.defaults",
+        "CHARTER_CHANGES": "hub.settings.defaults",
         "CONFIG_PATH": "hub.settings.defaults",
         "MAX_PAGES": "hub.settings.defaults",
         "OVERDUE_GRACE": "hub.settings.defaults",

@@ -32,3 +32,23 @@ SYNC_HOP_LIMIT = 1
 """Hops a sync frame may be relayed by the mesh: 1 crosses one relay between shops (hubs
 store and forward beyond); 0 where every hub hears every other directly (measured in
 bench/bench_sync.py: 3 costs 2.6x the airtime on a chain, 1 in a full mesh 3.7x the bytes)."""
+
+# --- the assembly: votes on mandates and the charter (docs/governance.md)
+
+VOTE_QUORUM = 50
+"""Per cent of the members eligible when a vote opens who must vote for it to count."""
+
+VOTE_MAJORITY = 50
+"""YES must be more than this per cent of the votes cast."""
+
+VOTE_DAYS = 7
+"""Days a vote stays open unless it is decided sooner."""
+
+TERM_LIMIT = 2
+"""Consecutive terms one member may hold in the same role (0: no limit)."""
+
+REMIND_DAYS = 7
+"""Days before a term ends that its holder is reminded by radio."""
+
+CHARTER_CHANGES = 1
+"""Ratified charter changes allowed per quarter (91 days)."""

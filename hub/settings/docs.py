@@ -14,6 +14,8 @@ from hub.settings.table import SETTINGS
 TITLES = {
     "hub": "the hub daemon (`canopy run`; `data` also for `canopy portal`)",
     "desk": "the steward desk: answering and paging radios (`canopy run` with a radio)",
+    "assembly": "the assembly's votes on mandates and the charter (`canopy run`, "
+    "`canopy mandate propose`; see [governance.md](governance.md))",
     "sync": "hub-to-hub sync over the mesh (`canopy run`; see [sync.md](sync.md))",
     "mqtt": "MQTT (`canopy run`; see [mqtt.md](mqtt.md))",
     "portal": "the captive portal (`canopy portal`; see [portal.md](portal.md))",

@@ -14,13 +14,26 @@ if TYPE_CHECKING:
     from hub.state.alerts import MAX_ALERT_BYTES as MAX_ALERT_BYTES
     from hub.state.alerts import Alert as Alert
     from hub.state.alerts import AlertBook as AlertBook
+    from hub.state.assembly import Rules as Rules
+    from hub.state.assembly import check_proposal as check_proposal
+    from hub.state.assembly import check_vote as check_vote
+    from hub.state.assembly import parse_days as parse_days
+    from hub.state.assembly import parse_when as parse_when
+    from hub.state.assembly import reminders as reminders
+    from hub.state.assembly import result_text as result_text
+    from hub.state.assembly import settle as settle
     from hub.state.corrections import RETRACT as RETRACT
     from hub.state.corrections import check_correction as check_correction
+    from hub.state.mandates import Mandates as Mandates
+    from hub.state.mandates import Proposal as Proposal
+    from hub.state.mandates import Term as Term
+    from hub.state.mandates import decide as decide
     from hub.state.model import FeedState as FeedState
     from hub.state.model import HubState as HubState
     from hub.state.names import COORDINATOR as COORDINATOR
     from hub.state.names import STEWARD as STEWARD
     from hub.state.names import check_handle as check_handle
+    from hub.state.names import check_mandate_role as check_mandate_role
     from hub.state.names import check_role as check_role
     from hub.state.names import clean_compact_name as clean_compact_name
     from hub.state.notices import AlertPolicy as AlertPolicy
@@ -57,26 +70,52 @@ __all__ = [
     "Delivery",
     "FeedState",
     "HubState",
+    "Mandates",
     "Member",
     "Notice",
     "Patrol",
+    "Proposal",
     "Roster",
+    "Rules",
     "Shift",
+    "Term",
     "ago",
     "alert_notices",
     "all_clear_notices",
     "check_correction",
     "check_handle",
+    "check_mandate_role",
+    "check_proposal",
     "check_role",
+    "check_vote",
     "clean_compact_name",
+    "decide",
     "next_overdue_time",
     "overdue_notices",
     "overdue_steps",
     "pages_due",
+    "parse_days",
+    "parse_when",
+    "reminders",
+    "result_text",
+    "settle",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "Rules": "hub.state.assembly",
+        "check_proposal": "hub.state.assembly",
+        "check_vote": "hub.state.assembly",
+        "parse_days": "hub.state.assembly",
+        "parse_when": "hub.state.assembly",
+        "reminders": "hub.state.assembly",
+        "result_text": "hub.state.assembly",
+        "settle": "hub.state.assembly",
+        "Mandates": "hub.state.mandates",
+        "Proposal": "hub.state.mandates",
+        "Term": "hub.state.mandates",
+        "decide": "hub.state.mandates",
+        "check_mandate_role": "hub.state.names",
         "Alert": "hub.state.alerts",
         "AlertBook": "hub.state.alerts",
         "MAX_ALERT_BYTES": "hub.state.alerts",

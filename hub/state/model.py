@@ -13,6 +13,9 @@ Invariants:
 - What a hub says about itself stays per feed (:class:`FeedState`): alerts are numbered by
   their entry in the feed that raised them (``ack`` and ``cancel`` point within the same
   feed), and so are the charter, protocols, partner vows, compact signatures and corrections.
+- The assembly's votes (:mod:`hub.state.mandates`) are numbered within the feed that
+  opened them, like alerts; a carried mandate's ``outcome`` grants its role through the
+  roster, so a mandate voted at one hub holds at every hub that federates with it.
 - Time-dependent answers take ``now``: a steward is on duty while their shift is open *and*
   they hold a role at ``now``; a role that ends mid-shift ends the duty at that moment.
 """
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from hub.log import LoggedEntry
 from hub.state.alerts import AlertBook
 from hub.state.corrections import RETRACT, AuthorIndex
+from hub.state.mandates import Mandates
 from hub.state.patrol import Patrol, Shift
 from hub.state.roster import Roster
 
@@ -102,6 +106,7 @@ class HubState:
         """Forget everything folded (to fold again from the start, in place)."""
         self.roster = Roster()
         self.patrol = Patrol()
+        self.mandates = Mandates()  # the assembly's votes, terms and charter versions
         self.feeds: dict[str, FeedState] = {self.own: FeedState(self.own)}
         self.peers: dict[str, Peer] = {}  # every hub ever federated, by feed (hex)
         self.forks: dict[str, Fork] = {}
@@ -122,6 +127,7 @@ class HubState:
             return  # held and verifiable, but from a hub that is not (or no longer) a peer
         self.roster.apply(e.index, e.body)
         self.patrol.apply(e.index, e.body, e.feed)
+        self.mandates.apply(e)
         fs.apply(e)
 
     def _federation(self, e: LoggedEntry) -> None:
@@ -188,6 +194,8 @@ class HubState:
     def epoch(self, now: float) -> tuple[int, int]:
         """Changes whenever anything derived here may change: an entry or a role's end.
 
-        ``(entries folded, role ends passed)``: a cache keyed on it is never stale.
+        ``(entries folded, role ends and vote closes passed)``: a cache keyed on it is
+        never stale.
         """
-        return sum(fs.size for fs in self.feeds.values()), self.roster.ends_passed(now)
+        passed = self.roster.ends_passed(now) + self.mandates.closes_passed(now)
+        return sum(fs.size for fs in self.feeds.values()), passed

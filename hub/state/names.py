@@ -13,6 +13,7 @@ from hub.errors import InputError
 STEWARD = "steward"
 COORDINATOR = "coordinator"
 ROLES = (STEWARD, COORDINATOR)
+ROLE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,23}$")  # a mandate's role: any such name
 HANDLE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,23}$")
 NAME_MAX = 40
 NAME_RE = re.compile(r"^[\w .'&-]+$")
@@ -30,6 +31,14 @@ def check_role(role: str) -> str:
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}")
     return role
+
+
+def check_mandate_role(role: str) -> str:
+    """A role a vote may give: coordinator, facilitator, any name the neighbourhood uses."""
+    r = role.strip().lower() if isinstance(role, str) else ""
+    if not ROLE_RE.match(r) or r == STEWARD:
+        raise InputError("a role is 2-24 letters, digits, _ or - (not steward)")
+    return r
 
 
 def clean_compact_name(raw: object) -> str | None:

@@ -3,7 +3,8 @@
 Invariants:
 
 - The roster is *derived*: it is rebuilt by folding the hub's own signed entries
-  (``enrol``, ``revoke``, and later ``mandate``) in log order. Nothing here edits history.
+  (``enrol``, ``revoke``, ``mandate`` and carried ``outcome``) in log order. Nothing
+  here edits history.
 - Every grant has an end (``until``, Unix seconds). A coordinator grant also makes the
   member a steward for :data:`STEWARD_TERM` from the grant, so an expired coordinator is a
   steward again without anyone acting. Renewal is simply a newer grant.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.log import Body
-from hub.state.names import COORDINATOR, ROLES, STEWARD, check_handle, check_role
+from hub.state.names import COORDINATOR, ROLE_RE, ROLES, STEWARD, check_handle, check_role
 
 DAY = 86_400
 STEWARD_TERM = 365 * DAY
@@ -63,8 +64,16 @@ class Member:
     def until(self, role: str) -> int:
         return self.grants.get(role, 0)
 
+    def roles(self, now: float) -> list[dict[str, Any]]:
+        """Every role held at ``now`` with its end, soonest end first."""
+        if self.revoked:
+            return []
+        held = [(until, role) for role, until in self.grants.items() if until > now]
+        return [{"role": role, "until": until} for until, role in sorted(held)]
+
     def to_json(self, now: float) -> dict[str, Any]:
         return {
+            "roles": self.roles(now),
             "handle": self.handle,
             "role": self.role(now),
             "steward_until": self.grants.get(STEWARD),
@@ -119,12 +128,25 @@ class Roster:
                 self._pin(m, node, pkey)
                 m.enrolled_at = body.time
                 m.enrol_index = index
+        elif name == "outcome" and f.get("carried") == 1:
+            self._mandate(f.get("handle"), f.get("role"), f.get("until"), body.time)
         elif name == "revoke":
             handle = f.get("handle")
             if isinstance(handle, str) and handle in self.members:
                 m = self.members[handle]
                 m.revoked = True
                 m.grants.clear()
+
+    def _mandate(self, handle: object, role: object, until: object, time: int) -> None:
+        """A carried vote's grant (``outcome``): any role name, to an enrolled member."""
+        if not isinstance(handle, str) or not isinstance(role, str) or not isinstance(until, int):
+            return
+        m = self.members.get(handle)
+        if m is None or m.revoked or not ROLE_RE.match(role):
+            return
+        self._grant(m, role, until)
+        if role == COORDINATOR:
+            self._grant(m, STEWARD, max(m.grants.get(STEWARD, 0), time + STEWARD_TERM))
 
     def _pin(self, m: Member, node: int, pkey: bytes) -> None:
         for other in self.members.values():

@@ -9,6 +9,7 @@ from hub.errors import InputError
 from hub.log import clean_text
 from hub.state import clean_compact_name
 from portal.data import PortalWriteError, WritesPaused, get_hub
+from portal.pages.calendar import charter_status
 from portal.pages.captive import is_online
 from portal.web import cached_page, guard_post, parse_int, url
 
@@ -61,6 +62,7 @@ def charter() -> ResponseReturnValue:
         "charter.html",
         entry=hub.entry(i) if i is not None else None,
         html=hub.markdown(i) if i is not None else "",
+        status=charter_status(st.hub, st.clock()),
     )
 
 

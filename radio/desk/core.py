@@ -71,6 +71,7 @@ from radio.desk.texts import (
     parts,
     split_command,
 )
+from radio.desk.votes import LIST_VERBS, VOTE_VERBS, VoteDesk
 from radio.events import BROADCAST, TextReceived
 
 __all__ = [
@@ -114,6 +115,7 @@ class StewardDesk(JoinDesk):
         self.limits = RateLimits(self.policy.limits)
         self.talk = Conversations(self.policy.seen_packets)
         self.counters: dict[str, int] = {}
+        self.votes = VoteDesk(state, self._write, self.talk)  # the assembly (votes.py)
 
     # ------------------------------------------------------------------ entry points
 
@@ -169,6 +171,8 @@ class StewardDesk(JoinDesk):
         self._count(verb if verb in STATE_VERBS | READ_VERBS | {"JOIN"} else "other")
         if verb == "JOIN":
             return self._join(msg, rest, now)
+        if verb in LIST_VERBS:
+            return self.votes.listing(node, verb, now)
         if verb in READ_VERBS:
             return self._read(node, verb, rest, member if authentic else None, now)
         if verb not in STATE_VERBS:
@@ -204,7 +208,7 @@ class StewardDesk(JoinDesk):
         for step in overdue_steps(st.patrol, now, self.policy.overdue_grace):
             self._write("overdue", {"handle": step.handle, "stage": step.stage}, "")
             notices += overdue_notices(step, st.roster, duty, now)
-        return [notice_action(n) for n in notices]
+        return [notice_action(n) for n in notices] + self.votes.tick(now)
 
     # ------------------------------------------------------------------ refusals
 
@@ -330,6 +334,8 @@ class StewardDesk(JoinDesk):
                 return self.talk.reply(node, f"Alert #{n} already acknowledged.")
             i, _ = self._write("ack", {"alert": n}, h)
             return self.talk.reply(node, f"ACK recorded (#{i}) for alert #{n}.")
+        if verb in VOTE_VERBS:
+            return self.votes.command(node, m, verb, rest, now)
         if verb == "FIX":
             return fix(self.state, self._write, self.talk, node, h, role == COORDINATOR, rest)
         if role != COORDINATOR:

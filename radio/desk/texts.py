@@ -25,11 +25,13 @@ HELP_SHORT = "Unknown command. Try: IN [min], OUT, LOG text, INC text, WHO, ALER
 HELP = (
     "IN [min] [note] start shift | OUT [note] end | LOG text note | INC text incident | "
     "WHO on duty | ALERTS | MORE next page | ACK n | RESEND k part k | "
-    "FIX n text correct your entry n"
+    "FIX n text correct your entry n | ROLES | VOTES | VOTE n YES/NO | PROPOSE h role 90d"
 )
 HELP_COORD = " | ALERT text | CANCEL n"
-STATE_VERBS = frozenset({"IN", "OUT", "LOG", "INC", "ACK", "FIX", "ALERT", "CANCEL"})
-READ_VERBS = frozenset({"WHO", "ALERTS", "MORE", "RESEND", "HELP"})
+STATE_VERBS = frozenset(
+    {"IN", "OUT", "LOG", "INC", "ACK", "FIX", "ALERT", "CANCEL", "PROPOSE", "VOTE"}
+)
+READ_VERBS = frozenset({"WHO", "ALERTS", "MORE", "RESEND", "HELP", "VOTES", "ROLES"})
 REFUSE_TEXT = {
     "channel": "Send commands to the hub as a direct message.",
     "not-pki": "Not accepted: send an encrypted DM from your enrolled radio.",

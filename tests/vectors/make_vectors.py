@@ -81,7 +81,8 @@ FEED: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
 
 
 # Bodies of the kinds added after the feed above was fixed (its bundle and worked example
-# stay as published): a retracting correction and a published audit.
+# stay as published): a retracting correction, a published audit, and the assembly's
+# proposal, vote and outcome.
 MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
     (
         "correction",
@@ -100,6 +101,38 @@ MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
             "cycle": 28,
         },
         28 * 86400 + 60,
+        TimeSource.GPS,
+        "",
+    ),
+    (
+        "proposal",
+        {
+            "what": "mandate",
+            "closes": T0 + 30 * 86400,
+            "voters": "ana bo cy",
+            "quorum": 50,
+            "majority": 50,
+            "handle": "bo",
+            "role": "coordinator",
+            "term": 90 * 86400,
+        },
+        29 * 86400,
+        TimeSource.GPS,
+        "ana",
+    ),
+    ("vote", {"proposal": 12, "yes": 1}, 29 * 86400 + 60, TimeSource.GPS, "cy"),
+    (
+        "outcome",
+        {
+            "proposal": 12,
+            "carried": 1,
+            "yes": 2,
+            "no": 0,
+            "handle": "bo",
+            "role": "coordinator",
+            "until": T0 + 119 * 86400 + 120,
+        },
+        29 * 86400 + 120,
         TimeSource.GPS,
         "",
     ),

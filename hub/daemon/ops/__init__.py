@@ -8,7 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from hub.daemon.core import HubCore
-from hub.daemon.ops import audits, corrections, log, peers, portal, stewards, webcheckin
+from hub.daemon.ops import (
+    audits,
+    corrections,
+    log,
+    mandates,
+    peers,
+    portal,
+    stewards,
+    webcheckin,
+)
 from hub.daemon.ops.base import Op
 from hub.errors import InputError
 
@@ -20,6 +29,7 @@ OPS: dict[str, Op] = {
     **corrections.OPS,
     **audits.OPS,
     **peers.OPS,
+    **mandates.OPS,
 }
 
 

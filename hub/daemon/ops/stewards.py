@@ -36,6 +36,13 @@ def _wake_radio(core: HubCore) -> bool:
     return True
 
 
+def _needs_mandate(state: HubState, role: str) -> None:
+    """Once the assembly has given a coordinator mandate, only a vote makes a coordinator
+    (docs/governance.md); before that an enrolment may, so a neighbourhood has a first."""
+    if role == COORDINATOR and any(t.role == COORDINATOR for t in state.mandates.terms):
+        raise InputError("a coordinator needs a mandate now: canopy mandate propose")
+
+
 def _author(core: HubCore, args: dict[str, Any], state: HubState) -> str:
     """The alert's author: the hub operator (``""``) or a current coordinator."""
     author = args.get("author") or ""
@@ -52,6 +59,7 @@ def _author(core: HubCore, args: dict[str, Any], state: HubState) -> str:
 def roster_invite(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     handle = check_handle(str(args.get("handle", "")))
     role = check_role(str(args.get("role") or "steward"))
+    _needs_mandate(core.state, role)
     now = core.clock()
     until = int_arg(args, "until")
     if until is None:
@@ -80,6 +88,7 @@ def roster_renew(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     state = core.state
     handle = check_handle(str(args.get("handle", "")))
     role = check_role(str(args.get("role") or "steward"))
+    _needs_mandate(state, role)
     m = state.roster.get(handle)
     if m is None or m.revoked:
         raise InputError(f"{handle} is not enrolled; send an invite instead")
