@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from hub.errors import InputError
+
+ACK_BUCKETS = ((60, "< 1 min"), (300, "1-5 min"), (900, "5-15 min"), (3600, "15-60 min"))
 
 
 def canonical(report: dict[str, Any]) -> bytes:
@@ -123,3 +126,33 @@ def render_text(report: dict[str, Any], names: dict[str, str]) -> str:
         out.append(f"  - {r['handle']} {r['role']} {r['how']} {when(r['time'])}")
     out.append(f"Compact signatures: {report['compact_signatures']}")
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------- summaries the fold's result uses
+
+
+def median(values: Iterable[int | None]) -> int | None:
+    xs = sorted(v for v in values if v is not None)
+    if not xs:
+        return None
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) // 2
+
+
+def buckets(values: Iterable[int | None]) -> list[dict[str, Any]]:
+    counts = [0] * (len(ACK_BUCKETS) + 2)
+    for v in values:
+        if v is None:
+            counts[-1] += 1
+            continue
+        i = next((k for k, (top, _) in enumerate(ACK_BUCKETS) if v < top), len(ACK_BUCKETS))
+        counts[i] += 1
+    labels = [label for _, label in ACK_BUCKETS] + ["over 1 h", "never"]
+    return [{"label": lab, "alerts": n} for lab, n in zip(labels, counts, strict=True)]
+
+
+def tally(items: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for x in items:
+        out[x] = out.get(x, 0) + 1
+    return dict(sorted(out.items()))
