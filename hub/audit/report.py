@@ -77,18 +77,31 @@ def span(seconds: int | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def render_text(report: dict[str, Any], names: dict[str, str]) -> str:
-    """The readable report (what `canopy audit` prints without --json)."""
+def render_text(
+    report: dict[str, Any], names: dict[str, str], gaps: list[dict[str, Any]] | None = None
+) -> str:
+    """The readable report (what `canopy audit` prints without --json); ``gaps``: the
+    feeds covered only in part (:func:`hub.audit.source.incomplete`), said first."""
     p, pa, inc, al = report["period"], report["patrol"], report["incidents"], report["alerts"]
     out = [
         f"Audit {when(p['start'])} to {when(p['end'])}",
         f"digest {digest(report).hex()}",
-        "",
-        "Hubs (feeds covered):",
     ]
+    for g in gaps or []:
+        name = names.get(g["feed"], g["feed"][:16] + "…")
+        out.append(
+            f"INCOMPLETE: {name} holds {g['held']} of at least {g['known']} entries (a signed "
+            f"checkpoint says so); its figures after {when(g['until'])} are missing"
+        )
+    if gaps:
+        out.append("PARTIAL FIGURES: sync the feeds above, then audit again.")
+    out += ["", "Hubs (feeds covered):"]
     for f in report["feeds"]:
         name = names.get(f["feed"], f["feed"][:16] + "…")
-        out.append(f"  {name}: {f['entries']} entries in the period, covered size {f['size']}")
+        part = " (INCOMPLETE)" if any(g["feed"] == f["feed"] for g in gaps or []) else ""
+        out.append(
+            f"  {name}: {f['entries']} entries in the period, covered size {f['size']}{part}"
+        )
     out += [
         "",
         f"Patrol: {pa['shifts']} shifts, {pa['hours']} hours, {pa['stewards']} stewards",

@@ -19,6 +19,7 @@ from hub.audit.report import digest, parse_covers
 from hub.errors import InputError, VerifyError
 from hub.log import (
     FORMAT_VERSION,
+    Checkpoints,
     FeedReader,
     LoggedEntry,
     LogView,
@@ -91,6 +92,31 @@ def audit_datadir(
     roots = {f: root_from_leaf_hashes(r.leaves[: stops[f]]) for f, r in readers.items()}
     rows = {f: _rows(r, f, stops[f]) for f, r in readers.items()}
     return audit_rows(rows, start, end, roots)
+
+
+def incomplete(view: LogView, report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The feeds an audit covers only in part: this hub holds fewer entries of them than
+    a signed checkpoint of their own hub proves exist (a replica not yet fully synced).
+
+    Each: ``feed``, ``held`` (entries covered), ``known`` (the largest checkpointed size)
+    and ``until``: the claimed time of the last entry held (None if none), after which the
+    feed's figures are missing. A feed held past the period's end is complete for the
+    period (claimed time never goes backwards in a feed). Kept out of the report itself,
+    and so out of its digest: it is what this hub knows at the time, not something the
+    covered entries say.
+    """
+    kept = Checkpoints(view.datadir)
+    end = report["period"]["end"]
+    out: list[dict[str, Any]] = []
+    for f in report["feeds"]:
+        feed, held = f["feed"], f["size"]
+        known = max(kept.sizes(feed), default=0)
+        if known <= held:
+            continue
+        until = view.entry(held - 1, feed).body.time if held else None
+        if until is None or until < end:  # else every entry before the end is held
+            out.append({"feed": feed, "held": held, "known": known, "until": until})
+    return out
 
 
 def bundle_feeds(bundle: Path) -> tuple[dict[str, list[LoggedEntry]], list[str]]:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import click
 
-from hub.audit import write_cycle
+from hub.audit import cycle_setting
 from hub.cli.common import data_option, get_datadir, handle_errors
+from hub.cli.options import settings_options
 from hub.daemon import open_writer
 from hub.errors import InputError
 from hub.kit import build_kit, collect, personal_data, plan, read_kit
@@ -41,9 +42,10 @@ def kit_group() -> None:
 
 @kit_group.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@settings_options("portal.audit_cycle")
 @data_option
 @handle_errors
-def export_cmd(out: Path, data: Path | None) -> None:
+def export_cmd(out: Path, portal_audit_cycle: int, data: Path | None) -> None:
     """Write the kit: charter, protocols, vow templates, compact, roles, settings, card."""
     dd = get_datadir(data)
     ident = load_identity(dd)
@@ -51,7 +53,7 @@ def export_cmd(out: Path, data: Path | None) -> None:
     state = HubState(view.own_feed)
     for e in view.entries():
         state.apply(e)
-    contents = collect(view, state, steward_card())
+    contents = collect(view, state, steward_card(), portal_audit_cycle)
     found = personal_data(contents, set(state.roster.members))
     if found:
         raise InputError("not exported, the kit would carry personal data: " + "; ".join(found))
@@ -99,6 +101,11 @@ def import_cmd(file: Path, yes: bool, data: Path | None) -> None:
             res = w.append(s.kind, s.fields)
             first = res["index"] if first is None else first
     cycle = kit.contents.get("settings", {}).get("audit_cycle_days")
-    if isinstance(cycle, int):
-        write_cycle(dd.root, cycle)
+    setting = cycle_setting()
+    if isinstance(cycle, int) and cycle != setting.default:
+        click.echo(
+            f"The kit holds its audits every {cycle} days: to do the same, put "
+            f"'audit_cycle = {cycle}' under [portal] in this hub's config file "
+            f"(or use {setting.option} / {setting.env_var})."
+        )
     click.echo(f"published {len(steps)} entries from #{first}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hub.audit import read_cycle
 from hub.kit.bundle import Kit
 from hub.log import FieldValue, LogView
 from hub.settings import OVERDUE_GRACE
@@ -39,8 +38,9 @@ def _text(view: LogView, index: int) -> str:
     return value if isinstance(value, str) else ""
 
 
-def collect(view: LogView, state: HubState, card: str) -> dict[str, Any]:
-    """The kit's contents from the hub's own feed (the steward ``card`` comes from radio)."""
+def collect(view: LogView, state: HubState, card: str, cycle: int) -> dict[str, Any]:
+    """The kit's contents from the hub's own feed (the steward ``card`` comes from radio,
+    the audit ``cycle`` from the settings)."""
     mine = state.mine
     protocols = {
         slug: _text(view, i)
@@ -60,7 +60,7 @@ def collect(view: LogView, state: HubState, card: str) -> dict[str, Any]:
             for r in (STEWARD, COORDINATOR)
         ],
         "settings": {
-            "audit_cycle_days": read_cycle(view.datadir.root),
+            "audit_cycle_days": cycle,
             "overdue_grace_minutes": OVERDUE_GRACE // 60,
         },
         "steward_card": card,
