@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +18,16 @@ from hub.cli.common import data_option, get_datadir, handle_errors
 from hub.cli.options import settings_options
 from hub.daemon import open_writer
 from hub.errors import InputError
-from hub.kit import build_kit, collect, personal_data, plan, read_kit
+from hub.kit import (
+    LANGUAGES,
+    build_kit,
+    collect,
+    personal_data,
+    plan,
+    read_kit,
+    steward_card,
+    translations,
+)
 from hub.local import atomic_write, load_identity, load_signing_key
 from hub.log import LogView
 from hub.state import HubState
@@ -25,14 +35,11 @@ from hub.state import HubState
 KIT_FILE = "kit.json"  # the last export, in the data directory: the portal's /kit serves it
 
 
-def steward_card() -> str:
+def steward_cards() -> tuple[str, dict[str, Any]]:
+    """The steward card in the default language, and the kit's ``translations``."""
     from radio.desk import HELP, HELP_COORD
 
-    commands = "\n".join(f"- `{c.strip()}`" for c in (HELP + HELP_COORD).split("|"))
-    return (
-        "# Steward card\n\nSend these as a direct message to the hub from your enrolled radio.\n"
-        "Coordinators also have ALERT and CANCEL.\n\n" + commands + "\n"
-    )
+    return steward_card(LANGUAGES[0], HELP, HELP_COORD), translations(HELP, HELP_COORD)
 
 
 @click.group("kit")
@@ -53,7 +60,8 @@ def export_cmd(out: Path, portal_audit_cycle: int, data: Path | None) -> None:
     state = HubState(view.own_feed)
     for e in view.entries():
         state.apply(e)
-    contents = collect(view, state, steward_card(), portal_audit_cycle)
+    card, translated = steward_cards()
+    contents = collect(view, state, card, portal_audit_cycle, translated)
     found = personal_data(contents, set(state.roster.members))
     if found:
         raise InputError("not exported, the kit would carry personal data: " + "; ".join(found))

@@ -16,14 +16,20 @@ if TYPE_CHECKING:
     from hub.kit.bundle import read_kit as read_kit
     from hub.kit.hubkit import collect as collect
     from hub.kit.hubkit import plan as plan
+    from hub.kit.texts import LANGUAGES as LANGUAGES
+    from hub.kit.texts import steward_card as steward_card
+    from hub.kit.texts import translations as translations
 
 __all__ = [
+    "LANGUAGES",
     "Kit",
     "build_kit",
     "collect",
     "personal_data",
     "plan",
     "read_kit",
+    "steward_card",
+    "translations",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -34,5 +40,8 @@ __getattr__, __dir__ = lazy_exports(
         "read_kit": "hub.kit.bundle",
         "collect": "hub.kit.hubkit",
         "plan": "hub.kit.hubkit",
+        "LANGUAGES": "hub.kit.texts",
+        "steward_card": "hub.kit.texts",
+        "translations": "hub.kit.texts",
     },
 )

@@ -5,7 +5,8 @@ Format (``canopy-kit/1``), UTF-8 JSON, at most :data:`MAX_BYTES`::
     {"format": "canopy-kit/1", "origin": {"name": …, "vkey": …}, "created": <unix>,
      "contents": {"charter": …, "protocols": {slug: text}, "compact": …,
                   "vow_templates": [text], "roles": [{"role", "term_days", "does"}],
-                  "settings": {name: int}, "steward_card": …, "sticker": …},
+                  "settings": {name: int}, "steward_card": …, "sticker": …,
+                  "translations": {lang: {"steward_card", "sticker", "roles": {role: text}}}},
      "signature": <base64 Ed25519>}
 
 The signature is by the origin hub's key (the one public key in the kit, in ``vkey``) over
@@ -43,7 +44,10 @@ CONTENT_KEYS = {
     "settings": dict,
     "steward_card": str,
     "sticker": str,
+    "translations": dict,  # language code -> the kit's own texts in it (hub/kit/texts.py)
 }
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+TRANSLATED: dict[str, type] = {"steward_card": str, "sticker": str, "roles": dict}
 SETTINGS = {"audit_cycle_days", "overdue_grace_minutes"}
 PERSONAL = (
     (re.compile(r"![0-9a-fA-F]{8}\b"), "a radio node number"),
@@ -105,6 +109,15 @@ def check_contents(contents: object) -> dict[str, Any]:
             raise InputError("kit protocols must map slugs (a-z, 0-9, -) to texts")
     if not all(isinstance(t, str) for t in contents.get("vow_templates", [])):
         raise InputError("kit vow templates must be texts")
+    for lang, texts in contents.get("translations", {}).items():
+        if not isinstance(lang, str) or not LANG_RE.match(lang) or not isinstance(texts, dict):
+            raise InputError("kit translations must map language codes (en, es…) to texts")
+        for key, value in texts.items():
+            want = TRANSLATED.get(key)
+            if want is None or not isinstance(value, want):
+                raise InputError(f"kit translation {lang}.{key} is not a text a kit carries")
+        if not all(isinstance(v, str) for v in texts.get("roles", {}).values()):
+            raise InputError(f"kit translation {lang}.roles must map roles to texts")
     for name, value in contents.get("settings", {}).items():
         if name not in SETTINGS or isinstance(value, bool) or not isinstance(value, int):
             raise InputError(f"kit setting {name!r} is not a setting a kit can carry")
