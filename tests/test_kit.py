@@ -151,3 +151,36 @@ def test_kits_carrying_people_are_refused(hub_dir: Path, tmp_path: Path) -> None
     # a well-formed kit round-trips in memory
     kit = read_kit(build_kit({"charter": "fine"}, "canopy/x", vkey, key, 5))
     assert kit.contents == {"charter": "fine"} and kit.created == 5
+
+
+def test_import_before_init_is_published_by_init(hub_dir: Path, tmp_path: Path) -> None:
+    kit = _origin(hub_dir, tmp_path)
+    fresh = tmp_path / "fresh"
+    r = run_canopy("kit", "import", str(kit), "--yes", data=fresh)
+    assert r.code == 0, r.err
+    assert "signature verified" in r.out and "published by `canopy init" in r.out
+    assert (fresh / "kit-pending.json").read_bytes() == kit.read_bytes()
+    assert not (fresh / "identity.json").exists()  # nothing signed: there is no key yet
+    r = run_canopy("init", "--name", "Bakery", data=fresh)
+    assert r.code == 0, r.err
+    assert "published" in r.out and "of the kit of Corner Shop" in r.out
+    assert not (fresh / "kit-pending.json").exists()
+    shown = [
+        json.loads(x) for x in run_canopy("log", "show", "--json", data=fresh).out.split("\n") if x
+    ]
+    assert shown[0]["kind"] == "note" and "Started from the kit of Corner Shop" in shown[0]["text"]
+    assert shown[1]["kind"] == "charter" and shown[1]["text"] == CHARTER
+
+    # a kept kit that was changed in the meantime is not published, and init says so
+    later = tmp_path / "later"
+    assert run_canopy("kit", "import", str(kit), "--yes", data=later).code == 0
+    pending = later / "kit-pending.json"
+    pending.write_text(pending.read_text().replace("de-escalate first", "escalate first"))
+    r = run_canopy("init", "--name", "Bakery", data=later)
+    assert r.code == 1 and "was not published" in r.err and "signature" in r.err
+    assert run_canopy("log", "show", data=later).out == ""
+    # and a tampered kit is refused before init too, keeping nothing
+    bad = tmp_path / "bad.json"
+    bad.write_text(kit.read_text().replace("Talk first", "Shout first"))
+    r = run_canopy("kit", "import", str(bad), "--yes", data=tmp_path / "third")
+    assert r.code == 2 and not (tmp_path / "third" / "kit-pending.json").exists()

@@ -17,9 +17,10 @@ from hub.audit import cycle_setting
 from hub.cli.common import data_option, get_datadir, handle_errors
 from hub.cli.options import settings_options
 from hub.daemon import open_writer
-from hub.errors import InputError
+from hub.errors import HubError, InputError
 from hub.kit import (
     LANGUAGES,
+    Kit,
     build_kit,
     collect,
     personal_data,
@@ -28,11 +29,12 @@ from hub.kit import (
     steward_card,
     translations,
 )
-from hub.local import atomic_write, load_identity, load_signing_key
+from hub.local import DataDir, atomic_write, load_identity, load_signing_key
 from hub.log import LogView
 from hub.state import HubState
 
 KIT_FILE = "kit.json"  # the last export, in the data directory: the portal's /kit serves it
+PENDING_FILE = "kit-pending.json"  # imported before `canopy init`, published by it
 
 
 def steward_cards() -> tuple[str, dict[str, Any]]:
@@ -87,13 +89,16 @@ def export_cmd(out: Path, portal_audit_cycle: int, data: Path | None) -> None:
 @data_option
 @handle_errors
 def import_cmd(file: Path, yes: bool, data: Path | None) -> None:
-    """Verify a kit and publish it as this hub's own signed entries, noting its origin."""
+    """Verify a kit and publish it as this hub's own signed entries, noting its origin.
+
+    Before `canopy init` the verified kit is kept in the data directory, and `canopy init`
+    publishes it once the hub has its key."""
     dd = get_datadir(data)
-    dd.require_initialised()
     try:
-        kit = read_kit(file.read_bytes())
+        blob = file.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read {file}: {e.strerror}") from e
+    kit = read_kit(blob)
     steps = plan(kit)
     click.echo(f"Kit from {kit.origin} (sha256 {kit.digest[:16]}…), signature verified.")
     click.echo("This hub will publish, as its own signed entries:")
@@ -103,6 +108,35 @@ def import_cmd(file: Path, yes: bool, data: Path | None) -> None:
         click.echo(f"  - setting {name} = {value}")
     if not yes and not click.confirm("Publish these?", default=False):
         raise click.ClickException("nothing was published")
+    if not dd.identity.exists():
+        try:
+            dd.root.mkdir(parents=True, exist_ok=True, mode=0o750)
+            atomic_write(dd.root / PENDING_FILE, blob)
+        except OSError as e:
+            raise InputError(f"cannot keep the kit in {dd.root}: {e.strerror}") from e
+        click.echo(
+            f"No hub in {dd.root} yet: the kit is kept there and published by "
+            f"`canopy init --name NAME --data {dd.root}`."
+        )
+        return
+    publish_kit(dd, kit)
+
+
+def publish_pending(dd: DataDir) -> None:
+    """After `canopy init`: publish a kit imported before it (see :func:`import_cmd`)."""
+    path = dd.root / PENDING_FILE
+    if not path.exists():
+        return
+    try:
+        kit = read_kit(path.read_bytes())
+    except (OSError, HubError) as e:
+        raise InputError(f"the kit kept in {path} was not published: {e}; import it again") from e
+    publish_kit(dd, kit)
+    path.unlink()
+
+
+def publish_kit(dd: DataDir, kit: Kit) -> None:
+    steps = plan(kit)
     with open_writer(dd) as w:
         first = None
         for s in steps:
@@ -116,4 +150,4 @@ def import_cmd(file: Path, yes: bool, data: Path | None) -> None:
             f"'audit_cycle = {cycle}' under [portal] in this hub's config file "
             f"(or use {setting.option} / {setting.env_var})."
         )
-    click.echo(f"published {len(steps)} entries from #{first}")
+    click.echo(f"published {len(steps)} entries of the kit of {kit.origin} from #{first}")
