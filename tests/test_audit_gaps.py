@@ -57,6 +57,9 @@ def test_a_partly_synced_feed_is_named_and_its_figures_flagged(
     report = json.loads(r.out)
     last = LogView(DataDir(data)).entry(HELD - 1, feed).body.time
     assert report["incomplete"] == [{"feed": feed, "held": HELD, "known": size, "until": last}]
+    assert report["sync"] == [
+        {"feed": feed, "held": HELD, "checkpointed": size, "lag": size - HELD, "last_entry": last}
+    ]
     assert {f["feed"]: f["size"] for f in report["feeds"]}[feed] == HELD
     own = [f for f in report["feeds"] if f["feed"] != feed]
     assert len(own) == 1 and own[0]["size"] > HELD  # the own feed is whole
@@ -66,6 +69,7 @@ def test_a_partly_synced_feed_is_named_and_its_figures_flagged(
     first = text.out.splitlines()[2]
     assert first.startswith("INCOMPLETE: ") and f"holds {HELD} of at least {size}" in first
     assert "PARTIAL FIGURES" in text.out and "(INCOMPLETE)" in text.out
+    assert f"{size - HELD} entries behind ({HELD} held, checkpoint {size})" in text.out
 
     out = tmp_path / "report"
     r = run_canopy("audit", "--from", FROM, "--to", TO, "--out", str(out), data=data)
@@ -97,6 +101,7 @@ def test_a_whole_replica_is_complete(tmp_path: Path) -> None:
     assert r.code == 0, r.err
     report = json.loads(r.out)
     assert report["incomplete"] == [] and len(report["feeds"]) == 2
+    assert [s["lag"] for s in report["sync"]] == [0]  # no checkpoint kept: nothing proven
     assert "INCOMPLETE" not in run_canopy("audit", "--from", FROM, "--to", TO, data=data).out
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hub.audit.source import audit_entries as audit_entries
     from hub.audit.source import bundle_feeds as bundle_feeds
     from hub.audit.source import incomplete as incomplete
+    from hub.audit.source import sync_lag as sync_lag
     from hub.audit.source import verify_audit as verify_audit
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "parse_day",
     "period",
     "render_text",
+    "sync_lag",
     "verify_audit",
 ]
 __getattr__, __dir__ = lazy_exports(
@@ -72,6 +74,7 @@ __getattr__, __dir__ = lazy_exports(
         "audit_entries": "hub.audit.source",
         "bundle_feeds": "hub.audit.source",
         "incomplete": "hub.audit.source",
+        "sync_lag": "hub.audit.source",
         "verify_audit": "hub.audit.source",
     },
 )

@@ -94,6 +94,25 @@ def audit_datadir(
     return audit_rows(rows, start, end, roots)
 
 
+def sync_lag(view: LogView, report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per replica the audit covers: entries held, the largest size a signed checkpoint of
+    its hub proves (0 if none is kept), how many entries this hub lacks, and the claimed
+    time of the last entry held. Like :func:`incomplete`, outside the digested report."""
+    kept = Checkpoints(view.datadir)
+    out: list[dict[str, Any]] = []
+    for f in report["feeds"]:
+        feed, held = f["feed"], f["size"]
+        if feed == view.own_feed:
+            continue
+        known = max(kept.sizes(feed), default=0)
+        last = view.entry(held - 1, feed).body.time if held else None
+        out.append(
+            {"feed": feed, "held": held, "checkpointed": known, "lag": max(0, known - held),
+             "last_entry": last}
+        )  # fmt: skip
+    return out
+
+
 def incomplete(view: LogView, report: dict[str, Any]) -> list[dict[str, Any]]:
     """The feeds an audit covers only in part: this hub holds fewer entries of them than
     a signed checkpoint of their own hub proves exist (a replica not yet fully synced).

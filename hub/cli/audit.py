@@ -25,6 +25,7 @@ from hub.audit import (
     parse_day,
     period,
     render_text,
+    sync_lag,
     verify_audit,
 )
 from hub.audit.charts import charts
@@ -97,14 +98,18 @@ def audit_cmd(
     t0, t1 = period(t0, t1, now)
     view = LogView(dd)
     report = audit_datadir(view, t0, t1)
-    gaps = incomplete(view, report)
+    gaps, lag = incomplete(view, report), sync_lag(view, report)
     names = {view.own_feed: view.identity.name}
     if out is not None:
         _write_out(out, report, names, gaps)
     if as_json:
-        echo_json({**report, "digest": digest(report).hex(), "incomplete": gaps})
+        echo_json({**report, "digest": digest(report).hex(), "incomplete": gaps, "sync": lag})
     else:
         click.echo(render_text(report, names, gaps), nl=False)
+        for s in lag:
+            name = names.get(s["feed"], s["feed"][:16] + "…")
+            proof = f"checkpoint {s['checkpointed']}" if s["checkpointed"] else "no checkpoint"
+            click.echo(f"Sync lag: {name} {s['lag']} entries behind ({s['held']} held, {proof})")
     if publish and gaps:
         raise InputError(
             f"not published: {len(gaps)} feed(s) are only partly synced here, so the figures "
