@@ -31,7 +31,7 @@ from typing import Any
 
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from hub.audit.report import buckets, median, tally
-from hub.log import KINDS, LoggedEntry, kind_name
+from hub.log import FORMAT_VERSION, KINDS, Body, LoggedEntry, kind_name
 from hub.state import RETRACT
 
 HOUR = 3600
@@ -48,10 +48,11 @@ def week_of(t: int) -> str:
     return (d - dt.timedelta(days=d.weekday())).isoformat()
 
 
-# A row: one entry as the fold reads it, ``(time, feed, index, kind, author, fields)``.
-# Ordered as tuples, rows are in the merge order (time, then feed key, then index); the
-# fields are the body's positional fields, read by position (no per-entry dict).
-Row = tuple[int, str, int, int, str, Sequence[Any]]
+# A row: one entry as the fold reads it, ``(time, feed, index, body)``, where ``body`` is the
+# decoded body array ``[version, kind, time, time_source, author, *fields]`` itself (no
+# per-entry dict, no copy of the fields). Ordered as tuples, rows are in the merge order
+# (time, then feed key, then index).
+Row = tuple[int, str, int, Sequence[Any]]
 
 _K = {k.name: k.code for k in KINDS}
 NOTE, CHECKIN, CHECKOUT, INCIDENT, ALERT, ACK, CANCEL, ENROL, REVOKE = (
@@ -76,8 +77,9 @@ COMPACT, CORRECTION, MANDATE, OVERDUE, AUDIT = (
 _ORDERED = frozenset({CHECKIN, CHECKOUT, REVOKE, OVERDUE, ENROL, MANDATE})
 
 
-def _at(fields: Sequence[Any], i: int) -> Any:
-    return fields[i] if i < len(fields) else None
+def _at(body: Sequence[Any], i: int) -> Any:
+    """Field ``i`` of a body array (fields follow the 5 header items), or None."""
+    return body[i + 5] if i + 5 < len(body) else None
 
 
 @dataclass(slots=True)
@@ -125,26 +127,29 @@ class AuditFold:
         alerts and their acknowledgements, corrections) and pass on, in feed order, the
         rows whose meaning depends on other feeds (shifts, escalations, roles) for
         :meth:`apply` in the merged order. Rows must come in order from index 0."""
-        start, end, fs = self.start, self.end, None
+        start, end, fs = self.start, self.end, _Feed()
+        kinds, counts, n = fs.kinds, fs.counts, 0
         for row in rows:
-            t, _, index, kind, who, f = row
-            if fs is None:
-                fs = self.feeds[feed] = _Feed()
-            if index != fs.size:
-                raise ValueError(f"feed {feed[:16]}… skips from {fs.size} to entry {index}")
-            fs.size += 1
-            fs.kinds.append(kind if kind < 256 else 0)
+            t, _, index, f = row
+            kind = f[1]
+            if index != n:
+                raise ValueError(f"feed {feed[:16]}… skips from {n} to entry {index}")
+            if not n:
+                self.feeds[feed] = fs  # a feed with no entries is not reported
+            n = fs.size = n + 1
+            kinds.append(kind if kind < 256 else 0)
             if t >= end:
                 continue  # covered (the Merkle root includes it) but after the period
             inside = t >= start
             if inside:
-                fs.counts[kind] = fs.counts.get(kind, 0) + 1
+                counts[kind] = counts.get(kind, 0) + 1
             if kind in _ORDERED:
                 if inside or kind != OVERDUE:
                     yield row
             elif kind in (ACK, CANCEL):
                 a = self.alerts.get((feed, _at(f, 0)))
                 if a is not None and a["cancelled"] is None:
+                    who = f[4]
                     if kind == ACK and who and who not in a["acks"]:
                         a["acks"][who] = t - a["time"]
                     elif kind == CANCEL:
@@ -174,7 +179,7 @@ class AuditFold:
                         "feed": feed,
                         "index": index,
                         "time": t,
-                        "author": who,
+                        "author": f[4],
                         "target": target,
                         "target_kind": tk,
                         "retract": _at(f, 2) == RETRACT,
@@ -184,7 +189,8 @@ class AuditFold:
 
     def apply(self, row: Row) -> None:
         """Fold a row :meth:`local` passed on; rows of all feeds in the merged order."""
-        t, feed, index, kind, who, f = row
+        t, feed, index, f = row
+        kind, who = f[1], f[4]
         inside = t >= self.start
         if kind == CHECKIN:
             if who:
@@ -351,6 +357,10 @@ def _by_time(a: dict[str, Any]) -> tuple[int, str, int]:
     return a["time"], a["feed"], a["index"]
 
 
+def _array(b: Body) -> list[Any]:
+    return [FORMAT_VERSION, b.kind, b.time, int(b.time_source), b.author, *b.fields]
+
+
 def merged(feeds: Iterable[Iterable[Row]]) -> Iterator[Row]:
     """The rows of every feed in claimed-time order (ties: feed key, then index).
 
@@ -387,7 +397,5 @@ def audit(feeds: Mapping[str, Iterable[LoggedEntry]], start: int, end: int) -> d
     for feed, entries in feeds.items():
         es = list(entries)
         roots[feed] = root_from_leaf_hashes([leaf_hash(e.raw) for e in es])
-        rows[feed] = [
-            (e.body.time, feed, e.index, e.body.kind, e.body.author, e.body.fields) for e in es
-        ]
+        rows[feed] = [(e.body.time, feed, e.index, _array(e.body)) for e in es]
     return audit_rows(rows, start, end, roots)
