@@ -55,23 +55,10 @@ def week_of(t: int) -> str:
 Row = tuple[int, str, int, Sequence[Any]]
 
 _K = {k.name: k.code for k in KINDS}
-NOTE, CHECKIN, CHECKOUT, INCIDENT, ALERT, ACK, CANCEL, ENROL, REVOKE = (
-    _K[n]
-    for n in (
-        "note",
-        "checkin",
-        "checkout",
-        "incident",
-        "alert",
-        "ack",
-        "cancel",
-        "enrol",
-        "revoke",
-    )
-)
-COMPACT, CORRECTION, MANDATE, OVERDUE, AUDIT = (
-    _K[n] for n in ("compact", "correction", "mandate", "overdue", "audit")
-)
+CHECKIN, CHECKOUT, INCIDENT = (_K[n] for n in ("checkin", "checkout", "incident"))
+ALERT, ACK, CANCEL, ENROL = (_K[n] for n in ("alert", "ack", "cancel", "enrol"))
+REVOKE, COMPACT, CORRECTION = (_K[n] for n in ("revoke", "compact", "correction"))
+MANDATE, OVERDUE = _K["mandate"], _K["overdue"]
 # Kinds whose figures depend on entries of other feeds (a shift may start on one hub and
 # end on another): folded in the merged order. Everything else is folded feed by feed.
 _ORDERED = frozenset({CHECKIN, CHECKOUT, REVOKE, OVERDUE, ENROL, MANDATE})
