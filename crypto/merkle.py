@@ -29,11 +29,24 @@ def _split(n: int) -> int:
 
 
 def root_from_leaf_hashes(leaves: Sequence[bytes]) -> bytes:
-    """Merkle tree hash of the given leaf hashes; iterative, O(n)."""
-    compact = CompactRange()
-    for h in leaves:
-        compact.append(h)
-    return compact.root()
+    """Merkle tree hash of the given leaf hashes; iterative, O(n).
+
+    Level by level: pair neighbours, carry an odd last node up unchanged. That is the tree
+    of RFC 9162 (left subtrees are the largest powers of two), built with one hash call
+    per node and no per-leaf Python bookkeeping.
+    """
+    level = list(leaves)
+    if not level:
+        return EMPTY_ROOT
+    sha = hashlib.sha256
+    while len(level) > 1:
+        pairs = [
+            sha(b"\x01" + a + b).digest() for a, b in zip(level[::2], level[1::2], strict=False)
+        ]
+        if len(level) % 2:
+            pairs.append(level[-1])
+        level = pairs
+    return level[0]
 
 
 class CompactRange:

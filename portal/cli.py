@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from hub.audit import legacy_note
 from hub.cli import get_datadir, handle_errors, settings_options
 
 
@@ -24,6 +25,7 @@ def portal_cmd(
     portal_workers: int,
     portal_url: str | None,
     portal_front: str,
+    portal_audit_cycle: int,
 ) -> None:
     """Serve the captive portal: nginx in front of gunicorn.
 
@@ -31,6 +33,10 @@ def portal_cmd(
     dd = get_datadir(hub_data)
     dd.require_initialised()
     env = dict(os.environ, CANOPY_DATA=str(dd.root.resolve()))
+    env["CANOPY_AUDIT_CYCLE"] = str(portal_audit_cycle)  # read by the /audits pages
+    note = legacy_note(dd.root)
+    if note:
+        click.echo(note, err=True)
     if portal_url:
         env["CANOPY_PORTAL_URL"] = portal_url
     argv = [

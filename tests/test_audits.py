@@ -175,7 +175,9 @@ def test_corrections_on_the_record(hub_dir: Path) -> None:
 
 
 def test_publish_then_verify_from_the_export(hood: Path, tmp_path: Path) -> None:
-    r = run_canopy("audit", "--from", FROM, "--to", TO, "--publish", "--cycle", "14", data=hood)
+    r = run_canopy(
+        "audit", "--from", FROM, "--to", TO, "--publish", "--audit-cycle", "14", data=hood
+    )
     assert r.code == 0, r.err
     assert "audit published at index" in r.out
     e = LogView(DataDir(hood)).entry(int(r.out.rsplit(" ", 1)[1]))

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from support import run_canopy
 
 from crypto.keys import SigningKey
+from crypto.note import Verifier
+from hub.errors import InputError
 from hub.kit import build_kit, read_kit
 from portal.app import create_app
 
@@ -113,9 +116,6 @@ def test_tampered_and_truncated_kits_are_refused(hub_dir: Path, tmp_path: Path) 
 
 def test_kits_carrying_people_are_refused(hub_dir: Path, tmp_path: Path) -> None:
     key = SigningKey(b"\x07" * 32)
-    vkey = "canopy/x+00000000+AA=="
-    from crypto.note import Verifier
-
     vkey = Verifier("canopy/x", key.public).to_string()
     fresh = tmp_path / "fresh"
     run_canopy("init", "--name", "Bakery", data=fresh)
@@ -151,3 +151,60 @@ def test_kits_carrying_people_are_refused(hub_dir: Path, tmp_path: Path) -> None
     # a well-formed kit round-trips in memory
     kit = read_kit(build_kit({"charter": "fine"}, "canopy/x", vkey, key, 5))
     assert kit.contents == {"charter": "fine"} and kit.created == 5
+
+
+def test_import_before_init_is_published_by_init(hub_dir: Path, tmp_path: Path) -> None:
+    kit = _origin(hub_dir, tmp_path)
+    fresh = tmp_path / "fresh"
+    r = run_canopy("kit", "import", str(kit), "--yes", data=fresh)
+    assert r.code == 0, r.err
+    assert "signature verified" in r.out and "published by `canopy init" in r.out
+    assert (fresh / "kit-pending.json").read_bytes() == kit.read_bytes()
+    assert not (fresh / "identity.json").exists()  # nothing signed: there is no key yet
+    r = run_canopy("init", "--name", "Bakery", data=fresh)
+    assert r.code == 0, r.err
+    assert "published" in r.out and "of the kit of Corner Shop" in r.out
+    assert not (fresh / "kit-pending.json").exists()
+    shown = [
+        json.loads(x) for x in run_canopy("log", "show", "--json", data=fresh).out.split("\n") if x
+    ]
+    assert shown[0]["kind"] == "note" and "Started from the kit of Corner Shop" in shown[0]["text"]
+    assert shown[1]["kind"] == "charter" and shown[1]["text"] == CHARTER
+
+    # a kept kit that was changed in the meantime is not published, and init says so
+    later = tmp_path / "later"
+    assert run_canopy("kit", "import", str(kit), "--yes", data=later).code == 0
+    pending = later / "kit-pending.json"
+    pending.write_text(pending.read_text().replace("de-escalate first", "escalate first"))
+    r = run_canopy("init", "--name", "Bakery", data=later)
+    assert r.code == 1 and "was not published" in r.err and "signature" in r.err
+    assert run_canopy("log", "show", data=later).out == ""
+    # and a tampered kit is refused before init too, keeping nothing
+    bad = tmp_path / "bad.json"
+    bad.write_text(kit.read_text().replace("Talk first", "Shout first"))
+    r = run_canopy("kit", "import", str(bad), "--yes", data=tmp_path / "third")
+    assert r.code == 2 and not (tmp_path / "third" / "kit-pending.json").exists()
+
+
+def test_kit_carries_the_assembly_rules(hub_dir: Path, tmp_path: Path) -> None:
+    """Term limits, quorum and the audit cycle travel; the importer is told what to set."""
+    kit = tmp_path / "kit.json"
+    rules = ("--assembly-quorum", "60", "--assembly-term-limit", "3")
+    r = run_canopy("kit", "export", "--out", str(kit), *rules, data=hub_dir)
+    assert r.code == 0, r.err
+    carried = json.loads(kit.read_text())["contents"]["settings"]
+    assert carried["quorum_percent"] == 60 and carried["term_limit"] == 3
+    assert carried["majority_percent"] == 50 and carried["audit_cycle_days"] == 28
+
+    fresh = tmp_path / "fresh"
+    assert run_canopy("init", "--name", "Bakery", data=fresh).code == 0
+    r = run_canopy("kit", "import", str(kit), "--yes", data=fresh)
+    assert r.code == 0, r.err
+    assert "'quorum = 60' under [assembly]" in r.out and "'term_limit = 3'" in r.out
+    assert "'majority = " not in r.out  # a default needs no line
+
+    # a signed kit whose rule is out of the table's bounds is refused, nothing published
+    key = SigningKey(b"\x08" * 32)
+    vkey = Verifier("canopy/x", key.public).to_string()
+    with pytest.raises(InputError, match="quorum_percent"):
+        build_kit({"settings": {"quorum_percent": 0}}, "canopy/x", vkey, key, 5)

@@ -1,70 +1,76 @@
 """The audit cycle: how often a public audit is held, and when the next one is due.
 
-# --- SETTING (moves into the hub's settings table, hub/settings/, when that lands) -------
-``audit_cycle_days``: days between public audits, default 28 (four weeks), 7..366. Stored
-as ``{"audit_cycle_days": N}`` in ``<data>/settings.json``; each published ``audit`` entry
-also signs the cycle it was published under (its ``cycle`` field), so the portal reads the
-due date from the log itself.
-# -----------------------------------------------------------------------------------------
+The cycle is the setting ``portal.audit_cycle`` of the hub's one settings table
+(:mod:`hub.settings.table`): config file ``[portal] audit_cycle = N``, option
+``--audit-cycle`` (``canopy audit``, ``canopy portal``, ``canopy kit export``) or
+``CANOPY_AUDIT_CYCLE``. Each published ``audit`` entry also signs the cycle it was
+published under (its ``cycle`` field), so the portal reads the due date from the log.
+
+Hubs set up before the table held the cycle kept it in ``<data>/settings.json``
+(``{"audit_cycle_days": N}``); that file is no longer read, and :func:`legacy_note` says
+so, naming the value and where it goes now.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from hub.errors import InputError
-from hub.local import atomic_write
+from hub.settings import Setting, by_key
 
 DAY = 86_400
+KEY = "portal.audit_cycle"
+LEGACY_FILE = "settings.json"
 
 
-@dataclass(frozen=True, slots=True)
-class IntSetting:
-    name: str
-    default: int
-    minimum: int
-    maximum: int
-    help: str
-
-    def check(self, value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InputError(f"{self.name} must be a whole number")
-        if not self.minimum <= value <= self.maximum:
-            raise InputError(f"{self.name} must be between {self.minimum} and {self.maximum}")
-        return value
+def cycle_setting() -> Setting:
+    return by_key(KEY)
 
 
-AUDIT_CYCLE = IntSetting(
-    "audit_cycle_days", 28, 7, 366, "Days between public audits (the portal shows the next)."
-)
-
-
-def settings_path(root: Path) -> Path:
-    return root / "settings.json"
-
-
-def read_cycle(root: Path) -> int:
-    """The audit cycle in days; the default when unset or unreadable (never raises)."""
+def check_cycle(value: object) -> int:
+    """The cycle in days, checked against the table's bounds; raises InputError."""
     try:
-        value = json.loads(settings_path(root).read_text(encoding="utf-8")).get(AUDIT_CYCLE.name)
-        return AUDIT_CYCLE.check(value)
-    except (OSError, ValueError, AttributeError, InputError):
-        return AUDIT_CYCLE.default
+        days = cycle_setting().check(value)
+    except ValueError as e:
+        raise InputError(f"audit cycle: {e}") from e
+    assert isinstance(days, int)
+    return days
 
 
-def write_cycle(root: Path, days: int) -> None:
-    days = AUDIT_CYCLE.check(days)
-    path = settings_path(root)
+def env_cycle(environ: Mapping[str, str] | None = None) -> int:
+    """The cycle a portal worker was started with (``canopy portal`` passes the resolved
+    setting in the environment); the default when unset or unreadable (never raises)."""
+    s = cycle_setting()
+    text = (os.environ if environ is None else environ).get(s.env_var or "")
+    if text is not None:
+        try:
+            value = s.parse_text(text)
+            if isinstance(value, int):
+                return value
+        except ValueError:
+            pass
+    assert isinstance(s.default, int)
+    return s.default
+
+
+def legacy_note(root: Path) -> str | None:
+    """What to tell the operator when ``<data>/settings.json`` still holds a cycle."""
+    path = root / LEGACY_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    data[AUDIT_CYCLE.name] = days
-    atomic_write(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+        value = json.loads(path.read_text(encoding="utf-8")).get("audit_cycle_days")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if value is None:
+        return None
+    s = cycle_setting()
+    return (
+        f"note: {path} sets audit_cycle_days = {value!r}, which is no longer read; the audit "
+        f"cycle is the setting {s.key}: put 'audit_cycle = {value!r}' under [portal] in the "
+        f"config file (or use {s.option} / {s.env_var}), then delete {LEGACY_FILE}"
+    )
 
 
 def next_due(last_end: int | None, cycle_days: int, first_entry: int | None) -> int | None:

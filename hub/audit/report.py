@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from hub.errors import InputError
+
+ACK_BUCKETS = ((60, "< 1 min"), (300, "1-5 min"), (900, "5-15 min"), (3600, "15-60 min"))
 
 
 def canonical(report: dict[str, Any]) -> bytes:
@@ -74,18 +77,31 @@ def span(seconds: int | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def render_text(report: dict[str, Any], names: dict[str, str]) -> str:
-    """The readable report (what `canopy audit` prints without --json)."""
+def render_text(
+    report: dict[str, Any], names: dict[str, str], gaps: list[dict[str, Any]] | None = None
+) -> str:
+    """The readable report (what `canopy audit` prints without --json); ``gaps``: the
+    feeds covered only in part (:func:`hub.audit.source.incomplete`), said first."""
     p, pa, inc, al = report["period"], report["patrol"], report["incidents"], report["alerts"]
     out = [
         f"Audit {when(p['start'])} to {when(p['end'])}",
         f"digest {digest(report).hex()}",
-        "",
-        "Hubs (feeds covered):",
     ]
+    for g in gaps or []:
+        name = names.get(g["feed"], g["feed"][:16] + "…")
+        out.append(
+            f"INCOMPLETE: {name} holds {g['held']} of at least {g['known']} entries (a signed "
+            f"checkpoint says so); its figures after {when(g['until'])} are missing"
+        )
+    if gaps:
+        out.append("PARTIAL FIGURES: sync the feeds above, then audit again.")
+    out += ["", "Hubs (feeds covered):"]
     for f in report["feeds"]:
         name = names.get(f["feed"], f["feed"][:16] + "…")
-        out.append(f"  {name}: {f['entries']} entries in the period, covered size {f['size']}")
+        part = " (INCOMPLETE)" if any(g["feed"] == f["feed"] for g in gaps or []) else ""
+        out.append(
+            f"  {name}: {f['entries']} entries in the period, covered size {f['size']}{part}"
+        )
     out += [
         "",
         f"Patrol: {pa['shifts']} shifts, {pa['hours']} hours, {pa['stewards']} stewards",
@@ -123,3 +139,33 @@ def render_text(report: dict[str, Any], names: dict[str, str]) -> str:
         out.append(f"  - {r['handle']} {r['role']} {r['how']} {when(r['time'])}")
     out.append(f"Compact signatures: {report['compact_signatures']}")
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------- summaries the fold's result uses
+
+
+def median(values: Iterable[int | None]) -> int | None:
+    xs = sorted(v for v in values if v is not None)
+    if not xs:
+        return None
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) // 2
+
+
+def buckets(values: Iterable[int | None]) -> list[dict[str, Any]]:
+    counts = [0] * (len(ACK_BUCKETS) + 2)
+    for v in values:
+        if v is None:
+            counts[-1] += 1
+            continue
+        i = next((k for k, (top, _) in enumerate(ACK_BUCKETS) if v < top), len(ACK_BUCKETS))
+        counts[i] += 1
+    labels = [label for _, label in ACK_BUCKETS] + ["over 1 h", "never"]
+    return [{"label": lab, "alerts": n} for lab, n in zip(labels, counts, strict=True)]
+
+
+def tally(items: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for x in items:
+        out[x] = out.get(x, 0) + 1
+    return dict(sorted(out.items()))

@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from hub.audit import (
-    AUDIT_CYCLE,
     DAY,
     audit_datadir,
     audit_entries,
@@ -21,15 +20,17 @@ from hub.audit import (
     canonical,
     covers_text,
     digest,
+    incomplete,
+    legacy_note,
     parse_day,
     period,
-    read_cycle,
     render_text,
+    sync_lag,
     verify_audit,
-    write_cycle,
 )
 from hub.audit.charts import charts
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
+from hub.cli.options import settings_options
 from hub.daemon import open_writer
 from hub.errors import InputError, VerifyError
 from hub.local import atomic_write
@@ -61,14 +62,10 @@ def correct_cmd(index: int, text: str, feed: str | None, retract: bool, data: Pa
 )  # fmt: skip
 @click.option("--publish", is_flag=True, help="Sign an audit entry (period, coverage, digest).")
 @click.option(
-    "--cycle", type=int, default=None,
-    help=f"Set the audit cycle in days ({AUDIT_CYCLE.minimum}-{AUDIT_CYCLE.maximum}; "
-    f"default {AUDIT_CYCLE.default}): the portal shows when the next audit is due.",
-)  # fmt: skip
-@click.option(
     "--verify", "bundle", type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None, help="Recompute every audit published in an exported log and compare.",
 )  # fmt: skip
+@settings_options("portal.audit_cycle")
 @data_option
 @handle_errors
 def audit_cmd(
@@ -77,35 +74,47 @@ def audit_cmd(
     as_json: bool,
     out: Path | None,
     publish: bool,
-    cycle: int | None,
+    portal_audit_cycle: int,
     bundle: Path | None,
     data: Path | None,
 ) -> None:
     """Patrol, incidents, alerts, overdue, corrections and roles over a period, all feeds.
 
-    Without --from/--to the period is the last audit cycle up to now; a period that ends
-    in the future is cut at now.
+    Without --from/--to the period is the last audit cycle (--audit-cycle, the setting
+    portal.audit_cycle) up to now; a period that ends in the future is cut at now.
     """
     if bundle is not None:
         _verify(bundle, as_json)
         return
     dd = get_datadir(data)
     dd.require_initialised()
-    if cycle is not None:
-        write_cycle(dd.root, cycle)
-    days = read_cycle(dd.root)
+    note = legacy_note(dd.root)
+    if note:
+        click.echo(note, err=True)
+    days = portal_audit_cycle
     now = time.time()
     t1 = parse_day(end, "--to") if end else int(now)
     t0 = parse_day(start, "--from") if start else t1 - days * DAY
     t0, t1 = period(t0, t1, now)
     view = LogView(dd)
     report = audit_datadir(view, t0, t1)
+    gaps, lag = incomplete(view, report), sync_lag(view, report)
+    names = {view.own_feed: view.identity.name}
     if out is not None:
-        _write_out(out, report, {view.own_feed: view.identity.name})
+        _write_out(out, report, names, gaps)
     if as_json:
-        echo_json({**report, "digest": digest(report).hex()})
+        echo_json({**report, "digest": digest(report).hex(), "incomplete": gaps, "sync": lag})
     else:
-        click.echo(render_text(report, {view.own_feed: view.identity.name}), nl=False)
+        click.echo(render_text(report, names, gaps), nl=False)
+        for s in lag:
+            name = names.get(s["feed"], s["feed"][:16] + "…")
+            proof = f"checkpoint {s['checkpointed']}" if s["checkpointed"] else "no checkpoint"
+            click.echo(f"Sync lag: {name} {s['lag']} entries behind ({s['held']} held, {proof})")
+    if publish and gaps:
+        raise InputError(
+            f"not published: {len(gaps)} feed(s) are only partly synced here, so the figures "
+            "are partial; sync them, or audit a period that ends before their gap"
+        )
     if publish:
         with open_writer(dd) as w:
             res = w.request(
@@ -119,11 +128,15 @@ def audit_cmd(
         click.echo(f"audit published at index {res['index']}", err=as_json)
 
 
-def _write_out(out: Path, report: dict[str, Any], names: dict[str, str]) -> None:
+def _write_out(
+    out: Path, report: dict[str, Any], names: dict[str, str], gaps: list[dict[str, Any]]
+) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out / "report.json", canonical(report) + b"\n")
-        atomic_write(out / "report.txt", render_text(report, names).encode())
+        if gaps:  # beside the report, not in it: the digest covers only the figures
+            atomic_write(out / "INCOMPLETE.json", canonical({"incomplete": gaps}) + b"\n")
+        atomic_write(out / "report.txt", render_text(report, names, gaps).encode())
         for c in charts(report):
             if c.svg is not None:
                 atomic_write(out / f"{c.slug}.svg", c.svg.encode())

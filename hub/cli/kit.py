@@ -9,29 +9,40 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
-from hub.audit import write_cycle
 from hub.cli.common import data_option, get_datadir, handle_errors
+from hub.cli.options import settings_options
 from hub.daemon import open_writer
-from hub.errors import InputError
-from hub.kit import build_kit, collect, personal_data, plan, read_kit
-from hub.local import atomic_write, load_identity, load_signing_key
+from hub.errors import HubError, InputError
+from hub.kit import (
+    CARRIED,
+    LANGUAGES,
+    Kit,
+    build_kit,
+    collect,
+    personal_data,
+    plan,
+    read_kit,
+    steward_card,
+    translations,
+)
+from hub.local import DataDir, atomic_write, load_identity, load_signing_key
 from hub.log import LogView
+from hub.settings import by_key
 from hub.state import HubState
 
 KIT_FILE = "kit.json"  # the last export, in the data directory: the portal's /kit serves it
+PENDING_FILE = "kit-pending.json"  # imported before `canopy init`, published by it
 
 
-def steward_card() -> str:
+def steward_cards() -> tuple[str, dict[str, Any]]:
+    """The steward card in the default language, and the kit's ``translations``."""
     from radio.desk import HELP, HELP_COORD
 
-    commands = "\n".join(f"- `{c.strip()}`" for c in (HELP + HELP_COORD).split("|"))
-    return (
-        "# Steward card\n\nSend these as a direct message to the hub from your enrolled radio.\n"
-        "Coordinators also have ALERT and CANCEL.\n\n" + commands + "\n"
-    )
+    return steward_card(LANGUAGES[0], HELP, HELP_COORD), translations(HELP, HELP_COORD)
 
 
 @click.group("kit")
@@ -41,9 +52,10 @@ def kit_group() -> None:
 
 @kit_group.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@settings_options(*CARRIED.values())
 @data_option
 @handle_errors
-def export_cmd(out: Path, data: Path | None) -> None:
+def export_cmd(out: Path, data: Path | None, **settings: int) -> None:
     """Write the kit: charter, protocols, vow templates, compact, roles, settings, card."""
     dd = get_datadir(data)
     ident = load_identity(dd)
@@ -51,7 +63,9 @@ def export_cmd(out: Path, data: Path | None) -> None:
     state = HubState(view.own_feed)
     for e in view.entries():
         state.apply(e)
-    contents = collect(view, state, steward_card())
+    card, translated = steward_cards()
+    carried = {name: settings[key.replace(".", "_")] for name, key in CARRIED.items()}
+    contents = collect(view, state, card, carried, translated)
     found = personal_data(contents, set(state.roster.members))
     if found:
         raise InputError("not exported, the kit would carry personal data: " + "; ".join(found))
@@ -77,13 +91,16 @@ def export_cmd(out: Path, data: Path | None) -> None:
 @data_option
 @handle_errors
 def import_cmd(file: Path, yes: bool, data: Path | None) -> None:
-    """Verify a kit and publish it as this hub's own signed entries, noting its origin."""
+    """Verify a kit and publish it as this hub's own signed entries, noting its origin.
+
+    Before `canopy init` the verified kit is kept in the data directory, and `canopy init`
+    publishes it once the hub has its key."""
     dd = get_datadir(data)
-    dd.require_initialised()
     try:
-        kit = read_kit(file.read_bytes())
+        blob = file.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read {file}: {e.strerror}") from e
+    kit = read_kit(blob)
     steps = plan(kit)
     click.echo(f"Kit from {kit.origin} (sha256 {kit.digest[:16]}…), signature verified.")
     click.echo("This hub will publish, as its own signed entries:")
@@ -93,12 +110,47 @@ def import_cmd(file: Path, yes: bool, data: Path | None) -> None:
         click.echo(f"  - setting {name} = {value}")
     if not yes and not click.confirm("Publish these?", default=False):
         raise click.ClickException("nothing was published")
+    if not dd.identity.exists():
+        try:
+            dd.root.mkdir(parents=True, exist_ok=True, mode=0o750)
+            atomic_write(dd.root / PENDING_FILE, blob)
+        except OSError as e:
+            raise InputError(f"cannot keep the kit in {dd.root}: {e.strerror}") from e
+        click.echo(
+            f"No hub in {dd.root} yet: the kit is kept there and published by "
+            f"`canopy init --name NAME --data {dd.root}`."
+        )
+        return
+    publish_kit(dd, kit)
+
+
+def publish_pending(dd: DataDir) -> None:
+    """After `canopy init`: publish a kit imported before it (see :func:`import_cmd`)."""
+    path = dd.root / PENDING_FILE
+    if not path.exists():
+        return
+    try:
+        kit = read_kit(path.read_bytes())
+    except (OSError, HubError) as e:
+        raise InputError(f"the kit kept in {path} was not published: {e}; import it again") from e
+    publish_kit(dd, kit)
+    path.unlink()
+
+
+def publish_kit(dd: DataDir, kit: Kit) -> None:
+    steps = plan(kit)
     with open_writer(dd) as w:
         first = None
         for s in steps:
             res = w.append(s.kind, s.fields)
             first = res["index"] if first is None else first
-    cycle = kit.contents.get("settings", {}).get("audit_cycle_days")
-    if isinstance(cycle, int):
-        write_cycle(dd.root, cycle)
-    click.echo(f"published {len(steps)} entries from #{first}")
+    carried = kit.contents.get("settings", {})
+    for name, key in CARRIED.items():
+        value, setting = carried.get(name), by_key(key)
+        if isinstance(value, int) and value != setting.default:
+            click.echo(
+                f"The kit sets {name} = {value}: to do the same, put "
+                f"'{setting.name} = {value}' under [{setting.section}] in this hub's config "
+                f"file (or use {setting.option} / {setting.env_var})."
+            )
+    click.echo(f"published {len(steps)} entries of the kit of {kit.origin} from #{first}")

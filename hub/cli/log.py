@@ -29,6 +29,9 @@ def init_cmd(name: str, data: Path | None) -> None:
     click.echo(f"created hub {ident.name!r} in {dd.root}")
     click.echo(f"feed   {ident.feed.hex()}")
     click.echo(f"vkey   {ident.verifier.to_string()}")
+    from hub.cli.kit import publish_pending  # a kit imported before init (canopy kit import)
+
+    publish_pending(dd)
 
 
 @click.command("id")

@@ -5,7 +5,8 @@ Format (``canopy-kit/1``), UTF-8 JSON, at most :data:`MAX_BYTES`::
     {"format": "canopy-kit/1", "origin": {"name": …, "vkey": …}, "created": <unix>,
      "contents": {"charter": …, "protocols": {slug: text}, "compact": …,
                   "vow_templates": [text], "roles": [{"role", "term_days", "does"}],
-                  "settings": {name: int}, "steward_card": …, "sticker": …},
+                  "settings": {name: int} (CARRIED), "steward_card": …, "sticker": …,
+                  "translations": {lang: {"steward_card", "sticker", "roles": {role: text}}}},
      "signature": <base64 Ed25519>}
 
 The signature is by the origin hub's key (the one public key in the kit, in ``vkey``) over
@@ -29,6 +30,7 @@ from crypto.errors import CryptoError
 from crypto.keys import SigningKey
 from crypto.note import Verifier
 from hub.errors import InputError, VerifyError
+from hub.settings import by_key
 
 FORMAT = "canopy-kit/1"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -43,8 +45,21 @@ CONTENT_KEYS = {
     "settings": dict,
     "steward_card": str,
     "sticker": str,
+    "translations": dict,  # language code -> the kit's own texts in it (hub/kit/texts.py)
 }
-SETTINGS = {"audit_cycle_days", "overdue_grace_minutes"}
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+TRANSLATED: dict[str, type] = {"steward_card": str, "sticker": str, "roles": dict}
+# Settings a kit carries, by their name in the kit, with their key in the settings table
+# (their bounds are checked there); ``overdue_grace_minutes`` is a fixed rule, not a setting.
+CARRIED = {
+    "audit_cycle_days": "portal.audit_cycle",
+    "quorum_percent": "assembly.quorum",
+    "majority_percent": "assembly.majority",
+    "vote_days": "assembly.vote_days",
+    "term_limit": "assembly.term_limit",
+    "charter_changes_per_quarter": "assembly.charter_changes",
+}
+SETTINGS = {*CARRIED, "overdue_grace_minutes"}
 PERSONAL = (
     (re.compile(r"![0-9a-fA-F]{8}\b"), "a radio node number"),
     (re.compile(r"\b[0-9a-fA-F]{64}\b"), "a key or feed (64 hex digits)"),
@@ -105,9 +120,23 @@ def check_contents(contents: object) -> dict[str, Any]:
             raise InputError("kit protocols must map slugs (a-z, 0-9, -) to texts")
     if not all(isinstance(t, str) for t in contents.get("vow_templates", [])):
         raise InputError("kit vow templates must be texts")
+    for lang, texts in contents.get("translations", {}).items():
+        if not isinstance(lang, str) or not LANG_RE.match(lang) or not isinstance(texts, dict):
+            raise InputError("kit translations must map language codes (en, es…) to texts")
+        for key, value in texts.items():
+            want = TRANSLATED.get(key)
+            if want is None or not isinstance(value, want):
+                raise InputError(f"kit translation {lang}.{key} is not a text a kit carries")
+        if not all(isinstance(v, str) for v in texts.get("roles", {}).values()):
+            raise InputError(f"kit translation {lang}.roles must map roles to texts")
     for name, value in contents.get("settings", {}).items():
         if name not in SETTINGS or isinstance(value, bool) or not isinstance(value, int):
             raise InputError(f"kit setting {name!r} is not a setting a kit can carry")
+        if name in CARRIED:
+            try:
+                by_key(CARRIED[name]).check(value)
+            except ValueError as e:
+                raise InputError(f"kit setting {name!r}: {e}") from e
     found = personal_data(contents)
     if found:
         raise InputError("the kit carries personal data: " + "; ".join(found[:5]))

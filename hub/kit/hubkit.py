@@ -11,26 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hub.audit import read_cycle
 from hub.kit.bundle import Kit
+from hub.kit.texts import LANGUAGES, ROLES
+from hub.kit.texts import STICKER as STICKERS
 from hub.log import FieldValue, LogView
 from hub.settings import OVERDUE_GRACE
 from hub.state import COORDINATOR, DEFAULT_TERMS, STEWARD, HubState
 
 DAY = 86_400
-ROLE_TEXT = {
-    STEWARD: "Patrols, checks in and out by radio, logs notes and incidents, "
-    "acknowledges alerts. Enrolled with a one-time code; the term ends unless renewed.",
-    COORDINATOR: "Broadcasts alerts, enrols stewards; a time-bound mandate from the "
-    "assembly that expires unless renewed. Rotates on a fixed calendar.",
-}
-STICKER = (
-    "COMMUNITY SAFETY ZONE\n"
-    "{hub_name}\n"
-    'Join the Wi-Fi "{ssid}": who is on patrol, the public log, our charter.\n'
-    "No account, no tracking, no internet needed.\n"
-    "[QR code: canopy sticker --out sticker.svg prints it for your hub]\n"
-)
+ROLE_TEXT = ROLES[LANGUAGES[0]]
+STICKER = STICKERS[LANGUAGES[0]]
 KIT_SLUGS = ("compact", "vow-template")
 
 
@@ -39,8 +29,16 @@ def _text(view: LogView, index: int) -> str:
     return value if isinstance(value, str) else ""
 
 
-def collect(view: LogView, state: HubState, card: str) -> dict[str, Any]:
-    """The kit's contents from the hub's own feed (the steward ``card`` comes from radio)."""
+def collect(
+    view: LogView,
+    state: HubState,
+    card: str,
+    settings: dict[str, int],
+    translated: dict[str, Any],
+) -> dict[str, Any]:
+    """The kit's contents from the hub's own feed (the steward ``card`` and its
+    ``translated`` versions come from radio; ``settings``, by their names in the kit
+    (:data:`hub.kit.bundle.CARRIED`), from the settings table)."""
     mine = state.mine
     protocols = {
         slug: _text(view, i)
@@ -56,15 +54,13 @@ def collect(view: LogView, state: HubState, card: str) -> dict[str, Any]:
         "protocols": protocols,
         "vow_templates": templates,
         "roles": [
-            {"role": r, "term_days": DEFAULT_TERMS[r] // DAY, "does": ROLE_TEXT[r]}
+            {"role": r, "term_days": DEFAULT_TERMS[r] // DAY, "does": ROLE_TEXT[str(r)]}
             for r in (STEWARD, COORDINATOR)
         ],
-        "settings": {
-            "audit_cycle_days": read_cycle(view.datadir.root),
-            "overdue_grace_minutes": OVERDUE_GRACE // 60,
-        },
+        "settings": {**settings, "overdue_grace_minutes": OVERDUE_GRACE // 60},
         "steward_card": card,
         "sticker": STICKER,
+        "translations": translated,
     }
     if mine.charter is not None:
         contents["charter"] = _text(view, mine.charter)

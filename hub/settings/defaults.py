@@ -15,6 +15,9 @@ MAX_PAGES = 3
 OVERDUE_GRACE = 600
 """Seconds after the overdue reminder before coordinators are told."""
 
+AUDIT_CYCLE = 28
+"""Days between public audits (four weeks): the default period of ``canopy audit``."""
+
 CONFIG_PATH = "/etc/canopy/canopy.toml"
 """Where ``canopy deploy render`` puts the config file the systemd units read."""
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from hub.settings.defaults import (
     ACK_TIMEOUT,
+    AUDIT_CYCLE,
     CHARTER_CHANGES,
     MAX_PAGES,
     OVERDUE_GRACE,
@@ -295,6 +296,19 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="URL",
         parse=_http_url,
         shown_default="the page's own host",
+    ),
+    Setting(
+        "portal",
+        "audit_cycle",
+        int,
+        AUDIT_CYCLE,
+        "Days between public audits: the period `canopy audit` covers by default and signs "
+        "into a published audit; the portal shows when the next one is due.",
+        env="CANOPY_AUDIT_CYCLE",
+        flag="--audit-cycle",
+        min=7,
+        max=366,
+        metavar="DAYS",
     ),
     # --- `canopy deploy render`; checked together in hub.deploy.settings
     _deploy("name", None, "Hub name (default: read from the hub in --data, else 'canopy')."),

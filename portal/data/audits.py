@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from hub.audit import Chart, audit_datadir, digest, next_due, parse_covers, read_cycle
+from hub.audit import Chart, audit_datadir, digest, env_cycle, next_due, parse_covers
 from hub.audit.charts import charts
 from hub.errors import InputError
 from hub.log import BY_NAME, LoggedEntry, LogView
@@ -48,10 +48,10 @@ def due(hub: PortalHub) -> int | None:
         f = hub.entry(int(audits[-1])).body.named_fields()
         end, cycle = f.get("end"), f.get("cycle")
         if isinstance(end, int):
-            days = cycle if isinstance(cycle, int) else read_cycle(hub.datadir.root)
+            days = cycle if isinstance(cycle, int) else env_cycle()
             return next_due(end, days, None)
     first = st.times[0] if st.size else None
-    return next_due(None, read_cycle(hub.datadir.root), first)
+    return next_due(None, env_cycle(), first)
 
 
 def audit_page(hub: PortalHub, index: int) -> AuditPage | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 
 from hub.errors import HubError
 from hub.kit import Kit, read_kit
@@ -30,6 +31,13 @@ def _kit() -> tuple[Kit | None, bytes]:
 def page() -> ResponseReturnValue:
     kit, _ = _kit()
     c = kit.contents if kit else {}
+    # the kit's own texts in the visitor's language when the kit carries it
+    mine = c.get("translations", {}).get(str(get_locale()), {})
+    roles = [
+        {**r, "does": mine.get("roles", {}).get(r.get("role"), r.get("does"))}
+        for r in c.get("roles", [])
+        if isinstance(r, dict)
+    ]
     protocols = [
         (slug, render_markdown(text)) for slug, text in sorted(c.get("protocols", {}).items())
     ]
@@ -38,8 +46,8 @@ def page() -> ResponseReturnValue:
         kit=kit,
         charter=render_markdown(c.get("charter", "")),
         protocols=protocols,
-        card=render_markdown(c.get("steward_card", "")),
-        roles=c.get("roles", []),
+        card=render_markdown(mine.get("steward_card", c.get("steward_card", ""))),
+        roles=roles,
         settings=sorted(c.get("settings", {}).items()),
     )
 

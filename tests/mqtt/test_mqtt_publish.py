@@ -6,10 +6,11 @@ import base64
 import json
 import signal
 import threading
+import uuid
 from pathlib import Path
 
 from mqttkit import Collector, append_notes, make_hub, running, service
-from support import BrokerFactory, WaitFor
+from support import Broker, BrokerFactory, WaitFor
 
 from hub.local import open_db
 from hub.mqtt import Outbox
@@ -86,6 +87,27 @@ def test_restart_resumes_at_the_saved_cursor(
     sub.stop()
 
 
+def saved_after_acks(sub: Collector, mosquitto: Broker, wait_for: WaitFor) -> None:
+    """Until the broker's persistence file holds every acknowledgement the dashboard has
+    sent so far: its session gains a sentinel subscription, and the file names it.
+
+    Two round trips: the client's network thread answers each delivery (PUBACK) before it
+    reads the next packet, so once the first SUBACK is back every PUBACK is queued ahead
+    of the second SUBSCRIBE, which the broker therefore handles after them.
+    """
+    topic = ""
+    for n in range(2):
+        topic = f"canopy/v1/test/saved-{uuid.uuid4().hex}-{n}"
+        sub.subscribed.clear()
+        sub.client.subscribe(topic, 1)
+        wait_for(sub.subscribed.is_set, what="the sentinel's SUBACK")
+    db = mosquitto.dir / "mosquitto.db"
+    wait_for(
+        lambda: db.exists() and topic.encode() in db.read_bytes(),
+        what="the broker's autosave to hold the dashboard's acknowledgements",
+    )
+
+
 def test_broker_killed_and_restarted_nothing_lost_or_duplicated(
     tmp_path: Path, broker: BrokerFactory, wait_for: WaitFor
 ) -> None:
@@ -97,8 +119,7 @@ def test_broker_killed_and_restarted_nothing_lost_or_duplicated(
     with running(dd, svc) as d:
         append_notes(d, 30, "before")
         wait_for(lambda: len(sub.entries()) == 30, what="30 before the outage")
-        wait_for(lambda: (mosquitto.dir / "mosquitto.db").exists(), what="broker state saved")
-        threading.Event().wait(1.2)  # let the broker's eager autosave catch the acks
+        saved_after_acks(sub, mosquitto, wait_for)
         mosquitto.kill(signal.SIGKILL)
         wait_for(lambda: not svc.status()["connected"], what="hub notices the outage")
         append_notes(d, 50, "during")  # the log carries on without the broker
@@ -108,9 +129,11 @@ def test_broker_killed_and_restarted_nothing_lost_or_duplicated(
         append_notes(d, 5, "after")
         wait_for(lambda: len(sub.entries()) >= 85, what="live again")
         wait_for(lambda: svc.status()["backlog"] == 0, what="cursor at the end")
-        threading.Event().wait(0.3)  # a duplicate would arrive now
+        # a duplicate would come before a sentinel the hub publishes after the last entry
+        append_notes(d, 1, "sentinel")
+        wait_for(lambda: len(sub.entries()) >= 86, what="the sentinel")
     idx = [e["index"] for e in sub.entries()]
-    assert idx == list(range(85)), "gaps, duplicates or disorder"
+    assert idx == list(range(86)), "gaps, duplicates or disorder"
     assert svc.status()["counts"].get("disconnects", 0) >= 1
     sub.stop()
 

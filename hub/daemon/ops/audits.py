@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.audit import AUDIT_CYCLE, parse_covers
+from hub.audit import check_cycle, cycle_setting, parse_covers
 from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, int_arg, registrar
 from hub.errors import InputError
@@ -43,7 +43,7 @@ def audit_publish(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
         digest = b""
     if len(digest) != 32:
         raise InputError("digest must be 64 hex characters (SHA-256)")
-    cycle = AUDIT_CYCLE.check(int_arg(args, "cycle") or AUDIT_CYCLE.default)
+    cycle = check_cycle(int_arg(args, "cycle") or cycle_setting().default)
     fields: dict[str, FieldValue] = {
         "start": start,
         "end": end,
