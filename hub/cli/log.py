@@ -53,17 +53,6 @@ def id_cmd(as_json: bool, data: Path | None) -> None:
             click.echo(f"{k:<7}{v}")
 
 
-@click.command("note")
-@click.argument("text")
-@data_option
-@handle_errors
-def note_cmd(text: str, data: Path | None) -> None:
-    """Append a signed note by the hub operator; print its position."""
-    with open_writer(get_datadir(data)) as w:
-        res = w.append("note", {"text": text})
-    click.echo(f"note recorded at index {res['index']}")
-
-
 @click.command("checkpoint")
 @data_option
 @handle_errors
@@ -210,4 +199,4 @@ def consistency_cmd(
             click.echo(f"  {p}")
 
 
-__all__ = ["VerifyError", "checkpoint_cmd", "id_cmd", "init_cmd", "log_group", "note_cmd"]
+__all__ = ["VerifyError", "checkpoint_cmd", "id_cmd", "init_cmd", "log_group"]

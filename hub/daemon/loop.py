@@ -23,9 +23,9 @@ from typing import Any, Protocol, TypeVar
 
 from hub.daemon import sdnotify
 from hub.daemon.clock import ClockError, SavedClock, chrony_sample, system_source
-from hub.daemon.control import ControlServer, RequestMemory
 from hub.daemon.core import HubCore
 from hub.daemon.ops import run_op
+from hub.daemon.serve import ControlServer, RequestMemory
 from hub.errors import Busy, HubError, fault_of
 from hub.local import DataDir, WriterLock
 from hub.log import TimeSource
@@ -82,6 +82,7 @@ class Daemon:
             self._lock.acquire(wait=LOCK_WAIT)
         try:
             self.core.open()
+            _ = self.core.db  # opened now, before any service thread can ask for it
             self._start_clock()
             self.core.online = True
             self.core.daemon = self
