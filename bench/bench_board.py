@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -146,6 +147,22 @@ def write_bundle(out: Path, n: int) -> list[tuple[bytes, bytes]]:
 
 
 # -- the figures ---------------------------------------------------------------------------
+
+
+def compile_bytecode() -> None:
+    """Cache the bytecode of Canopy's packages, as `pip install` does on a hub.
+
+    Without it (PYTHONDONTWRITEBYTECODE set, or a tree the user cannot write) every run
+    compiles each module it imports from source: `canopy note` then costs 532 M instructions
+    instead of 325 M, on a path a hub never takes."""
+    dirs = []
+    for package in ("hub", "crypto", "radio", "portal"):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            dirs.append(str(Path(spec.origin).parent))
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", *dirs], check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def bench_cli(data: Path, rounds: int) -> bool:
@@ -286,6 +303,7 @@ def main() -> int:
     if not CANOPY:
         print("canopy is not installed: run `make setup`", file=sys.stderr)
         return 2
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="canopy-bench-board-") as d:
         tmp = Path(d)
         data = tmp / "hub"
