@@ -20,6 +20,7 @@ QUICK = [
     (["bench/bench_audit.py", "--days", "7", "--per-day", "60"], 2),
     (["bench/bench_sync.py", "--quick"], 5),
     (["bench/bench_rotation.py", "--years", "2"], 3),
+    (["bench/bench_memory.py", "--settle", "0.5"], 3),
 ]
 
 

@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import leather
-
 _NUM = re.compile(r"(\d+\.\d{2})\d+")
 _ROOT = re.compile(r'^<svg width="(\d+)" height="(\d+)"')
 WIDTH, HEIGHT = 640, 300
@@ -30,6 +28,10 @@ class Chart:
 
 
 def _svg(slug: str, title: str, summary: str, pairs: list[tuple[str, float]], every: int) -> str:
+    # loaded when a chart is first drawn, not with the portal: leather brings unittest along,
+    # 2.5 MB in every portal process that never draws one
+    import leather
+
     chart = leather.Chart()  # the title is the <title> and the page's figcaption
     chart.add_columns(pairs, fill_color="#0b5d3b")
     ticks = [label for i, (label, _) in enumerate(pairs) if i % every == 0]

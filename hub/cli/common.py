@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +69,8 @@ def echo_json(data: Any) -> None:
 
 
 def setup_logging(verbose: bool) -> None:
+    import logging  # here: a one-shot command never logs, and logging costs it start-up
+
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

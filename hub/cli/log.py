@@ -15,7 +15,15 @@ from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
 from hub.daemon import open_writer
 from hub.errors import InputError, VerifyError
 from hub.local import create_identity, load_identity
-from hub.log import BY_NAME, Checkpoints, LogView, export_feed, iso_time, verify_bundle
+from hub.log import (
+    BY_NAME,
+    Checkpoints,
+    LogView,
+    default_jobs,
+    export_feed,
+    iso_time,
+    verify_bundle,
+)
 
 
 @click.command("init")
@@ -46,17 +54,6 @@ def id_cmd(as_json: bool, data: Path | None) -> None:
     else:
         for k, v in ident.items():
             click.echo(f"{k:<7}{v}")
-
-
-@click.command("note")
-@click.argument("text")
-@data_option
-@handle_errors
-def note_cmd(text: str, data: Path | None) -> None:
-    """Append a signed note by the hub operator; print its position."""
-    with open_writer(get_datadir(data)) as w:
-        res = w.append("note", {"text": text})
-    click.echo(f"note recorded at index {res['index']}")
 
 
 @click.command("checkpoint")
@@ -135,15 +132,22 @@ def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
 @log_group.command("verify")
 @click.argument("bundle", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--vkey", default=None, help="Expected verifier key (name+id+key); pins the hub.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Processes checking signatures [default: one per core].",
+)
 @handle_errors
-def verify_cmd(bundle: Path, vkey: str | None) -> None:
+def verify_cmd(bundle: Path, vkey: str | None, jobs: int | None) -> None:
     """Check every signature, the chain and the checkpoint of an exported log."""
     try:
         pinned = Verifier.parse(vkey) if vkey else None
     except CryptoError as e:
         raise InputError(f"--vkey: {e}") from e
     show = sys.stderr.isatty()
-    for line in verify_bundle(bundle, pinned, show_progress=show):
+    jobs = jobs or default_jobs()
+    for line in verify_bundle(bundle, pinned, show_progress=show, jobs=jobs):
         click.echo(line)
 
 
@@ -198,4 +202,4 @@ def consistency_cmd(
             click.echo(f"  {p}")
 
 
-__all__ = ["VerifyError", "checkpoint_cmd", "id_cmd", "init_cmd", "log_group", "note_cmd"]
+__all__ = ["VerifyError", "checkpoint_cmd", "id_cmd", "init_cmd", "log_group"]

@@ -17,7 +17,7 @@ import click
 LAZY_COMMANDS: dict[str, str] = {
     "init": "hub.cli.log:init_cmd",
     "id": "hub.cli.log:id_cmd",
-    "note": "hub.cli.log:note_cmd",
+    "note": "hub.cli.note:note_cmd",
     "log": "hub.cli.log:log_group",
     "checkpoint": "hub.cli.log:checkpoint_cmd",
     "run": "hub.cli.run:run_cmd",

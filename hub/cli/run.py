@@ -22,6 +22,7 @@ from hub.cli.mqtt import service_from_options
 from hub.cli.options import settings_options
 from hub.daemon import Daemon
 from hub.errors import InputError
+from hub.lazy import defer_import
 from hub.state import Rules
 from hub.sync import SyncPolicy, SyncService
 
@@ -68,6 +69,7 @@ def run_cmd(
     **mqtt_kw: Any,
 ) -> None:
     """Run the hub daemon: the single writer of the data directory."""
+    defer_import("requests")  # before meshtastic loads: it imports requests and never uses it
     setup_logging(verbose)
     assembly = {k: mqtt_kw.pop(k) for k in list(mqtt_kw) if k.startswith("assembly_")}
     if clock_offset_file is not None:

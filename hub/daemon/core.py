@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from tinydb import TinyDB
-
-from hub.daemon.deliveries import DeliveryStore
-from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort
-from hub.daemon.webcodes import WebCodes
 from hub.errors import DaemonError, StoreError
-from hub.local import DataDir, NodeList, open_db
+from hub.local import DataDir
 from hub.log import HubLog, LoggedEntry, iter_entries
-from hub.state import HubState, Rules
+
+if TYPE_CHECKING:  # loaded on first use: a CLI write under the lock needs none of them
+    from tinydb import TinyDB
+
+    from hub.daemon.deliveries import DeliveryStore
+    from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort
+    from hub.daemon.webcodes import WebCodes
+    from hub.local import NodeList
+    from hub.state import HubState, Rules
 
 
 class HubCore:
@@ -33,17 +37,19 @@ class HubCore:
         self.mqtt: MqttPort | None = None
         self.sync: SyncPort | None = None
         self.daemon: StatusPort | None = None
-        self.web_codes = WebCodes()
         self.online = False  # True inside the running daemon
-        self.rules = Rules()  # the assembly's settings (`canopy run` sets them)
+        self._rules: Rules | None = None
+        self._opened = False
+        self._web_codes: WebCodes | None = None
         self._db: TinyDB | None = None
         self._state: HubState | None = None
         self._nodes: NodeList | None = None
         self._deliveries: DeliveryStore | None = None
 
     def open(self) -> None:
+        """Open the log; the local state file is opened when first needed."""
         self.log.open()
-        self._db = open_db(self.datadir.state)
+        self._opened = True
 
     def close(self) -> None:
         if self._nodes is not None:
@@ -51,12 +57,41 @@ class HubCore:
         self.log.close()
         if self._db is not None:
             self._db.close()
+            self._db = None
+        self._opened = False
+
+    @property
+    def rules(self) -> Rules:
+        """The assembly's settings (`canopy run` sets them; defaults otherwise)."""
+        if self._rules is None:
+            from hub.state import Rules
+
+            self._rules = Rules()
+        return self._rules
+
+    @rules.setter
+    def rules(self, value: Rules) -> None:
+        self._rules = value
 
     @property
     def db(self) -> TinyDB:
+        """The local state file (TinyDB), opened on first use while the core is open."""
         if self._db is None:
-            raise DaemonError("hub state is not open")
+            if not self._opened:
+                raise DaemonError("hub state is not open")
+            from hub.local import open_db
+
+            self._db = open_db(self.datadir.state)
         return self._db
+
+    @property
+    def web_codes(self) -> WebCodes:
+        """Pending web check-in codes (in memory only), made on first use."""
+        if self._web_codes is None:
+            from hub.daemon.webcodes import WebCodes
+
+            self._web_codes = WebCodes()
+        return self._web_codes
 
     @property
     def state(self) -> HubState:
@@ -69,6 +104,8 @@ class HubCore:
             own = self.log.own
             if own is None:
                 raise StoreError("log is not open")
+            from hub.state import HubState
+
             ident = self.log.identity
             self._state = HubState(self.log.feed_hex, ident.name if ident is not None else "")
             self._fold_all()
@@ -98,6 +135,8 @@ class HubCore:
     def nodes(self) -> NodeList:
         """The Meshtastic nodes heard (local bookkeeping), loaded on first use."""
         if self._nodes is None:
+            from hub.local import NodeList
+
             self._nodes = NodeList(self.db, self.clock)
         return self._nodes
 
@@ -105,5 +144,7 @@ class HubCore:
     def deliveries(self) -> DeliveryStore:
         """Alert delivery records (local bookkeeping), loaded on first use."""
         if self._deliveries is None:
+            from hub.daemon.deliveries import DeliveryStore
+
             self._deliveries = DeliveryStore(self.db)
         return self._deliveries

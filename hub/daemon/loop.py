@@ -23,9 +23,9 @@ from typing import Any, Protocol, TypeVar
 
 from hub.daemon import sdnotify
 from hub.daemon.clock import ClockError, SavedClock, chrony_sample, system_source
-from hub.daemon.control import ControlServer, RequestMemory
 from hub.daemon.core import HubCore
-from hub.daemon.ops import run_op
+from hub.daemon.ops import all_ops, run_op
+from hub.daemon.serve import ControlServer, RequestMemory
 from hub.errors import Busy, HubError, fault_of
 from hub.local import DataDir, WriterLock
 from hub.log import TimeSource
@@ -82,10 +82,12 @@ class Daemon:
             self._lock.acquire(wait=LOCK_WAIT)
         try:
             self.core.open()
+            _ = self.core.db  # opened now, before any service thread can ask for it
             self._start_clock()
             self.core.online = True
             self.core.daemon = self
             _ = self.core.state  # folded before any service listens, so it is told first
+            all_ops()  # every op loaded now, so no request waits for its module's import
             self._control.start()
             for service in self.services:
                 service.start(self)

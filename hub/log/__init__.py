@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from hub.log.export import export_feed as export_feed
     from hub.log.export import verify_bundle as verify_bundle
     from hub.log.own import HubLog as HubLog
+    from hub.log.parallel import default_jobs as default_jobs
+    from hub.log.parallel import verify_parallel as verify_parallel
     from hub.log.replicas import ForkFound as ForkFound
     from hub.log.store import HEADER as HEADER
     from hub.log.store import FeedFile as FeedFile
@@ -58,6 +60,7 @@ __all__ = [
     "binary_signature",
     "clean_text",
     "decode_body",
+    "default_jobs",
     "encode_body",
     "export_feed",
     "iso_time",
@@ -69,6 +72,7 @@ __all__ = [
     "verify_bundle",
     "verify_checkpoint",
     "verify_entries",
+    "verify_parallel",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -90,6 +94,8 @@ __getattr__, __dir__ = lazy_exports(
         "export_feed": "hub.log.export",
         "verify_bundle": "hub.log.export",
         "HubLog": "hub.log.own",
+        "default_jobs": "hub.log.parallel",
+        "verify_parallel": "hub.log.parallel",
         "ForkFound": "hub.log.replicas",
         "FeedFile": "hub.log.store",
         "FeedReader": "hub.log.store",

@@ -11,7 +11,7 @@ A bundle directory holds, per feed ``<hex>`` (the 64-hex feed key):
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -21,7 +21,8 @@ from crypto.keys import PublicKey
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.errors import InputError, VerifyError
 from hub.local import atomic_write
-from hub.log.verify import split_sequence, verify_checkpoint, verify_entries
+from hub.log.parallel import verify_parallel, worth_parallel
+from hub.log.verify import VerifiedFeed, split_sequence, verify_checkpoint, verify_entries
 from hub.log.view import LogView
 
 
@@ -47,11 +48,12 @@ def export_feed(view: LogView, verifier: Verifier, note: str, out: Path) -> list
 
 
 def verify_bundle(
-    bundle: Path, pinned: Verifier | None = None, show_progress: bool = False
+    bundle: Path, pinned: Verifier | None = None, show_progress: bool = False, jobs: int = 1
 ) -> Iterator[str]:
     """Verify every feed in ``bundle``; yield one summary line per feed.
 
-    Raises :class:`VerifyError` naming the first problem.
+    A long feed's signatures are checked on ``jobs`` processes (:mod:`hub.log.parallel`).
+    Raises :class:`VerifyError` naming the first problem, the same whatever ``jobs``.
     """
     files = sorted(bundle.glob("*.entries"))
     if not files:
@@ -68,15 +70,23 @@ def verify_bundle(
             with click.progressbar(
                 length=len(entries), label=f"verifying {feed_hex[:12]}…", file=sys.stderr
             ) as bar:
-                verified = verify_entries(feed, entries, bar.update)
+                verified = _verify(feed, entries, jobs, bar.update)
         else:
-            verified = verify_entries(feed, entries)
+            verified = _verify(feed, entries, jobs, None)
         note = _read(bundle / f"{feed_hex}.checkpoint").decode("utf-8", errors="replace")
         cp = verify_checkpoint(note, verifier, verified)
         yield (
             f"OK {cp.origin}: {verified.size} entries, every signature, the chain and the "
             f"checkpoint verify (feed {feed_hex[:16]}…)"
         )
+
+
+def _verify(
+    feed: PublicKey, entries: list[bytes], jobs: int, progress: Callable[[int], None] | None
+) -> VerifiedFeed:
+    if worth_parallel(len(entries), jobs):
+        return verify_parallel(feed, entries, jobs, progress)
+    return verify_entries(feed, entries, progress)
 
 
 def _read(path: Path) -> bytes:

@@ -8,7 +8,7 @@ runs on an exported bundle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from crypto.entrysig import ZERO_HASH, FeedVerifier, entry_length
@@ -44,29 +44,39 @@ def split_sequence(data: bytes) -> list[bytes]:
 
 def verify_entries(
     feed: PublicKey,
-    entries: Iterable[bytes],
+    entries: Sequence[bytes],
     progress: Callable[[int], None] | None = None,
 ) -> VerifiedFeed:
-    """Check every signature, the hash chain, body encoding and non-decreasing time."""
+    """Check every signature, the hash chain, body encoding and non-decreasing time.
+
+    (:func:`hub.log.parallel.verify_parallel` does the same on several processes.)
+    """
     verifier = FeedVerifier(feed)
     prev = ZERO_HASH
     compact = CompactRange()
     last_time = 0
     for i, entry in enumerate(entries):
-        try:
-            body = decode_body(verifier.verify(i, prev, entry))
-        except CryptoError as e:
-            raise VerifyError(f"entry {i}: {e}") from e
-        except EntryError as e:
-            raise VerifyError(f"entry {i}: signed, but {e}") from e
-        if body.time < last_time:
-            raise VerifyError(f"entry {i}: claimed time goes backwards")
-        last_time = body.time
-        prev = leaf_hash(entry)
+        prev, last_time = check_entry(verifier, i, prev, last_time, entry)
         compact.append(prev)
         if progress is not None:
             progress(1)
     return VerifiedFeed(feed, compact.size, compact.root(), last_time)
+
+
+def check_entry(
+    verifier: FeedVerifier, i: int, prev: bytes, last_time: int, entry: bytes
+) -> tuple[bytes, int]:
+    """Check entry ``i`` after an entry hashing to ``prev`` claimed at ``last_time``; return
+    its leaf hash and claimed time, or raise :class:`VerifyError` naming it and why."""
+    try:
+        body = decode_body(verifier.verify(i, prev, entry))
+    except CryptoError as e:
+        raise VerifyError(f"entry {i}: {e}") from e
+    except EntryError as e:
+        raise VerifyError(f"entry {i}: signed, but {e}") from e
+    if body.time < last_time:
+        raise VerifyError(f"entry {i}: claimed time goes backwards")
+    return leaf_hash(entry), body.time
 
 
 def verify_checkpoint(note: str, verifier: Verifier, verified: VerifiedFeed) -> Checkpoint:

@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from portal.web.forms import client_mac as client_mac
     from portal.web.forms import get_clients as get_clients
     from portal.web.forms import guard_post as guard_post
+    from portal.web.headers import CSP as CSP
+    from portal.web.headers import HEADERS as HEADERS
     from portal.web.i18n import url as url
     from portal.web.pagecache import PageCache as PageCache
     from portal.web.pagecache import cached_page as cached_page
     from portal.web.pagecache import form_token as form_token
-    from portal.web.security import CSP as CSP
-    from portal.web.security import HEADERS as HEADERS
     from portal.web.security import add_headers as add_headers
     from portal.web.security import check_token as check_token
     from portal.web.security import make_token as make_token
@@ -62,8 +62,8 @@ __getattr__, __dir__ = lazy_exports(
         "PageCache": "portal.web.pagecache",
         "cached_page": "portal.web.pagecache",
         "form_token": "portal.web.pagecache",
-        "CSP": "portal.web.security",
-        "HEADERS": "portal.web.security",
+        "CSP": "portal.web.headers",
+        "HEADERS": "portal.web.headers",
         "add_headers": "portal.web.security",
         "check_token": "portal.web.security",
         "make_token": "portal.web.security",

@@ -23,8 +23,9 @@ from werkzeug.http import parse_accept_header
 from portal.web import i18n
 from portal.web.clients import arp_mac
 from portal.web.forms import peer_address
+from portal.web.headers import HEADERS
 from portal.web.pagecache import PLACEHOLDER, page_key
-from portal.web.security import HEADERS, make_token
+from portal.web.security import make_token
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

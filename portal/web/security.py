@@ -22,22 +22,10 @@ from pathlib import Path
 from flask import Response
 
 from hub.local import fsync_dir
+from portal.web.headers import HEADERS
 
 TOKEN_TTL = 2 * 3600
 CLOCK_SLACK = 120
-
-CSP = (
-    "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
 
 
 def load_secret(portal_dir: Path) -> bytes:

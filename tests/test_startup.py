@@ -1,0 +1,87 @@
+"""What a one-shot command loads: `canopy note` with no daemon writes under the lock, and on a
+Pi every module it imports is start-up time. These check the modules, not the clock
+(bench/bench_board.py times it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from support import run_canopy
+
+from hub.daemon.ops import MODULES, WHERE, all_ops, run_op
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# needed by other commands or by the daemon, never by a note written under the lock
+NOT_FOR_A_NOTE = (
+    "hub.daemon.ops.stewards",
+    "hub.daemon.ops.audits",
+    "hub.daemon.ops.peers",
+    "hub.daemon.deliveries",
+    "hub.daemon.serve",
+    "hub.state",
+    "hub.log.parallel",
+    "tinydb",
+    "tempfile",
+    "logging",
+    "socketserver",
+    "multiprocessing",
+    "concurrent.futures",
+    "meshtastic",
+    "flask",
+)
+
+
+def _modules_after(args: list[str]) -> tuple[list[str], str]:
+    code = (
+        "import json, sys\n"
+        "from hub.cli.main import main\n"
+        "try:\n"
+        f"    main({args!r}, standalone_mode=False)\n"
+        "finally:\n"
+        "    print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stderr.splitlines()[-1]), p.stdout
+
+
+def test_a_note_without_the_daemon_loads_only_the_write_path(hub_dir: Path) -> None:
+    loaded, out = _modules_after(["note", "light start", "--data", str(hub_dir)])
+    assert out.startswith("note recorded at index 0")
+    assert [m for m in NOT_FOR_A_NOTE if m in loaded] == []
+    # and the note is really there, signed, with the state folding it as the daemon would
+    shown = run_canopy("log", "show", "--json", data=hub_dir)
+    assert json.loads(shown.out.splitlines()[-1])["text"] == "light start"
+
+
+def test_the_op_table_names_every_op_where_it_lives() -> None:
+    ops = all_ops()
+    assert set(WHERE) == set(ops)
+    for name, module in WHERE.items():
+        assert module in MODULES
+        assert ops[name].__module__ == f"hub.daemon.ops.{module}", name
+
+
+def test_an_unknown_or_hostile_op_name_is_refused_by_name(hub_dir: Path) -> None:
+    from hub.daemon import HubCore
+    from hub.errors import InputError
+    from hub.local import DataDir
+
+    core = HubCore(DataDir(hub_dir))
+    core.open()
+    try:
+        for name in ("nope", "__init__", "base", "OPS", "../log", "", 7):
+            try:
+                run_op(core, name, {})  # type: ignore[arg-type]
+            except InputError as e:
+                assert "unknown operation" in str(e)
+            else:
+                raise AssertionError(f"{name!r} ran")
+    finally:
+        core.close()
