@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -81,16 +82,25 @@ def show_cmd(
     as_json: bool, feed: str | None, kind: str | None, tail: int | None, data: Path | None
 ) -> None:
     """Print the log, one entry per line."""
-    view = LogView(get_datadir(data))
+    from hub.privacy import load_policy, public_fields, public_json
+
+    datadir = get_datadir(data)
+    view = LogView(datadir)
+    policy, now = load_policy(datadir), time.time()  # what every public surface shows
     size = len(view.reader(feed))
     start = max(0, size - tail) if tail else 0
     for e in view.entries(feed, start):
         if kind and e.body.kind_name != kind:
             continue
         if as_json:
-            echo_json(e.to_json())
+            echo_json(public_json(e, now, policy))
             continue
-        fields = " ".join(f"{k}={v!r}" for k, v in e.body.named_fields().items() if v is not None)
+        shown = public_fields(e.body, now, policy)
+        fields = " ".join(
+            f"{k}={v!r}" if v is not None else f"{k}=(withheld)"
+            for k, v in shown.items()
+            if v is not None or e.body.named_fields().get(k) is not None
+        )
         author = e.body.author or "hub"
         click.echo(
             f"{e.index:>6}  {iso_time(e.body.time)}  {e.body.kind_name:<9} {author:<12} {fields}"

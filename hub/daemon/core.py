@@ -41,6 +41,9 @@ class HubCore:
         self._deliveries: DeliveryStore | None = None
 
     def open(self) -> None:
+        from hub.privacy import Sealer
+
+        self.log.prepare = Sealer(self.datadir).prepare
         self.log.open()
         self._db = open_db(self.datadir.state)
 

@@ -22,6 +22,7 @@ from hub.log.replicas import EntryRejected, Replicas
 from hub.log.store import FeedFile
 
 AppendListener = Callable[[LoggedEntry], None]
+PrepareFn = Callable[[str, dict[str, FieldValue], int], tuple[str, dict[str, FieldValue]]]
 
 
 class HubLog:
@@ -37,6 +38,8 @@ class HubLog:
         self.checkpoints = Checkpoints(datadir)
         self._last_time = 0
         self.listeners: list[AppendListener] = []
+        # Called with (kind, fields, time) before the body is built: sealing (hub.privacy).
+        self.prepare: PrepareFn | None = None
         # Where claimed times come from; the daemon swaps in its never-backwards clock.
         self.wall: Callable[[], tuple[float, TimeSource]] = lambda: (
             self.clock(),
@@ -97,6 +100,8 @@ class HubLog:
             raise StoreError("log is not open")
         wall, source = self.wall()
         now = max(int(wall), self._last_time)
+        if self.prepare is not None and isinstance(fields, dict):
+            kind, fields = self.prepare(kind, fields, now)
         body = make_body(
             kind,
             fields,

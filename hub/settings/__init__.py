@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from hub.settings.defaults import CONFIG_PATH as CONFIG_PATH
     from hub.settings.defaults import MAX_PAGES as MAX_PAGES
     from hub.settings.defaults import OVERDUE_GRACE as OVERDUE_GRACE
+    from hub.settings.defaults import PRIVACY_CATEGORIES as PRIVACY_CATEGORIES
+    from hub.settings.defaults import PRIVACY_DELAY as PRIVACY_DELAY
+    from hub.settings.defaults import PRIVACY_RETENTION_DAYS as PRIVACY_RETENTION_DAYS
     from hub.settings.defaults import SYNC_IMAX as SYNC_IMAX
     from hub.settings.defaults import SYNC_IMIN as SYNC_IMIN
     from hub.settings.defaults import SYNC_SHARE as SYNC_SHARE
@@ -42,6 +45,9 @@ __all__ = [
     "FILE_SECTIONS",
     "MAX_PAGES",
     "OVERDUE_GRACE",
+    "PRIVACY_CATEGORIES",
+    "PRIVACY_DELAY",
+    "PRIVACY_RETENTION_DAYS",
     "SECTIONS",
     "SETTINGS",
     "SYNC_IMAX",
@@ -67,6 +73,9 @@ __getattr__, __dir__ = lazy_exports(
         "CONFIG_PATH": "hub.settings.defaults",
         "MAX_PAGES": "hub.settings.defaults",
         "OVERDUE_GRACE": "hub.settings.defaults",
+        "PRIVACY_CATEGORIES": "hub.settings.defaults",
+        "PRIVACY_DELAY": "hub.settings.defaults",
+        "PRIVACY_RETENTION_DAYS": "hub.settings.defaults",
         "SYNC_IMAX": "hub.settings.defaults",
         "SYNC_IMIN": "hub.settings.defaults",
         "SYNC_SHARE": "hub.settings.defaults",

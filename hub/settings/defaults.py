@@ -27,3 +27,22 @@ SYNC_IMIN = 30.0
 
 SYNC_IMAX = 1920.0
 """Seconds: Trickle's longest interval (32 minutes): an agreeing neighbourhood is quiet."""
+
+PRIVACY_CATEGORIES = (
+    "noise",
+    "damage",
+    "theft",
+    "fight",
+    "medical",
+    "hazard",
+    "suspicious",
+    "help",
+    "other",
+)
+"""Incident categories a neighbourhood starts with: one word each, easy as canned messages."""
+
+PRIVACY_DELAY = 3600
+"""Seconds check-in/out notes and places stay off public surfaces: no live patrol route."""
+
+PRIVACY_RETENTION_DAYS = 90
+"""Days the per-entry keys of sealed details are kept before every hub destroys them."""

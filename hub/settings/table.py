@@ -16,6 +16,9 @@ from hub.settings.defaults import (
     ACK_TIMEOUT,
     MAX_PAGES,
     OVERDUE_GRACE,
+    PRIVACY_CATEGORIES,
+    PRIVACY_DELAY,
+    PRIVACY_RETENTION_DAYS,
     SYNC_IMAX,
     SYNC_IMIN,
     SYNC_SHARE,
@@ -48,6 +51,25 @@ def _mqtt(name: str, help: str, default: object = None, **kw: object) -> Setting
 def _deploy(name: str, default: object, help: str, type: type = str, **kw: object) -> Setting:
     flag = "--" + name.replace("_", "-")
     return Setting("deploy", name, type, default, help, env="", flag=flag, **kw)  # type: ignore[arg-type]
+
+
+def _category(value: object) -> object:
+    text = str(value)
+    if not (1 <= len(text) <= 16 and text.isascii() and text.replace("-", "").isalnum()):
+        raise ValueError(f"a category is 1-16 letters, digits or '-', got {text[:20]!r}")
+    return text.lower()
+
+
+def _policy(kind: str, default: str, choices: tuple[str, ...]) -> Setting:
+    return Setting(
+        "privacy",
+        kind,
+        str,
+        default,
+        f"Free text of {kind} entries on public surfaces: public at once, after the delay, "
+        "or sealed to the review key at write time.",
+        choices=choices,
+    )
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -177,6 +199,43 @@ SETTINGS: tuple[Setting, ...] = (
         (),
         multiple=True,
     ),
+    # --- privacy (`canopy review set-key` records them in the data directory; docs/privacy.md)
+    Setting(
+        "privacy",
+        "categories",
+        str,
+        PRIVACY_CATEGORIES,
+        "Incident categories stewards may send (INC <category> [place]: <details>); short "
+        "words, canned-message friendly (repeatable; space-separated in the environment).",
+        multiple=True,
+        parse=_category,
+    ),
+    Setting(
+        "privacy",
+        "delay",
+        int,
+        PRIVACY_DELAY,
+        "Seconds a 'delay' text (check-in/out notes and places) is withheld from every "
+        "public surface after it was written.",
+        min=0,
+        max=7 * 86400,
+        metavar="SECONDS",
+    ),
+    Setting(
+        "privacy",
+        "retention_days",
+        int,
+        PRIVACY_RETENTION_DAYS,
+        "Days the keys of sealed details are kept; then every hub destroys them "
+        "(the details become unreadable; the log and its proofs stay whole).",
+        min=1,
+        max=36500,
+        metavar="DAYS",
+    ),
+    _policy("note", "delay", ("public", "delay", "sealed")),
+    _policy("checkin", "delay", ("public", "delay")),
+    _policy("checkout", "delay", ("public", "delay")),
+    _policy("incident", "public", ("public", "delay", "sealed")),
     # --- the captive portal (`canopy portal`)
     Setting(
         "portal",

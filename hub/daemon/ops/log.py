@@ -37,3 +37,14 @@ def status(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     if core.daemon is None:
         return {"ok": True, "online": False, "entries": len(core.log.own or [])}
     return core.daemon.status()
+
+
+@op("retention")
+def retention(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    """Destroy the keys of sealed details past the retention period (hub.privacy)."""
+    from hub.privacy import run_retention
+
+    def append(kind: str, fields: dict[str, Any]) -> object:
+        return core.log.append(kind, fields)
+
+    return {"ok": True, **run_retention(core.datadir, core.clock(), append).to_json()}
