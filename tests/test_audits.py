@@ -241,8 +241,14 @@ def test_vectors_of_the_new_kinds_decode() -> None:
         want = [bytes.fromhex(f["bytes"]) if isinstance(f, dict) else f for f in v["fields"]]
         assert (body.kind, body.time, body.author) == (v["kind"], v["time"], v["author"])
         assert list(body.fields) == want
-        again = make_body(v["kind_name"], want, time=v["time"], time_source=body.time_source)
+        again = make_body(
+            v["kind_name"],
+            want,
+            time=v["time"],
+            time_source=body.time_source,
+            author=v["author"],
+        )
         assert encode_body(again).hex() == v["body_hex"]
         kinds.append(body.kind_name)
-    assert kinds == ["correction", "audit"]
+    assert kinds == ["correction", "audit", "report", "report", "sealed-note"]
     assert decode_body(bytes.fromhex(doc["more_bodies"][0]["body_hex"])).to_json()["retract"]

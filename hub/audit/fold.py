@@ -79,6 +79,8 @@ class AuditFold:
         self.revokes: list[tuple[int, str]] = []
         self.began: list[dict[str, Any]] = []
         self.audits: list[dict[str, Any]] = []
+        self.sealed = 0  # sealed details written in the period (reports, sealed notes)
+        self.erased = 0  # keys of sealed details destroyed by retention in the period
 
     def _in(self, t: int) -> bool:
         return self.start <= t < self.end
@@ -115,7 +117,14 @@ class AuditFold:
                 self._settle(handle, t, "checked out" if name == "checkout" else "revoked")
                 if name == "revoke":
                     self.revokes.append((t, handle))
-        elif name == "incident" and inside:
+        elif name == "retention" and inside:
+            n = f.get("erased")
+            self.erased += n if isinstance(n, int) and n > 0 else 0
+        elif name in ("incident", "report", "sealed-note") and inside:
+            if isinstance(f.get("sid"), bytes):
+                self.sealed += 1
+            if name == "sealed-note":
+                return
             day = t // DAY
             self.incidents_day[day] = self.incidents_day.get(day, 0) + 1
             self.incidents_hour[(t % DAY) // HOUR] += 1
@@ -222,6 +231,8 @@ class AuditFold:
                 "total": sum(self.incidents_day.values()),
                 "per_day": {day_of(d * DAY): n for d, n in sorted(self.incidents_day.items())},
                 "per_hour": list(self.incidents_hour),
+                "sealed": self.sealed,
+                "erased": self.erased,
             },
             "alerts": {
                 "total": len(alerts),
@@ -295,7 +306,9 @@ class AuditFold:
 
 
 _COUNTED_ONLY = frozenset({"note", "compact", "charter", "protocol", "vow", "kind-0"})
-_PERIOD_ONLY = frozenset({"incident", "alert", "overdue", "correction", "audit"})
+_PERIOD_ONLY = frozenset(
+    {"incident", "report", "sealed-note", "retention", "alert", "overdue", "correction", "audit"}
+)
 
 
 def _kind_name(code: int) -> str:

@@ -97,6 +97,8 @@ def render_text(report: dict[str, Any], names: dict[str, str]) -> str:
             if inc["total"]
             else ""
         ),
+        f"Sealed details: {inc.get('sealed', 0)} written, "
+        f"{inc.get('erased', 0)} erased by retention (their keys destroyed)",
         f"Alerts: {al['total']}, {al['acknowledged']} acknowledged; median first ack "
         f"{span(al['median_first_ack'])}, median last ack {span(al['median_last_ack'])}",
     ]

@@ -131,12 +131,15 @@ def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
         cp, note = found
         verifier = Verifier(cp.origin, PublicKey(bytes.fromhex(feed)))
     else:
-        with open_writer(dd) as w:
-            note = w.request("checkpoint")["checkpoint"]
+        with open_writer(dd) as w:  # entries whose text is still held back stay out
+            note = w.request("checkpoint", public=True)["checkpoint"]
         verifier = ident.verifier
     paths = export_feed(view, verifier, note, out)
     size = Checkpoint.parse(parse_note(note).text).size
     click.echo(f"exported {size} entries to {paths[0]}")
+    held = len(view.reader(feed)) - size
+    if held > 0:
+        click.echo(f"{held} newer entries held back until their texts are public (privacy.delay)")
 
 
 @log_group.command("verify")

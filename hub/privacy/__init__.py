@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from hub.privacy.policy import POLICY_KINDS as POLICY_KINDS
     from hub.privacy.policy import Policy as Policy
     from hub.privacy.policy import PrivacyError as PrivacyError
+    from hub.privacy.policy import held_back as held_back
     from hub.privacy.policy import load_policy as load_policy
     from hub.privacy.policy import policy_from as policy_from
     from hub.privacy.policy import public_fields as public_fields
     from hub.privacy.policy import public_json as public_json
+    from hub.privacy.policy import public_prefix as public_prefix
     from hub.privacy.policy import public_redactor as public_redactor
     from hub.privacy.policy import raw_is_public as raw_is_public
     from hub.privacy.policy import save_policy as save_policy
@@ -37,20 +39,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_POLICY",
-    "KeyStore",
     "POLICY_KINDS",
+    "KeyStore",
     "Policy",
     "PrivacyError",
     "RetentionResult",
     "Reviewed",
     "Sealer",
     "check_report",
+    "held_back",
     "keygen",
     "load_policy",
     "policy_from",
     "public_fields",
     "public_json",
     "public_part_problem",
+    "public_prefix",
     "public_redactor",
     "raw_is_public",
     "read_private",
@@ -72,6 +76,8 @@ __getattr__, __dir__ = lazy_exports(
         "policy_from": "hub.privacy.policy",
         "public_fields": "hub.privacy.policy",
         "public_json": "hub.privacy.policy",
+        "public_prefix": "hub.privacy.policy",
+        "held_back": "hub.privacy.policy",
         "public_redactor": "hub.privacy.policy",
         "raw_is_public": "hub.privacy.policy",
         "save_policy": "hub.privacy.policy",

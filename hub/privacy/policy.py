@@ -187,3 +187,32 @@ def public_redactor(datadir: DataDir) -> Callable[[Body], tuple[tuple[str, ...],
         return withheld(body, now, policy), raw_is_public(body, now, policy)
 
     return redact
+
+
+def held_back(body: Body, now: float, policy: Policy) -> bool:
+    """True while ``body`` holds plain text the policy delays: no public copy of its
+    signed bytes yet (portal API, MQTT, export)."""
+    return (
+        policy.mode(body.kind_name) == "delay"
+        and now < body.time + policy.delay
+        and body.named_fields().get("text") is not None
+    )
+
+
+def public_prefix(datadir: DataDir, now: float) -> int:
+    """How many entries of the own feed an export may hold now: all up to the first one
+    still held back. Claimed times never go backwards in a feed, so only the entries of the
+    last ``delay`` seconds are read."""
+    from hub.log import LogView
+
+    policy = load_policy(datadir)
+    view = LogView(datadir)
+    size = len(view.reader())
+    cut = size
+    for i in range(size - 1, -1, -1):
+        body = view.entry(i).body
+        if body.time + policy.delay <= now:
+            break
+        if held_back(body, now, policy):
+            cut = i
+    return cut

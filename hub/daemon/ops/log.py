@@ -29,7 +29,14 @@ def append(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("checkpoint")
 def checkpoint(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": True, "checkpoint": core.log.checkpoint()}
+    """The signed checkpoint; with ``public``, of the entries every public surface may
+    show now (hub.privacy: an entry whose text is still held back ends the prefix)."""
+    size = None
+    if args.get("public"):
+        from hub.privacy import public_prefix
+
+        size = public_prefix(core.datadir, core.clock())
+    return {"ok": True, "checkpoint": core.log.checkpoint(size)}
 
 
 @op("status")
