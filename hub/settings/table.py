@@ -232,7 +232,7 @@ SETTINGS: tuple[Setting, ...] = (
         max=36500,
         metavar="DAYS",
     ),
-    _policy("note", "delay", ("public", "delay", "sealed")),
+    _policy("note", "public", ("public", "delay", "sealed")),
     _policy("checkin", "delay", ("public", "delay")),
     _policy("checkout", "delay", ("public", "delay")),
     _policy("incident", "public", ("public", "delay", "sealed")),
