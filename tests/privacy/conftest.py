@@ -1,0 +1,19 @@
+"""Fixtures for the privacy tests: a hub on a real data directory with a review key."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# the steward desk's hand-driven helpers (tests/stewards) drive INC on a real hub core
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stewards"))
+
+from privacy_helpers import ReviewedHub
+
+
+@pytest.fixture
+def reviewed(tmp_path: Path) -> ReviewedHub:
+    """A hub with a review key set (its private half kept away from the data directory)."""
+    return ReviewedHub.make(tmp_path)
