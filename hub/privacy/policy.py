@@ -121,7 +121,7 @@ def load_policy(datadir: DataDir) -> Policy:
         if review is not None and len(review) != 32:
             raise ValueError("review_public is not 32 bytes")
         policy = policy_from(data, review)
-    except (OSError, ValueError, AttributeError, TypeError) as e:
+    except (OSError, ValueError, AttributeError, TypeError, PrivacyError) as e:
         raise PrivacyError(f"{path} is not a privacy policy: {e}") from e
     _cache[str(path)] = (stamp, policy)
     return policy
