@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-# the steward desk's hand-driven helpers (tests/stewards) drive INC on a real hub core
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stewards"))
+# helpers of the areas a patrol crosses: the steward desk's hand-driven desk (tests/stewards),
+# the MQTT collector (tests/mqtt) and `canopy portal` (tests/portal)
+for area in ("stewards", "mqtt", "portal"):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / area))
 
 from privacy_helpers import ReviewedHub
 

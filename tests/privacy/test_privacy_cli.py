@@ -32,7 +32,9 @@ def test_review_keygen_set_key_report_show(tmp_path: Path) -> None:
     # the private half is refused as a hub's key
     r = run_canopy("review", "set-key", str(keys / "review.key"), data=data)
     assert r.code == 1 and "private half" in r.err
-    r = run_canopy("review", "set-key", str(keys / "review.pub"), "--privacy-delay", "600", data=data)
+    r = run_canopy(
+        "review", "set-key", str(keys / "review.pub"), "--privacy-delay", "600", data=data
+    )
     assert r.code == 0, r.err
     assert json.loads(r.out.splitlines()[1])["delay"] == 600
 
