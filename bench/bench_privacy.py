@@ -50,7 +50,7 @@ def make_hub(root: Path, name: str, n: int, review_public: bytes) -> HubLog:
     log = HubLog(dd)
     log.prepare = Sealer(dd).prepare
     log.open()
-    for i in range(n):
+    for _ in range(n):
         fields = {"category": "noise", "place": "Elm St", "sid": os.urandom(16), "box": b"b" * 80}
         log.append("report", fields, author="ana", sync=False)  # setup: boxes stand in
     if log.own:
