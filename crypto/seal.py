@@ -68,3 +68,27 @@ def unseal(review_private: bytes, sid: bytes, box: bytes, sealed_key: bytes) -> 
     if inner[:SID_BYTES] != sid:
         raise UnsealError("the sealed detail belongs to another entry")
     return inner[SID_BYTES:]
+
+
+PIN_BYTES = 80  # nonce 24, tag 16, node number 8, radio key 32
+
+
+def seal_pin(secret: bytes, node: int, pkey: bytes) -> bytes:
+    """A steward radio's node number and key sealed to the federated hubs' shared pin
+    secret: readable by every hub that holds it, by nobody else (and never matchable)."""
+    if len(secret) != KEY_BYTES or len(pkey) != 32 or not 0 <= node < 2**64:
+        raise MalformedData(
+            "a pin is a 64-bit node number and a 32-byte key, under a 32-byte secret"
+        )
+    return bytes(nacl.secret.SecretBox(secret).encrypt(node.to_bytes(8, "big") + pkey))
+
+
+def open_pin(secret: bytes, pin: bytes) -> tuple[int, bytes]:
+    """``(node, pkey)`` of a sealed pin; raises :class:`UnsealError`."""
+    try:
+        inner = nacl.secret.SecretBox(secret).decrypt(pin)
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as e:
+        raise UnsealError("the pin does not open with this hub's pin secret") from e
+    if len(inner) != 40:
+        raise UnsealError("the pin is not a node number and a key")
+    return int.from_bytes(inner[:8], "big"), inner[8:]

@@ -169,7 +169,7 @@ class AuditFold:
             )
         elif name == "audit" and inside:
             self.audits.append({"feed": e.feed, "index": e.index, "time": t})
-        if name in ("enrol", "mandate"):
+        if name in ("enrol", "mandate", "enrol-sealed"):
             handle, role, until = f.get("handle"), f.get("role"), f.get("until")
             if isinstance(handle, str) and isinstance(role, str) and isinstance(until, int):
                 self.grants.append((t, handle, role, until, e.feed, e.index))

@@ -13,8 +13,10 @@ from hub.daemon import open_writer
 from hub.privacy import (
     PrivacyError,
     check_report,
+    install_pin_secret,
     keygen,
     load_policy,
+    new_pin_secret,
     policy_from,
     read_private,
     read_public,
@@ -38,16 +40,28 @@ def keygen_cmd(out: Path) -> None:
 
     Do this on a machine that is not a hub, and keep review.key off every hub."""
     pub, key = keygen(out)
+    new_pin_secret(out / "pin.key")
     click.echo(f"wrote {pub} (give it to hubs: canopy review set-key {pub})")
     click.echo(f"wrote {key} (private: reviewers only, never on a hub)")
+    click.echo(
+        f"wrote {out / 'pin.key'} (secret of the federated hubs: canopy review set-key "
+        f"{pub} --pin {out / 'pin.key'} on each, so no public entry shows a steward's radio)"
+    )
 
 
 @review_group.command("set-key")
 @click.argument("pubfile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--pin",
+    "pinfile",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The federated hubs' pin secret (pin.key): enrolments seal the radio's number and key.",
+)
 @settings_options("privacy")
 @data_option
 @handle_errors
-def set_key_cmd(pubfile: Path, data: Path | None, **settings: Any) -> None:
+def set_key_cmd(pubfile: Path, pinfile: Path | None, data: Path | None, **settings: Any) -> None:
     """Give this hub the review public key and record the [privacy] settings in force.
 
     Every public surface, the daemon and retention read what is recorded here."""
@@ -59,6 +73,9 @@ def set_key_cmd(pubfile: Path, data: Path | None, **settings: Any) -> None:
     datadir = get_datadir(data)
     datadir.require_initialised()
     save_policy(datadir, policy)
+    if pinfile is not None:
+        install_pin_secret(datadir, pinfile)
+        click.echo("pin secret installed: new enrolments seal the radio's number and key")
     click.echo(f"review key set ({public.hex()[:16]}…); policy recorded:")
     echo_json(policy.to_json())
 

@@ -72,7 +72,10 @@ class HubCore:
             if own is None:
                 raise StoreError("log is not open")
             ident = self.log.identity
-            self._state = HubState(self.log.feed_hex, ident.name if ident is not None else "")
+            from hub.privacy import pin_opener
+
+            name = ident.name if ident is not None else ""
+            self._state = HubState(self.log.feed_hex, name, pin_opener(self.datadir))
             self._fold_all()
             self.log.listeners.insert(0, self._fold)
         return self._state

@@ -141,6 +141,16 @@ KINDS: tuple[KindSpec, ...] = (
     ),
     KindSpec(28, "sealed-note", (Field("sid", bytes, False, 16), Field("box", bytes, False, 1200))),
     KindSpec(29, "retention", (_int("before"), _int("erased"))),
+    KindSpec(
+        30,
+        "enrol-sealed",
+        (
+            _text("handle", max_len=32),
+            _text("role", max_len=32),
+            _int("until"),
+            Field("pin", bytes, False, 80),
+        ),
+    ),
 )
 BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
 BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}

@@ -12,6 +12,9 @@ from hub.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hub.privacy.keystore import KeyStore as KeyStore
+    from hub.privacy.pins import install_pin_secret as install_pin_secret
+    from hub.privacy.pins import new_pin_secret as new_pin_secret
+    from hub.privacy.pins import pin_opener as pin_opener
     from hub.privacy.policy import DEFAULT_POLICY as DEFAULT_POLICY
     from hub.privacy.policy import POLICY_KINDS as POLICY_KINDS
     from hub.privacy.policy import Policy as Policy
@@ -48,8 +51,11 @@ __all__ = [
     "Sealer",
     "check_report",
     "held_back",
+    "install_pin_secret",
     "keygen",
     "load_policy",
+    "new_pin_secret",
+    "pin_opener",
     "policy_from",
     "public_fields",
     "public_json",
@@ -76,6 +82,9 @@ __getattr__, __dir__ = lazy_exports(
         "policy_from": "hub.privacy.policy",
         "public_fields": "hub.privacy.policy",
         "public_json": "hub.privacy.policy",
+        "new_pin_secret": "hub.privacy.pins",
+        "install_pin_secret": "hub.privacy.pins",
+        "pin_opener": "hub.privacy.pins",
         "public_prefix": "hub.privacy.policy",
         "held_back": "hub.privacy.policy",
         "public_redactor": "hub.privacy.policy",

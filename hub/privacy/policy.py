@@ -33,7 +33,11 @@ from hub.settings import select
 POLICY_KINDS = ("note", "checkin", "checkout", "incident")
 """Kinds whose free text a policy governs; each has a ``privacy.<kind>`` setting."""
 
-SEALED_FIELDS = {"report": ("sid", "box"), "sealed-note": ("sid", "box")}
+SEALED_FIELDS = {
+    "report": ("sid", "box"),
+    "sealed-note": ("sid", "box"),
+    "enrol-sealed": ("pin",),
+}
 RADIO_FIELDS = {"enrol": ("node", "pkey")}
 POLICY_FILE = "privacy.json"
 

@@ -21,6 +21,7 @@ KIND_LABELS: dict[str, Any] = {
     "ack": lazy_gettext("Acknowledgement"),
     "cancel": lazy_gettext("Alert cancelled"),
     "enrol": lazy_gettext("Steward enrolled"),
+    "enrol-sealed": lazy_gettext("Steward enrolled"),
     "revoke": lazy_gettext("Steward revoked"),
     "charter": lazy_gettext("Charter"),
     "protocol": lazy_gettext("Protocol"),

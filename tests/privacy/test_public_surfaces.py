@@ -57,7 +57,9 @@ def test_no_public_surface_shows_details_live_routes_radios_or_addresses(
     data, keys = tmp_path / "hub", tmp_path / "reviewer"
     canopy_ok("init", "--name", "Corner Shop", data=data)
     assert run_canopy("review", "keygen", "--out", str(keys)).code == 0
-    canopy_ok("review", "set-key", str(keys / "review.pub"), data=data)
+    canopy_ok(
+        "review", "set-key", str(keys / "review.pub"), "--pin", str(keys / "pin.key"), data=data
+    )
     mosquitto = broker()
     sub = Collector(mosquitto.port, topics=("#",)).start()
     mesh = sim(nodes=2, topology="full", speed=50.0)
@@ -123,8 +125,12 @@ def test_no_public_surface_shows_details_live_routes_radios_or_addresses(
         assert "node" not in e and "pkey" not in e, e
         if e.get("kind") == "enrol":
             assert "entry" not in e and e["withheld"] == ["node", "pkey"]
-    # exported: no sealed detail, nothing still delayed (those entries are held back)
+    # exported: no sealed detail, nothing still delayed (those entries are held back), and
+    # the enrolment's pin sealed: neither the radio's key nor its number as CBOR holds it
     assert [n for n in never + live if n.encode() in bundle] == []
+    assert bytes.fromhex(member["pkey"]) not in bundle
+    assert b"\x1a" + alice.num.to_bytes(4, "big") not in bundle
+    assert "enrol-sealed" in shown
     # the portal logs no client address
     log_text = (tmp_path / "portal.log").read_text(errors="replace")
     assert [ln for ln in log_text.splitlines() if "127.0.0.1" in ln and "GET" in ln] == []
