@@ -141,3 +141,21 @@ def test_a_retention_pass_cut_short_by_power_loss_finishes_on_the_next(
     assert shown == [None] * 4 + ["detail of day 4", "detail of day 5"]
     _verify_everything(reviewed, tmp_path)
     assert files_containing(reviewed.data, [b"detail of day"]) == {}
+
+
+def test_review_reads_an_export_only_with_the_hubs_keys_copied_in(
+    reviewed: ReviewedHub, tmp_path: Path
+) -> None:
+    import shutil
+
+    _patrol(reviewed, Clock(), days=2)
+    _verify_everything(reviewed, tmp_path)  # writes tmp_path / "bundle"
+    bundle = tmp_path / "bundle"
+    assert not (bundle / "sealed-keys").exists()  # exports never carry keys
+    private = read_private(reviewed.key)
+    assert [r.details for r in review_sealed(bundle, private)] == [None, None]
+    shutil.copytree(reviewed.data / "sealed-keys", bundle / "sealed-keys")
+    assert [r.details for r in review_sealed(bundle, private)] == [
+        "detail of day 0",
+        "detail of day 1",
+    ]
