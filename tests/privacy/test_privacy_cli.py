@@ -72,8 +72,9 @@ def test_review_keygen_set_key_report_show(tmp_path: Path) -> None:
     assert r.code == 1 and "64 hex digits" in r.err
 
     # a damaged key file: that entry says so, nothing else is lost
-    [path] = KeyStore(DataDir(data)).index().values()
-    path.write_bytes(bytes(80))
+    [path] = KeyStore(DataDir(data)).dir.glob("*.keys")
+    record = path.read_bytes()
+    path.write_bytes(record[:16] + bytes(80))  # the same id, a key that is no sealed key
     r = run_canopy("review", "show", "--key", str(keys / "review.key"), data=data)
     assert r.code == 0 and "(does not open: the entry key does not open" in r.out
 

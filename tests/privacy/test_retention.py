@@ -159,3 +159,21 @@ def test_review_reads_an_export_only_with_the_hubs_keys_copied_in(
         "detail of day 0",
         "detail of day 1",
     ]
+
+
+def test_a_key_record_torn_by_power_loss_is_cut_off_and_loses_no_other(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path)
+    a, b = os.urandom(16), os.urandom(16)
+    keys.put(a, T0, b"A" * 80)
+    [day] = keys.dir.glob("*.keys")
+    with open(day, "ab") as f:
+        f.write(os.urandom(16) + b"half a key")  # the power went mid-write
+    assert keys.index() == {a.hex(): b"A" * 80}
+    keys.put(b, T0 + 1, b"B" * 80)
+    assert keys.index() == {a.hex(): b"A" * 80, b.hex(): b"B" * 80}
+    assert day.stat().st_size == 2 * 96
+    assert stat_mode(day) == 0o600 and stat_mode(keys.dir) == 0o700
+
+
+def stat_mode(p: Path) -> int:
+    return p.stat().st_mode & 0o777
