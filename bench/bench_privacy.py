@@ -5,8 +5,8 @@ retention pass (destroying the keys of sealed details) over many entries.
 
 Budgets: a sealed report's durable append stays flat as the log and the key store grow
 (the durable append budget of ARCHITECTURE.md: <= 1.2x from 1,000 to 100,000 entries);
-beside it, the ratio to a plain durable note (the baseline: one key file written and
-fsync'd before the entry); a daily retention pass over 100,000 keys <= 30 s.
+beside it, the ratio to a plain durable note (the baseline: the key appended to its day
+file and fsync'd before the entry); a daily retention pass over 100,000 keys <= 30 s.
 """
 
 from __future__ import annotations
