@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,26 @@ def test_a_key_record_torn_by_power_loss_is_cut_off_and_loses_no_other(tmp_path:
 
 def stat_mode(p: Path) -> int:
     return p.stat().st_mode & 0o777
+
+
+def test_the_daemons_daily_pass_destroys_expired_keys_and_comes_back_a_day_later(
+    reviewed: ReviewedHub,
+) -> None:
+    from hub.daemon import Daemon
+
+    clock = Clock()
+    _patrol(reviewed, clock, days=3)
+    clock.t = T0 + 2 * DAY + 90 * DAY  # days 0 and 1 are past retention
+    daemon = Daemon(DataDir(reviewed.data), clock)
+    daemon.core.open()
+    try:
+        daemon._retention_pass()  # what the loop runs a minute after start, then daily
+        timers = [due for due, _, _ in daemon._timers]
+        assert len(timers) == 1 and timers[0] - time.monotonic() > 86_000  # again in a day
+        own = daemon.core.log.own
+        assert own is not None
+        last = LogView(DataDir(reviewed.data)).entry(len(own) - 1)
+        assert last.body.named_fields() == {"before": T0 + 2 * DAY, "erased": 2}
+    finally:
+        daemon.core.close()
+    assert len(KeyStore(reviewed.data)) == 1
