@@ -30,7 +30,18 @@ DEFAULTS: dict[str, Any] = {
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal for the data directory in ``DATA`` (default ``$CANOPY_DATA``)."""
     from portal.data import hubdata, present
-    from portal.pages import api, audits, calendar, captive, hubs, kit, public, steward, verify
+    from portal.pages import (
+        api,
+        audits,
+        calendar,
+        captive,
+        hubs,
+        kit,
+        privacy,
+        public,
+        steward,
+        verify,
+    )
     from portal.pages import log as logpages
     from portal.web import FastPath, PageCache, add_headers, form_token, forms, i18n
 
@@ -58,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         audits.bp,
         kit.bp,
         calendar.bp,
+        privacy.bp,
     ):
         app.register_blueprint(bp)
     app.extensions["canopy_pages"] = PageCache()

@@ -297,7 +297,7 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
         click.echo("\n— a patrol starts —")
         radios["alice"].say("IN 45 north loop")
         radios["bob"].say("IN 30 market square")
-        radios["alice"].say("INC broken window at 12 Elm St, owner informed")
+        radios["alice"].say("INC damage Elm St")  # public part only: no review key in the demo
         radios["coord"].say("WHO")
         click.echo("\n— the coordinator alerts every radio —")
         radios["coord"].say("ALERT Smoke near the school, keep clear", wait=4.0)
@@ -307,7 +307,7 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
 
         click.echo("\n— the other shops' hubs keep the corner shop's log, over the mesh —")
         feed = json.loads(_canopy(hub, "id", "--json"))["feed"]
-        incident = "broken window at 12 Elm St, owner informed"
+        incident = "Elm St"
         for name, d in shops.items():
             _wait_for(
                 lambda d=d: _holds(d, feed, incident),

@@ -235,8 +235,12 @@ class RadioService:
         if mqtt is not None and isinstance(event, TextReceived | NodeSeen):
             if isinstance(event, TextReceived) and (event.is_direct or is_join(event.text)):
                 # DMs to the hub carry JOIN and check-in codes, and a JOIN sent on the
-                # channel by mistake carries one too: never republish their text
+                # channel by mistake carries one too: never republish their text. Nor who
+                # sent a DM, nor its key: next to the log's entries it would tie a steward's
+                # handle to their radio (docs/privacy.md)
                 event = dataclasses.replace(event, text="")
+                if event.is_direct:
+                    event = dataclasses.replace(event, from_num=0, public_key=None)
             mqtt.publish_radio(event)
 
     def _on_text(self, event: TextReceived, via_radio: bool) -> None:

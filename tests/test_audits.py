@@ -252,5 +252,10 @@ def test_vectors_of_the_new_kinds_decode() -> None:
         )
         assert encode_body(again).hex() == v["body_hex"]
         kinds.append(body.kind_name)
-    assert kinds == ["correction", "audit", "proposal", "vote", "outcome"]
+    assert kinds == [
+        "correction",
+        "audit",
+        *("proposal", "vote", "outcome"),
+        *("report", "report", "sealed-note"),
+    ]
     assert decode_body(bytes.fromhex(doc["more_bodies"][0]["body_hex"])).to_json()["retract"]

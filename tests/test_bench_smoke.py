@@ -21,6 +21,7 @@ QUICK = [
     (["bench/bench_sync.py", "--quick"], 5),
     (["bench/bench_rotation.py", "--years", "2"], 3),
     (["bench/bench_memory.py", "--settle", "0.5"], 3),
+    (["bench/bench_privacy.py", "--big", "3000", "--rounds", "20"], 2),
 ]
 
 

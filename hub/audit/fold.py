@@ -22,7 +22,6 @@ escalations, roles: about a third) go through the time-ordered merge.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -30,22 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
-from hub.audit.report import buckets, median, tally
+from hub.audit.report import buckets, day_of, median, tally, week_of
 from hub.log import FORMAT_VERSION, KINDS, Body, LoggedEntry, kind_name
 from hub.state import RETRACT
 
 HOUR = 3600
 DAY = 86_400
-
-
-def day_of(t: int) -> str:
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")
-
-
-def week_of(t: int) -> str:
-    """The Monday (UTC) starting the ISO week of ``t``."""
-    d = dt.datetime.fromtimestamp(t, dt.UTC).date()
-    return (d - dt.timedelta(days=d.weekday())).isoformat()
 
 
 # A row: one entry as the fold reads it, ``(time, feed, index, body)``, where ``body`` is the
@@ -59,9 +48,11 @@ CHECKIN, CHECKOUT, INCIDENT = (_K[n] for n in ("checkin", "checkout", "incident"
 ALERT, ACK, CANCEL, ENROL = (_K[n] for n in ("alert", "ack", "cancel", "enrol"))
 REVOKE, COMPACT, CORRECTION = (_K[n] for n in ("revoke", "compact", "correction"))
 MANDATE, OVERDUE, OUTCOME = _K["mandate"], _K["overdue"], _K["outcome"]
+REPORT, SEALED_NOTE, RETENTION = _K["report"], _K["sealed-note"], _K["retention"]
+ENROL_SEALED = _K["enrol-sealed"]
 # Kinds whose figures depend on entries of other feeds (a shift may start on one hub and
 # end on another): folded in the merged order. Everything else is folded feed by feed.
-_ORDERED = frozenset({CHECKIN, CHECKOUT, REVOKE, OVERDUE, ENROL, MANDATE, OUTCOME})
+_ORDERED = frozenset({CHECKIN, CHECKOUT, REVOKE, OVERDUE, ENROL, ENROL_SEALED, MANDATE, OUTCOME})
 
 
 def _at(body: Sequence[Any], i: int) -> Any:
@@ -105,6 +96,8 @@ class AuditFold:
         self.grants: list[tuple[int, str, str, int, str, int]] = []  # time, handle, role, …
         self.revokes: list[tuple[int, str]] = []
         self.began: list[dict[str, Any]] = []
+        self.sealed = 0  # sealed details written in the period (reports, sealed notes)
+        self.erased = 0  # keys of sealed details destroyed by retention in the period
 
     def _in(self, t: int) -> bool:
         return self.start <= t < self.end
@@ -143,10 +136,17 @@ class AuditFold:
                         a["cancelled"] = t - a["time"]
             elif not inside:
                 continue
-            elif kind == INCIDENT:
+            elif kind in (INCIDENT, REPORT):
+                if kind == REPORT and isinstance(_at(f, 2), bytes):
+                    self.sealed += 1
                 day = t // DAY
                 self.incidents_day[day] = self.incidents_day.get(day, 0) + 1
                 self.incidents_hour[(t % DAY) // HOUR] += 1
+            elif kind == SEALED_NOTE:
+                self.sealed += 1
+            elif kind == RETENTION:
+                erased = _at(f, 1)
+                self.erased += erased if isinstance(erased, int) and erased > 0 else 0
             elif kind == ALERT:
                 text = _at(f, 0)
                 self.alerts[(feed, index)] = {
@@ -200,7 +200,7 @@ class AuditFold:
                 rec.update(outcome="still open at the end of the period", after=None)
                 self.escalations.append(rec)
                 self._pending[handle] = rec
-        else:  # enrol, mandate, outcome (a carried vote grants the role)
+        else:  # enrol, enrol-sealed, mandate, outcome (a carried vote grants the role)
             if kind == OUTCOME:
                 if _at(f, 1) != 1:
                     return
@@ -210,7 +210,7 @@ class AuditFold:
             if isinstance(handle, str) and isinstance(role, str) and isinstance(until, int):
                 self.grants.append((t, handle, role, until, feed, index))
                 if inside:
-                    how = "enrol" if kind == ENROL else "mandate"
+                    how = "enrol" if kind in (ENROL, ENROL_SEALED) else "mandate"
                     self.began.append(
                         {"handle": handle, "role": role, "until": until, "time": t, "how": how}
                     )
@@ -269,6 +269,8 @@ class AuditFold:
                 "total": sum(self.incidents_day.values()),
                 "per_day": {day_of(d * DAY): n for d, n in sorted(self.incidents_day.items())},
                 "per_hour": list(self.incidents_hour),
+                "sealed": self.sealed,
+                "erased": self.erased,
             },
             "alerts": {
                 "total": len(alerts),

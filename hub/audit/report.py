@@ -19,6 +19,16 @@ from hub.errors import InputError
 ACK_BUCKETS = ((60, "< 1 min"), (300, "1-5 min"), (900, "5-15 min"), (3600, "15-60 min"))
 
 
+def day_of(t: int) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")
+
+
+def week_of(t: int) -> str:
+    """The Monday (UTC) starting the ISO week of ``t``."""
+    d = dt.datetime.fromtimestamp(t, dt.UTC).date()
+    return (d - dt.timedelta(days=d.weekday())).isoformat()
+
+
 def canonical(report: dict[str, Any]) -> bytes:
     return json.dumps(report, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -113,6 +123,8 @@ def render_text(
             if inc["total"]
             else ""
         ),
+        f"Sealed details: {inc.get('sealed', 0)} written, "
+        f"{inc.get('erased', 0)} erased by retention (their keys destroyed)",
         f"Alerts: {al['total']}, {al['acknowledged']} acknowledged; median first ack "
         f"{span(al['median_first_ack'])}, median last ack {span(al['median_last_ack'])}",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import sys
 from pathlib import Path
 
@@ -81,16 +82,27 @@ def show_cmd(
     as_json: bool, feed: str | None, kind: str | None, tail: int | None, data: Path | None
 ) -> None:
     """Print the log, one entry per line."""
-    view = LogView(get_datadir(data))
+    from hub.privacy import load_policy, public_fields, public_json
+
+    datadir = get_datadir(data)
+    view = LogView(datadir)
+    # sealed parts and radio identifiers never show; delayed texts do (the operator's own
+    # view of the hub, not a live public feed: the delay is for the portal, MQTT, exports)
+    policy, now = load_policy(datadir), math.inf
     size = len(view.reader(feed))
     start = max(0, size - tail) if tail else 0
     for e in view.entries(feed, start):
         if kind and e.body.kind_name != kind:
             continue
         if as_json:
-            echo_json(e.to_json())
+            echo_json(public_json(e, now, policy))
             continue
-        fields = " ".join(f"{k}={v!r}" for k, v in e.body.named_fields().items() if v is not None)
+        shown = public_fields(e.body, now, policy)
+        fields = " ".join(
+            f"{k}={v!r}" if v is not None else f"{k}=(withheld)"
+            for k, v in shown.items()
+            if v is not None or e.body.named_fields().get(k) is not None
+        )
         author = e.body.author or "hub"
         click.echo(
             f"{e.index:>6}  {iso_time(e.body.time)}  {e.body.kind_name:<9} {author:<12} {fields}"
@@ -121,12 +133,15 @@ def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
         cp, note = found
         verifier = Verifier(cp.origin, PublicKey(bytes.fromhex(feed)))
     else:
-        with open_writer(dd) as w:
-            note = w.request("checkpoint")["checkpoint"]
+        with open_writer(dd) as w:  # entries whose text is still held back stay out
+            note = w.request("checkpoint", public=True)["checkpoint"]
         verifier = ident.verifier
     paths = export_feed(view, verifier, note, out)
     size = Checkpoint.parse(parse_note(note).text).size
     click.echo(f"exported {size} entries to {paths[0]}")
+    held = len(view.reader(feed)) - size
+    if held > 0:
+        click.echo(f"{held} newer entries held back until their texts are public (privacy.delay)")
 
 
 @log_group.command("verify")

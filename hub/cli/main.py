@@ -40,6 +40,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "audit": "hub.cli.audit:audit_cmd",
     "kit": "hub.cli.kit:kit_group",
     "mandate": "hub.cli.mandate:mandate_group",
+    "review": "hub.cli.review:review_group",
+    "report": "hub.cli.review:report_cmd",
+    "retention": "hub.cli.review:retention_group",
 }
 
 
@@ -72,6 +75,9 @@ SUMMARIES: dict[str, str] = {
     "audit": "Patrol, incidents, alerts, overdue, corrections and roles over a period, all feeds.",
     "kit": "A signed kit another neighbourhood can start from (no people in it).",
     "mandate": "Mandates from the assembly: propose a role for a term, list votes and terms.",
+    "review": "The review key: who can read sealed details, and reading them.",
+    "report": "Record an incident: category and place public, details sealed.",
+    "retention": "Destroy the keys of sealed details past the retention period.",
 }
 
 

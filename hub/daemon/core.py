@@ -48,6 +48,9 @@ class HubCore:
 
     def open(self) -> None:
         """Open the log; the local state file is opened when first needed."""
+        from hub.privacy import Sealer
+
+        self.log.prepare = Sealer(self.datadir).prepare
         self.log.open()
         self._opened = True
 
@@ -107,7 +110,10 @@ class HubCore:
             from hub.state import HubState
 
             ident = self.log.identity
-            self._state = HubState(self.log.feed_hex, ident.name if ident is not None else "")
+            from hub.privacy import pin_opener
+
+            name = ident.name if ident is not None else ""
+            self._state = HubState(self.log.feed_hex, name, pin_opener(self.datadir))
             self._fold_all()
             self.log.listeners.insert(0, self._fold)
         return self._state

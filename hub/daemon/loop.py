@@ -37,6 +37,8 @@ LOCK_WAIT = 10.0  # a CLI write holding the lock at start-up finishes well withi
 DISPATCH_TIMEOUT = 8.0  # shorter than every client's wait (portal 10 s, CLI 15 s)
 GPS_FRESH = 3600.0  # a GPS time from the radio is trusted for this long
 CHRONY_SOCK = Path("/run/chrony/canopy-gps.sock")  # chrony.conf's `refclock SOCK`
+RETENTION_FIRST = 60.0  # seconds after start-up of the first retention pass
+RETENTION_EVERY = 86400.0  # then daily
 
 
 class Service(Protocol):
@@ -95,7 +97,17 @@ class Daemon:
             self._shutdown()
             raise
         self.started_at = self.clock()
+        self.call_later(RETENTION_FIRST, self._retention_pass)
         log.info("hub %s running, feed %s", self.core.log.identity, self.core.log.feed_hex[:16])
+
+    def _retention_pass(self) -> None:
+        """The daily retention pass (hub.privacy.retention): destroy expired detail keys."""
+        self.call_later(RETENTION_EVERY, self._retention_pass)
+        from hub.daemon.ops import run_op
+
+        result = run_op(self.core, "retention", {})
+        if result.get("erased"):
+            log.info("retention: destroyed the keys of %s sealed details", result["erased"])
 
     def _start_clock(self) -> None:
         """Claimed times never go backwards, even across reboots of a Pi with no RTC."""

@@ -156,6 +156,30 @@ KINDS: tuple[KindSpec, ...] = (
             _int("until", True),
         ),
     ),
+    # 27-31: privacy (docs/privacy.md). The details of a report and the text of a sealed
+    # note are a box sealed under a per-entry key that is kept outside the log.
+    KindSpec(
+        27,
+        "report",
+        (
+            _text("category", max_len=24),
+            _text("place", True, max_len=48),
+            Field("sid", bytes, True, 16),
+            Field("box", bytes, True, 1200),
+        ),
+    ),
+    KindSpec(28, "sealed-note", (Field("sid", bytes, False, 16), Field("box", bytes, False, 1200))),
+    KindSpec(29, "retention", (_int("before"), _int("erased"))),
+    KindSpec(
+        30,
+        "enrol-sealed",
+        (
+            _text("handle", max_len=32),
+            _text("role", max_len=32),
+            _int("until"),
+            Field("pin", bytes, False, 80),
+        ),
+    ),
 )
 BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
 BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}

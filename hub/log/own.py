@@ -13,15 +13,17 @@ from collections.abc import Callable
 
 from crypto.entrysig import ZERO_HASH, sign_entry, split_entry
 from crypto.keys import SigningKey
+from crypto.merkle import root_from_leaf_hashes
 from crypto.note import Checkpoint, sign_note
 from hub.errors import StoreError
 from hub.local import DataDir, Identity, load_identity, load_signing_key
 from hub.log.checkpoints import Checkpoints
 from hub.log.entry import FieldValue, LoggedEntry, TimeSource, decode_body, encode_body, make_body
 from hub.log.replicas import EntryRejected, Replicas
-from hub.log.store import FeedFile
+from hub.log.store import FeedFile, FeedReader
 
 AppendListener = Callable[[LoggedEntry], None]
+PrepareFn = Callable[[str, dict[str, FieldValue], int], tuple[str, dict[str, FieldValue]]]
 
 
 class HubLog:
@@ -37,6 +39,8 @@ class HubLog:
         self.checkpoints = Checkpoints(datadir)
         self._last_time = 0
         self.listeners: list[AppendListener] = []
+        # Called with (kind, fields, time) before the body is built: sealing (hub.privacy).
+        self.prepare: PrepareFn | None = None
         # Where claimed times come from; the daemon swaps in its never-backwards clock.
         self.wall: Callable[[], tuple[float, TimeSource]] = lambda: (
             self.clock(),
@@ -97,6 +101,8 @@ class HubLog:
             raise StoreError("log is not open")
         wall, source = self.wall()
         now = max(int(wall), self._last_time)
+        if self.prepare is not None and isinstance(fields, dict):
+            kind, fields = self.prepare(kind, fields, now)
         body = make_body(
             kind,
             fields,
@@ -114,9 +120,16 @@ class HubLog:
             listener(done)
         return done
 
-    def checkpoint(self) -> str:
-        """The signed C2SP checkpoint note of the own feed's current state."""
+    def checkpoint(self, size: int | None = None) -> str:
+        """The signed C2SP checkpoint note of the own feed's current state (or of its first
+        ``size`` entries: an export that holds back entries not yet public)."""
         if self.own is None or self._key is None or self.identity is None:
             raise StoreError("log is not open")
-        cp = Checkpoint(self.identity.origin, len(self.own), self.own.compact.root())
+        if size is None or size >= len(self.own):
+            cp = Checkpoint(self.identity.origin, len(self.own), self.own.compact.root())
+        else:
+            reader = FeedReader(self.own.path)
+            reader.refresh()
+            leaves = reader.leaves[: max(0, size)]
+            cp = Checkpoint(self.identity.origin, len(leaves), root_from_leaf_hashes(leaves))
         return sign_note(cp.body(), self.identity.origin, self._key)

@@ -33,7 +33,8 @@ from hub.mqtt.inbound import Inbound, MeshDecoder
 from hub.mqtt.outbox import Outbox
 from hub.mqtt.peers import PEER_LOG, PEER_SYNC, PeerInbound
 from hub.mqtt.settings import MqttSettings, is_feed_hex
-from hub.mqtt.topics import Topics, dumps, entry_payload
+from hub.mqtt.topics import Redact, Topics, dumps, entry_payload
+from hub.privacy import public_redactor
 from hub.state import COORDINATOR
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class MqttService:
         self._daemon: Daemon | None = None
         self._client: mqtt.Client | None = None
         self._topics: Topics | None = None
+        self._redact: Redact | None = None
         self.peers: PeerInbound | None = None
         self._outbox: Outbox | None = None
         self._readers: dict[str, FeedReader] = {}
@@ -84,6 +86,7 @@ class MqttService:
         core = daemon.core
         self._own = core.log.feed_hex
         self._topics = Topics(self._own)
+        self._redact = public_redactor(core.datadir)
         self.peers = PeerInbound(self._topics.hub, self._count)
         self.peers.daemon = daemon
         self._outbox = Outbox(Outbox.load(core.db), self.settings.limits.window)
@@ -378,7 +381,8 @@ class MqttService:
                 continue
             topic = topics.log(feed)
             for i, raw in zip(todo, reader.read_range(todo.start, todo.stop), strict=True):
-                info = client.publish(topic, entry_payload(feed, i, raw), 1, False)
+                payload = entry_payload(feed, i, raw, redact=self._redact)
+                info = client.publish(topic, payload, 1, False)
                 if info.rc not in _OK_RC:  # not queued: hand the rest back, retry later
                     outbox.rewind(feed, i)
                     self._count("publish_refused", mqtt.error_string(info.rc))

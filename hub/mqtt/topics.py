@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 from crypto.entrysig import split_entry
@@ -65,6 +66,9 @@ class Topics:
         return f"{self.base}/radio/{safe}"
 
 
+Redact = Callable[[Body], tuple[tuple[str, ...], bool]]
+
+
 def dumps(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_jsonable).encode()
 
@@ -77,19 +81,34 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def entry_payload(feed_hex: str, index: int, raw: bytes, body: Body | None = None) -> bytes:
+def entry_payload(
+    feed_hex: str,
+    index: int,
+    raw: bytes,
+    body: Body | None = None,
+    redact: Redact | None = None,
+) -> bytes:
     """JSON of one entry: feed, index, kind, time, author, the kind's fields, raw bytes.
 
     ``entry`` is the signed entry in base64, so a subscriber can verify it itself. An entry
     whose body does not decode is still published (with ``error``), never dropped or
-    invented: the cursor must not skip it silently.
+    invented: the cursor must not skip it silently. ``redact(body)`` (the privacy policy,
+    hub.privacy) names the fields to withhold and whether the signed bytes may go out.
     """
     data: dict[str, Any] = {"feed": feed_hex, "index": index}
+    with_raw = True
     try:
         if body is None:
             body = decode_body(split_entry(raw)[0])
         data.update(body.to_json())
+        if redact is not None:
+            hide, with_raw = redact(body)
+            for name in hide:
+                data.pop(name, None)
+            if hide:
+                data["withheld"] = list(hide)
     except (CryptoError, EntryError) as e:
         data["error"] = f"entry does not decode: {e}"
-    data["entry"] = base64.b64encode(raw).decode("ascii")
+    if with_raw:
+        data["entry"] = base64.b64encode(raw).decode("ascii")
     return dumps(data)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from hub.settings.defaults import CONFIG_PATH as CONFIG_PATH
     from hub.settings.defaults import MAX_PAGES as MAX_PAGES
     from hub.settings.defaults import OVERDUE_GRACE as OVERDUE_GRACE
+    from hub.settings.defaults import PRIVACY_CATEGORIES as PRIVACY_CATEGORIES
+    from hub.settings.defaults import PRIVACY_DELAY as PRIVACY_DELAY
+    from hub.settings.defaults import PRIVACY_RETENTION_DAYS as PRIVACY_RETENTION_DAYS
     from hub.settings.defaults import REMIND_DAYS as REMIND_DAYS
     from hub.settings.defaults import SYNC_HOP_LIMIT as SYNC_HOP_LIMIT
     from hub.settings.defaults import SYNC_IMAX as SYNC_IMAX
@@ -50,6 +53,9 @@ __all__ = [
     "FILE_SECTIONS",
     "MAX_PAGES",
     "OVERDUE_GRACE",
+    "PRIVACY_CATEGORIES",
+    "PRIVACY_DELAY",
+    "PRIVACY_RETENTION_DAYS",
     "REMIND_DAYS",
     "SECTIONS",
     "SETTINGS",
@@ -88,6 +94,9 @@ __getattr__, __dir__ = lazy_exports(
         "MAX_PAGES": "hub.settings.defaults",
         "OVERDUE_GRACE": "hub.settings.defaults",
         "SYNC_HOP_LIMIT": "hub.settings.defaults",
+        "PRIVACY_CATEGORIES": "hub.settings.defaults",
+        "PRIVACY_DELAY": "hub.settings.defaults",
+        "PRIVACY_RETENTION_DAYS": "hub.settings.defaults",
         "SYNC_IMAX": "hub.settings.defaults",
         "SYNC_IMIN": "hub.settings.defaults",
         "SYNC_SHARE": "hub.settings.defaults",

@@ -55,3 +55,22 @@ REMIND_DAYS = 7
 
 CHARTER_CHANGES = 1
 """Ratified charter changes allowed per quarter (91 days)."""
+
+PRIVACY_CATEGORIES = (
+    "noise",
+    "damage",
+    "theft",
+    "fight",
+    "medical",
+    "hazard",
+    "suspicious",
+    "help",
+    "other",
+)
+"""Incident categories a neighbourhood starts with: one word each, easy as canned messages."""
+
+PRIVACY_DELAY = 3600
+"""Seconds check-in/out notes and places stay off public surfaces: no live patrol route."""
+
+PRIVACY_RETENTION_DAYS = 90
+"""Days the per-entry keys of sealed details are kept before every hub destroys them."""

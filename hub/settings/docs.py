@@ -19,6 +19,8 @@ TITLES = {
     "sync": "hub-to-hub sync over the mesh (`canopy run`; see [sync.md](sync.md))",
     "mqtt": "MQTT (`canopy run`; see [mqtt.md](mqtt.md))",
     "portal": "the captive portal (`canopy portal`; see [portal.md](portal.md))",
+    "privacy": "public summaries, sealed details, retention (`canopy review set-key` "
+    "records them; see [privacy.md](privacy.md))",
     "deploy": "system files (`canopy deploy render`; see [deploy.md](deploy.md))",
 }
 

@@ -17,10 +17,10 @@ from hub.errors import InputError
 
 __all__ = ["FILE_SECTIONS", "SECTIONS", "TYPE_NAMES", "Setting", "SettingsError"]
 
-SECTIONS = ("hub", "desk", "assembly", "sync", "mqtt", "portal", "deploy")
+SECTIONS = ("hub", "desk", "assembly", "sync", "mqtt", "portal", "privacy", "deploy")
 """Every section of the table, in the order the docs list them."""
 
-FILE_SECTIONS = ("hub", "desk", "assembly", "sync", "mqtt", "portal")
+FILE_SECTIONS = ("hub", "desk", "assembly", "sync", "mqtt", "portal", "privacy")
 """Sections the config file may hold: what ``canopy run`` and ``canopy portal`` read.
 The deploy settings are options of ``canopy deploy render`` only."""
 

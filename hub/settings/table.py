@@ -15,20 +15,15 @@ from urllib.parse import urlsplit
 from hub.settings.defaults import (
     ACK_TIMEOUT,
     AUDIT_CYCLE,
-    CHARTER_CHANGES,
     MAX_PAGES,
     OVERDUE_GRACE,
-    REMIND_DAYS,
     SYNC_HOP_LIMIT,
     SYNC_IMAX,
     SYNC_IMIN,
     SYNC_SHARE,
-    TERM_LIMIT,
-    VOTE_DAYS,
-    VOTE_MAJORITY,
-    VOTE_QUORUM,
 )
 from hub.settings.model import SECTIONS, Setting
+from hub.settings.people import ASSEMBLY, PRIVACY
 
 __all__ = ["SETTINGS", "by_key", "select"]
 
@@ -134,65 +129,7 @@ SETTINGS: tuple[Setting, ...] = (
         min=0,
         max=7,
     ),
-    # --- the assembly: votes on mandates and the charter (docs/governance.md)
-    Setting(
-        "assembly",
-        "quorum",
-        int,
-        VOTE_QUORUM,
-        "Per cent of the members eligible when a vote opens who must vote for it to count.",
-        min=1,
-        max=100,
-        metavar="PERCENT",
-    ),
-    Setting(
-        "assembly",
-        "majority",
-        int,
-        VOTE_MAJORITY,
-        "YES must be more than this per cent of the votes cast.",
-        min=50,
-        max=99,
-        metavar="PERCENT",
-    ),
-    Setting(
-        "assembly",
-        "vote_days",
-        int,
-        VOTE_DAYS,
-        "Days a vote stays open unless it is decided sooner.",
-        min=1,
-        max=60,
-        metavar="DAYS",
-    ),
-    Setting(
-        "assembly",
-        "term_limit",
-        int,
-        TERM_LIMIT,
-        "Consecutive terms one member may hold in the same role (0: no limit).",
-        min=0,
-        max=20,
-    ),
-    Setting(
-        "assembly",
-        "remind_days",
-        int,
-        REMIND_DAYS,
-        "Days before a term ends that its holder is reminded by radio.",
-        min=1,
-        max=60,
-        metavar="DAYS",
-    ),
-    Setting(
-        "assembly",
-        "charter_changes",
-        int,
-        CHARTER_CHANGES,
-        "Ratified charter changes allowed per quarter (91 days).",
-        min=0,
-        max=12,
-    ),
+    *ASSEMBLY,
     # --- hub-to-hub sync over the mesh (`canopy run`; see docs/sync.md)
     Setting(
         "sync",
@@ -255,6 +192,7 @@ SETTINGS: tuple[Setting, ...] = (
         (),
         multiple=True,
     ),
+    *PRIVACY,
     # --- the captive portal (`canopy portal`)
     Setting(
         "portal",

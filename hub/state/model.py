@@ -30,7 +30,7 @@ from hub.state.alerts import AlertBook
 from hub.state.corrections import RETRACT, AuthorIndex
 from hub.state.mandates import Mandates
 from hub.state.patrol import Patrol, Shift
-from hub.state.roster import Roster
+from hub.state.roster import Roster, Unpin
 
 
 @dataclass(slots=True)
@@ -97,14 +97,15 @@ class FeedState:
 class HubState:
     """The fold of every feed this hub reads; ``own`` is the hub's own feed (hex)."""
 
-    def __init__(self, own: str, name: str = "") -> None:
+    def __init__(self, own: str, name: str = "", unpin: Unpin | None = None) -> None:
         self.own = own
         self.name = name
+        self.unpin = unpin  # opens sealed enrolments' pins (Roster)
         self.reset()
 
     def reset(self) -> None:
         """Forget everything folded (to fold again from the start, in place)."""
-        self.roster = Roster()
+        self.roster = Roster(self.unpin)
         self.patrol = Patrol()
         self.mandates = Mandates()  # the assembly's votes, terms and charter versions
         self.feeds: dict[str, FeedState] = {self.own: FeedState(self.own)}

@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,10 +88,17 @@ class Member:
         }
 
 
+Unpin = Callable[[object], tuple[int | None, bytes | None]]
+
+
 class Roster:
     """Members by handle and by pinned node number; fed entries with :meth:`apply`."""
 
-    def __init__(self) -> None:
+    def __init__(self, unpin: Unpin | None = None) -> None:
+        """``unpin(pin)``: a sealed enrolment's ``(node, pkey)``, for a hub holding the
+        federated hubs' pin secret (hub.privacy); without it such an enrolment grants its
+        role and pins no radio."""
+        self.unpin = unpin
         self.members: dict[str, Member] = {}
         self._by_node: dict[int, str] = {}
         self._ends: list[int] = []  # every grant's end, sorted: roles change there
@@ -111,7 +119,7 @@ class Roster:
     def apply(self, index: int, body: Body) -> None:
         name = body.kind_name
         f = body.named_fields()
-        if name in ("enrol", "mandate"):
+        if name in ("enrol", "mandate", "enrol-sealed"):
             handle, role, until = f.get("handle"), f.get("role"), f.get("until")
             if not isinstance(handle, str) or role not in ROLES or not isinstance(until, int):
                 return  # an entry this hub cannot use still verifies; it just grants nothing
@@ -124,7 +132,9 @@ class Roster:
             if role == COORDINATOR:
                 self._grant(m, STEWARD, max(m.grants.get(STEWARD, 0), body.time + STEWARD_TERM))
             node, pkey = f.get("node"), f.get("pkey")
-            if name == "enrol" and isinstance(node, int) and isinstance(pkey, bytes):
+            if name == "enrol-sealed" and self.unpin is not None:
+                node, pkey = self.unpin(f.get("pin"))
+            if name != "mandate" and isinstance(node, int) and isinstance(pkey, bytes):
                 self._pin(m, node, pkey)
                 m.enrolled_at = body.time
                 m.enrol_index = index

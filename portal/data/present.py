@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from flask import Flask
@@ -20,6 +21,7 @@ KIND_LABELS: dict[str, Any] = {
     "ack": lazy_gettext("Acknowledgement"),
     "cancel": lazy_gettext("Alert cancelled"),
     "enrol": lazy_gettext("Steward enrolled"),
+    "enrol-sealed": lazy_gettext("Steward enrolled"),
     "revoke": lazy_gettext("Steward revoked"),
     "charter": lazy_gettext("Charter"),
     "protocol": lazy_gettext("Protocol"),
@@ -29,6 +31,9 @@ KIND_LABELS: dict[str, Any] = {
     "mandate": lazy_gettext("Mandate"),
     "overdue": lazy_gettext("Overdue"),
     "audit": lazy_gettext("Public audit"),
+    "report": lazy_gettext("Incident"),
+    "sealed-note": lazy_gettext("Sealed note"),
+    "retention": lazy_gettext("Retention"),
 }
 # fields that point at another entry of the same feed
 LINK_FIELDS = {"alert", "target"}
@@ -65,9 +70,16 @@ def synced(e: LoggedEntry) -> bool:
 
 def fields(e: LoggedEntry) -> list[tuple[str, Any, bool]]:
     """``(name, value, is_link)`` for each field worth showing in a log line."""
+    from hub.privacy import load_policy, withheld
+    from portal.data.hubdata import get_hub
+
     out: list[tuple[str, Any, bool]] = []
+    hide = withheld(e.body, time.time(), load_policy(get_hub().datadir))
+    sealed = e.body.kind_name in ("report", "sealed-note")
+    if sealed and hide:
+        out.append(("details", lazy_gettext("sealed"), False))
     for name, value in e.body.named_fields().items():
-        if value is None or (name == "pkey" and isinstance(value, bytes)):
+        if value is None or name in hide:
             continue
         if e.body.kind_name in LONG_KINDS and name == "text":
             text = str(value)

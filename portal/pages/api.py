@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import bisect
+import time
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from hub.log import BY_NAME, LoggedEntry
+from hub.privacy import load_policy, public_json, raw_is_public
 from portal.data import get_hub
 from portal.pages.log import PUBLIC_KINDS
 from portal.web import parse_int
@@ -28,8 +30,12 @@ MAX_LIMIT = 200
 
 
 def entry_json(e: LoggedEntry) -> dict[str, Any]:
-    data = e.to_json()
-    data["entry"] = base64.b64encode(e.raw).decode()
+    """What the privacy policy lets the public see (hub.privacy): withheld fields are left
+    out, and so are the signed bytes while they hold withheld plain text."""
+    now, policy = time.time(), load_policy(get_hub().datadir)
+    data = public_json(e, now, policy)
+    if raw_is_public(e.body, now, policy):
+        data["entry"] = base64.b64encode(e.raw).decode()
     return data
 
 

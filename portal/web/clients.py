@@ -4,8 +4,9 @@ Kept in SQLite (WAL) at ``DIR/portal/clients.sqlite``, which handles several pro
 writing at once; each process opens its own connection lazily (after gunicorn forks).
 A client is its IP address plus, where the hub can see it, its MAC address from the ARP
 table: if a different device later gets the same IP from DHCP, the MAC differs and it
-sees the portal again. Acceptance expires after ``ttl`` seconds. Nothing here ever
-reaches the public log.
+sees the portal again. Acceptance expires after ``ttl`` seconds, and an expired address is
+deleted (with SQLite's ``secure_delete``) at the next look-up. Nothing here ever reaches
+the public log.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class ClientStore:
             conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA secure_delete=ON")  # an expired address leaves no trace
             conn.executescript(SCHEMA)
             self._local.conn = conn
             self._local.pid = os.getpid()
@@ -77,6 +79,7 @@ class ClientStore:
     def is_accepted(self, ip: str, mac: str | None, now: float | None = None) -> bool:
         t = time.time() if now is None else now
         db = self._db()
+        db.execute("DELETE FROM clients WHERE accepted < ?", (t - self.ttl,))  # kept no longer
         row = db.execute("SELECT mac, accepted FROM clients WHERE ip = ?", (ip,)).fetchone()
         if row is not None and row[1] >= t - self.ttl and (not mac or not row[0] or row[0] == mac):
             return True

@@ -50,6 +50,7 @@ from hub.state import (
     overdue_steps,
 )
 from radio.desk.fix import fix
+from radio.desk.incident import inc_fields, inc_refused
 from radio.desk.join import BurnFn, JoinDesk, RedeemFn
 from radio.desk.limits import RateLimits
 from radio.desk.replies import Conversations, notice_action
@@ -307,13 +308,21 @@ class StewardDesk(JoinDesk):
             after = f" after {ago(now, shift.start)}" if shift else " (you were not checked in)"
             out = self.talk.reply(node, f"Off duty (#{i}){after}. Thank you!")
             return out + self._all_clear(shift, f"OUT, #{i}", now)
-        if verb in ("LOG", "INC"):
+        if verb == "INC":  # the public part before ':', sealed details after (hub.privacy)
+            asked = inc_fields(rest)
+            if isinstance(asked, str):
+                return self.talk.reply(node, asked)
+            try:
+                i, _ = self._write("report", asked, h)
+            except HubError as e:
+                return [*self.talk.reply(node, inc_refused(str(e))), Refusal(node, "entry", str(e))]
+            sealed = " details sealed" if "details" in asked else ""
+            return self.talk.reply(node, f"Incident recorded (#{i}){sealed}.")
+        if verb == "LOG":
             if not rest:
                 return self.talk.reply(node, f"{verb} needs text, e.g. {verb} all quiet on Elm St.")
-            kind = "note" if verb == "LOG" else "incident"
-            i, _ = self._write(kind, {"text": rest}, h)
-            what = "Note" if verb == "LOG" else "Incident"
-            return self.talk.reply(node, f"{what} recorded (#{i}).")
+            i, _ = self._write("note", {"text": rest}, h)
+            return self.talk.reply(node, f"Note recorded (#{i}).")
         if verb == "ACK":
             n = number(rest) if rest else None
             if rest and n is None:

@@ -21,9 +21,13 @@ BURNED = (
     "That JOIN code was sent where every radio on the channel can read it, so it is now "
     "cancelled. Ask a coordinator for a new one and send it as a direct message."
 )
-HELP_SHORT = "Unknown command. Try: IN [min], OUT, LOG text, INC text, WHO, ALERTS, ACK n, HELP"
+HELP_SHORT = (
+    "Unknown command. Try: IN [min], OUT, LOG text, INC cat [place]: details, WHO, ALERTS, "
+    "ACK n, HELP"
+)
 HELP = (
-    "IN [min] [note] start shift | OUT [note] end | LOG text note | INC text incident | "
+    "IN [min] [note] start shift | OUT [note] end | LOG text note | "
+    "INC cat [place]: details (sealed) | "
     "WHO on duty | ALERTS | MORE next page | ACK n | RESEND k part k | "
     "FIX n text correct your entry n | ROLES | VOTES | VOTE n YES/NO | PROPOSE h role 90d"
 )

@@ -20,6 +20,7 @@ from support import CANOPY, ROOT, free_port, stop, tail, wait_for
 
 from hub.daemon import HubCore
 from hub.local import DataDir, create_identity
+from hub.privacy import policy_from, save_policy
 
 BIN = Path(sys.executable).parent
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -40,6 +41,8 @@ def seed_hub(root: Path) -> dict[str, int]:
     """Create a hub with one entry of each interesting kind; return their indexes."""
     dd = DataDir(root)
     create_identity(dd, "Corner Shop")
+    # texts shown at once: these tests are about display (tests/privacy keep the defaults)
+    save_policy(dd, policy_from({"note": "public", "checkin": "public", "checkout": "public"}))
     core = HubCore(dd)
     core.open()
     idx: dict[str, int] = {}

@@ -62,12 +62,12 @@ def test_shift_note_incident_confirmations(desk: Desk) -> None:
     assert checkin.kind_name == "checkin" and checkin.author == "alice"
     assert checkin.named_fields() == {"minutes": 45, "text": "north loop"}
     assert desk.say(alice, "LOG all quiet on Elm St") == "Note recorded (#2)."
-    assert desk.say(alice, "Inc broken window at 12 Elm") == "Incident recorded (#3)."
+    assert desk.say(alice, "Inc damage Elm St") == "Incident recorded (#3)."
     assert desk.say(alice, "LOG").startswith("LOG needs text")
     assert desk.say(alice, "IN 0") == "IN minutes must be 1-1440, e.g. IN 45."
     desk.clock.advance(38 * 60)
     assert desk.say(alice, "OUT home") == "Off duty (#4) after 38m. Thank you!"
-    assert desk.kinds() == ["enrol", "checkin", "note", "incident", "checkout"]
+    assert desk.kinds() == ["enrol", "checkin", "note", "report", "checkout"]
     assert [b.author for b in desk.entries()[1:]] == ["alice"] * 4
 
 
@@ -319,8 +319,9 @@ def test_emoji_and_rtl_text_are_recorded_verbatim(desk: Desk) -> None:
     alice = Radio(0x11)
     desk.enrol(alice, "alice")
     assert desk.say(alice, "LOG 🚲 patrol ok 👍🏽").startswith("Note recorded")
-    assert desk.say(alice, "INC שלום עליכם مرحبا").startswith("Incident recorded")
-    texts = [b.named_fields()["text"] for b in desk.entries()[-2:]]
+    assert desk.say(alice, "INC other שלום עליכם مرحبا").startswith("Incident recorded")
+    note, report = desk.entries()[-2:]
+    texts = [note.named_fields()["text"], report.named_fields()["place"]]
     assert texts == ["🚲 patrol ok 👍🏽", "שלום עליכם مرحبا"]
 
 

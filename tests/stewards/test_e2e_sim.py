@@ -77,7 +77,7 @@ def test_stewards_on_the_radio(
             # -- shifts, notes, incidents, WHO
             assert alice.ask("IN 45 north loop").startswith("On duty (#")
             assert bob.ask("in").startswith("On duty (#")
-            assert alice.ask("INC broken window at 12 Elm").startswith("Incident recorded (#")
+            assert alice.ask("INC damage Elm St").startswith("Incident recorded (#")
             assert alice.ask("LOG 🚲 all quiet, שלום").startswith("Note recorded (#")
             who = coord.ask("WHO")
             assert who.startswith("On duty (2): alice 0m; bob 0m;")

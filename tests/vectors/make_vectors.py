@@ -136,6 +136,26 @@ MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
         TimeSource.GPS,
         "",
     ),
+    (
+        "report",
+        {
+            "category": "damage",
+            "place": "Elm St",
+            "sid": bytes(range(16)),
+            "box": bytes(range(100, 160)),
+        },
+        7600,
+        TimeSource.MESH,
+        "ana",
+    ),
+    ("report", {"category": "noise"}, 7610, TimeSource.MESH, "ana"),
+    (
+        "sealed-note",
+        {"sid": bytes(range(16, 32)), "box": bytes(range(48))},
+        7620,
+        TimeSource.NTP,
+        "bo",
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ WHERE: dict[str, str] = {
     "append": "log",
     "checkpoint": "log",
     "status": "log",
+    "retention": "log",
     "roster_invite": "stewards",
     "roster_renew": "stewards",
     "roster_revoke": "stewards",

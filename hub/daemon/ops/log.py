@@ -29,7 +29,14 @@ def append(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("checkpoint")
 def checkpoint(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": True, "checkpoint": core.log.checkpoint()}
+    """The signed checkpoint; with ``public``, of the entries every public surface may
+    show now (hub.privacy: an entry whose text is still held back ends the prefix)."""
+    size = None
+    if args.get("public"):
+        from hub.privacy import public_prefix
+
+        size = public_prefix(core.datadir, core.clock())
+    return {"ok": True, "checkpoint": core.log.checkpoint(size)}
 
 
 @op("status")
@@ -37,3 +44,14 @@ def status(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     if core.daemon is None:
         return {"ok": True, "online": False, "entries": len(core.log.own or [])}
     return core.daemon.status()
+
+
+@op("retention")
+def retention(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    """Destroy the keys of sealed details past the retention period (hub.privacy)."""
+    from hub.privacy import run_retention
+
+    def append(kind: str, fields: dict[str, Any]) -> object:
+        return core.log.append(kind, fields)
+
+    return {"ok": True, **run_retention(core.datadir, core.clock(), append).to_json()}
