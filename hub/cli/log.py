@@ -8,14 +8,17 @@ from pathlib import Path
 
 import click
 
+from crypto.cosignature import Cosigner
 from crypto.errors import CryptoError
 from crypto.keys import PublicKey
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
+from hub.cli.witness import own_checkpoint, witness_vkey
 from hub.daemon import open_writer
 from hub.errors import InputError, VerifyError
-from hub.local import create_identity, load_identity
+from hub.local import atomic_write, create_identity, load_identity
 from hub.log import BY_NAME, Checkpoints, LogView, export_feed, iso_time, verify_bundle
+from hub.witness import WitnessFiles, cosigned_note, verify_witnessed
 
 
 @click.command("init")
@@ -29,6 +32,7 @@ def init_cmd(name: str, data: Path | None) -> None:
     click.echo(f"created hub {ident.name!r} in {dd.root}")
     click.echo(f"feed   {ident.feed.hex()}")
     click.echo(f"vkey   {ident.verifier.to_string()}")
+    click.echo(f"witness_vkey {witness_vkey(dd)}")
 
 
 @click.command("id")
@@ -37,12 +41,13 @@ def init_cmd(name: str, data: Path | None) -> None:
 @handle_errors
 def id_cmd(as_json: bool, data: Path | None) -> None:
     """Show the hub's name, feed key, verifier key and checkpoint origin."""
-    ident = load_identity(get_datadir(data)).to_json()
+    dd = get_datadir(data)
+    ident = {**load_identity(dd).to_json(), "witness_vkey": witness_vkey(dd)}
     if as_json:
         echo_json(ident)
     else:
         for k, v in ident.items():
-            click.echo(f"{k:<7}{v}")
+            click.echo(f"{k:<13}{v}")
 
 
 @click.command("note")
@@ -54,15 +59,6 @@ def note_cmd(text: str, data: Path | None) -> None:
     with open_writer(get_datadir(data)) as w:
         res = w.append("note", {"text": text})
     click.echo(f"note recorded at index {res['index']}")
-
-
-@click.command("checkpoint")
-@data_option
-@handle_errors
-def checkpoint_cmd(data: Path | None) -> None:
-    """Print the current signed checkpoint (C2SP tlog-checkpoint note)."""
-    with open_writer(get_datadir(data)) as w:
-        click.echo(w.request("checkpoint")["checkpoint"], nl=False)
 
 
 @click.group("log")
@@ -120,28 +116,68 @@ def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
             )
         cp, note = found
         verifier = Verifier(cp.origin, PublicKey(bytes.fromhex(feed)))
+        note, cosigned = cosigned_note(dd, feed, note), None
     else:
-        with open_writer(dd) as w:
-            note = w.request("checkpoint")["checkpoint"]
+        note, cosigned = own_checkpoint(dd, False), WitnessFiles(dd).own_note()
         verifier = ident.verifier
     paths = export_feed(view, verifier, note, out)
     size = Checkpoint.parse(parse_note(note).text).size
+    if cosigned is not None:  # the newest checkpoint peers cosigned, for --witness
+        atomic_write(out / f"{verifier.public.hex()}.cosigned", cosigned.encode())
     click.echo(f"exported {size} entries to {paths[0]}")
 
 
 @log_group.command("verify")
 @click.argument("bundle", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--vkey", default=None, help="Expected verifier key (name+id+key); pins the hub.")
+@click.option(
+    "--witness", "witnesses", multiple=True, help="A witness key (name+id+key, type 0x04)."
+)
+@click.option(
+    "--min",
+    "minimum",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Valid cosignatures required from the --witness keys [default: all given].",
+)
+@click.option(
+    "--checkpoint",
+    "saved",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A saved checkpoint (a poster's): it must be in the log's history.",
+)
 @handle_errors
-def verify_cmd(bundle: Path, vkey: str | None) -> None:
-    """Check every signature, the chain and the checkpoint of an exported log."""
+def verify_cmd(
+    bundle: Path,
+    vkey: str | None,
+    witnesses: tuple[str, ...],
+    minimum: int | None,
+    saved: Path | None,
+) -> None:
+    """Check every signature, the chain and the checkpoint of an exported log; with
+    --witness, its cosignatures; with --checkpoint, a saved checkpoint against it."""
     try:
         pinned = Verifier.parse(vkey) if vkey else None
     except CryptoError as e:
         raise InputError(f"--vkey: {e}") from e
+    try:
+        cosigners = [Cosigner.parse(w) for w in witnesses]
+    except CryptoError as e:
+        raise InputError(f"--witness: {e}") from e
+    need = len(cosigners) if minimum is None else minimum
+    if need > len(cosigners):
+        raise InputError(f"--min {need} needs at least {need} --witness keys")
     show = sys.stderr.isatty()
     for line in verify_bundle(bundle, pinned, show_progress=show):
         click.echo(line)
+    if cosigners or saved is not None:
+        try:
+            text = saved.read_text(encoding="utf-8") if saved is not None else None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"--checkpoint: cannot read {saved}: {e}") from e
+        for line in verify_witnessed(bundle, cosigners, need, text):
+            click.echo(line)
 
 
 def _b64(items: list[bytes]) -> list[str]:
@@ -195,4 +231,4 @@ def consistency_cmd(
             click.echo(f"  {p}")
 
 
-__all__ = ["VerifyError", "checkpoint_cmd", "id_cmd", "init_cmd", "log_group", "note_cmd"]
+__all__ = ["VerifyError", "id_cmd", "init_cmd", "log_group", "note_cmd"]

@@ -23,6 +23,7 @@ from hub.cli.options import settings_options
 from hub.daemon import Daemon
 from hub.errors import InputError
 from hub.sync import SyncPolicy, SyncService
+from hub.witness import WitnessService
 
 log = logging.getLogger("canopy.run")
 
@@ -96,6 +97,7 @@ def run_cmd(
     if sync_share > 0 and sync_imin <= sync_imax:
         policy = SyncPolicy(imin=sync_imin, imax=sync_imax, share=sync_share)
         daemon.services.append(SyncService(policy))
+        daemon.services.append(WitnessService())  # cosigns what sync brings in
     elif sync_imin > sync_imax:
         raise InputError("--sync-imin must not be longer than --sync-imax")
     # the Meshtastic MQTT codec lives in radio/, loaded only when MQTT is on

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from tinydb import TinyDB
 
 from hub.daemon.deliveries import DeliveryStore
-from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort
+from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort, WitnessPort
 from hub.daemon.webcodes import WebCodes
 from hub.errors import DaemonError, StoreError
 from hub.local import DataDir, NodeList, open_db
@@ -32,6 +32,7 @@ class HubCore:
         self.radio: RadioPort | None = None
         self.mqtt: MqttPort | None = None
         self.sync: SyncPort | None = None
+        self.witness: WitnessPort | None = None
         self.daemon: StatusPort | None = None
         self.web_codes = WebCodes()
         self.online = False  # True inside the running daemon

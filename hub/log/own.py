@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from crypto.entrysig import ZERO_HASH, sign_entry, split_entry
 from crypto.keys import SigningKey
+from crypto.merkle import root_from_leaf_hashes
 from crypto.note import Checkpoint, sign_note
 from hub.errors import StoreError
 from hub.local import DataDir, Identity, load_identity, load_signing_key
@@ -119,4 +120,15 @@ class HubLog:
         if self.own is None or self._key is None or self.identity is None:
             raise StoreError("log is not open")
         cp = Checkpoint(self.identity.origin, len(self.own), self.own.compact.root())
+        return sign_note(cp.body(), self.identity.origin, self._key)
+
+    def checkpoint_at(self, size: int) -> str:
+        """The signed checkpoint note of the own feed's first ``size`` entries (an earlier
+        state: what witnesses cosigned)."""
+        if self.own is None or self._key is None or self.identity is None:
+            raise StoreError("log is not open")
+        if not 0 < size <= len(self.own):
+            raise StoreError(f"the own feed has no state of size {size}")
+        root = root_from_leaf_hashes(self.own.leaves[:size])
+        cp = Checkpoint(self.identity.origin, size, root)
         return sign_note(cp.body(), self.identity.origin, self._key)
