@@ -135,12 +135,12 @@ class HubState:
         self.roster.apply(e.index, e.body)
         self.patrol.apply(e.index, e.body, e.feed)
         fs.apply(e)
-        if e.body.kind_name in ("witness", "split-view"):
+        if e.body.kind_name in ("witness", "split-view", "fork"):
             self._witnessing(e)
 
     def _witnessing(self, e: LoggedEntry) -> None:
         """A hub's witness key (kind 32, its latest counts) and split-view evidence
-        (kind 33, from any feed read: the first about a hub is kept)."""
+        (kind 33, or a ``fork`` entry, from any feed read: the first about a hub is kept)."""
         f = e.body.named_fields()
         if e.body.kind_name == "witness":
             name, key = f.get("name"), f.get("key")

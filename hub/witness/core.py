@@ -110,6 +110,11 @@ class WitnessCore:
         self._last: dict[tuple[str, str], int] = {}  # (witness feed, feed) -> timestamp
         self._sizes: dict[tuple[str, str, int], Heard] = {}  # (witness, feed, size) -> newest
         self._window: dict[bytes, deque[float]] = {}
+        self.last_drop = ""  # why the last cosignature dropped was dropped
+
+    def _drop(self, reason: str) -> None:
+        self.counts[reason] += 1
+        self.last_drop = reason
 
     def remember(self, h: Heard) -> None:
         """An accepted cosignature (heard now, or loaded from disk at start)."""
@@ -140,28 +145,28 @@ class WitnessCore:
         ``(feed hex, origin)``; ``root_at(feed, size)`` is this hub's root of that feed
         at ``size``, ``None`` when it holds fewer entries."""
         if self._flooded(f.key_id, now):
-            self.counts["flood"] += 1
+            self._drop("flood")
             return None
         w = witnesses.get(f.key_id)
         if w is None:
-            self.counts["unknown-witness"] += 1
+            self._drop("unknown-witness")
             return None
         found = feeds.get(f.feed_id)
         if found is None or found[0] == w.feed:
-            self.counts["unknown-feed"] += 1
+            self._drop("unknown-feed")
             return None
         feed, origin = found
         if f.timestamp > now + SKEW:
-            self.counts["future"] += 1
+            self._drop("future")
             return None
         if f.timestamp <= self._last.get((w.feed, feed), -1):
-            self.counts["replayed"] += 1
+            self._drop("replayed")
             return None
         body = Checkpoint(origin, f.size, f.root).body()
         try:
             w.cosigner.verify(body, f.timestamp, f.signature)
         except CryptoError:
-            self.counts["bad-signature"] += 1
+            self._drop("bad-signature")
             return None
         heard = Heard(feed, w, f.size, f.root, f.timestamp, f.signature, body)
         earlier = self._sizes.get((w.feed, feed, f.size))
@@ -171,11 +176,11 @@ class WitnessCore:
             return Conflict("witness", feed, old, heard.note(), w.feed)
         ours = root_at(feed, f.size)
         if ours is None:
-            self.counts["unknown-checkpoint"] += 1
+            self._drop("unknown-checkpoint")
             return None
         if ours != f.root:
             if feed == self.own:  # nobody can show a history of this hub but this hub
-                self.counts["unknown-checkpoint"] += 1
+                self._drop("unknown-checkpoint")
             return None
             self.counts["conflict-split-view"] += 1
             mine = Checkpoint(origin, f.size, ours).body()

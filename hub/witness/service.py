@@ -224,9 +224,12 @@ class WitnessService:
             self.wc.counts[e.reason] += 1
             return
         witnesses, feeds = self._known()
-        if frame.key_id not in witnesses and payload not in self._waiting:
-            self._waiting.append(payload)
         out = self.wc.hear(frame, self._core.clock(), witnesses, feeds, self._root_at)
+        if out is None:
+            why = self.wc.last_drop
+            log.debug("witness: cosignature by %s dropped: %s", frame.key_id.hex(), why)
+            if why in ("unknown-witness", "unknown-checkpoint") and payload not in self._waiting:
+                self._waiting.append(payload)  # perhaps only early: tried again on news
         if isinstance(out, Conflict):
             self._conflict(out)
         elif isinstance(out, Heard):
@@ -272,13 +275,12 @@ class WitnessService:
     def _on_append(self, e: LoggedEntry) -> None:
         if self.daemon is None:
             return
-        if e.body.kind_name == "witness" and self._waiting:
+        if e.feed != self._core.log.feed_hex and self._waiting:
             waiting = list(self._waiting)
             self._waiting.clear()
             for payload in waiting:
                 self.on_frame(payload, 0)
-            return
-        if e.body.kind_name != "split-view":
+        if e.body.kind_name not in ("split-view", "fork"):
             return
         feed = e.body.named_fields().get("feed")
         if not isinstance(feed, bytes) or feed.hex() in self._alerted:
@@ -312,6 +314,7 @@ class WitnessService:
                     "witnessed_by": sorted(st.hub_name(w) for w in recs if w != own or feed != own),
                     "cosigned_here": (self.cosigned[feed][0] if feed in self.cosigned else None),
                     "split_view": feed in st.split_views,
+                    "forked": feed in st.forks,
                 }
             )
         return {

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from hub.errors import InputError
 from hub.log import clean_text
 from hub.state import clean_compact_name
-from portal.data import PortalWriteError, WritesPaused, get_hub
+from portal.data import PortalWriteError, WritesPaused, cosigned_text, get_hub
 from portal.pages.captive import is_online
 from portal.web import cached_page, guard_post, parse_int, url
 
 bp = Blueprint("public", __name__)
+
+
+@bp.route("/checkpoint")
+def checkpoint() -> ResponseReturnValue:
+    """This hub's newest cosigned checkpoint note, as text (docs/witness.md)."""
+    try:
+        text = cosigned_text()
+    except PortalWriteError as e:
+        return Response(f"no checkpoint available: {e}\n", 503, mimetype="text/plain")
+    return Response(text, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
 
 
 @bp.route("/")
