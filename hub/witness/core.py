@@ -12,10 +12,9 @@ does the files, the log and the radio.
   :data:`RATE` from one witness key in :data:`WINDOW` seconds), ``unknown-witness``,
   ``unknown-feed``, ``future`` (timestamp more than :data:`SKEW` seconds ahead),
   ``replayed`` (not newer than the last accepted from that witness for that feed),
-  ``bad-signature``, ``unknown-checkpoint`` (a size this hub does not hold yet, or a
-  checkpoint of its own feed it never signed). What remains is either ``accepted`` or a
+  ``bad-signature``, ``unknown-checkpoint`` (a size this hub does not hold yet). What remains is either ``accepted`` or a
   **conflict**: the witness vouches for a root this hub's copy contradicts (a split view by
-  the feed's hub), or the witness earlier cosigned another root at the same size
+  the feed's hub; for this hub's own feed, someone holding its key), or the witness earlier cosigned another root at the same size
   (the witness itself equivocates).
 """
 
@@ -178,10 +177,7 @@ class WitnessCore:
         if ours is None:
             self._drop("unknown-checkpoint")
             return None
-        if ours != f.root:
-            if feed == self.own:  # nobody can show a history of this hub but this hub
-                self._drop("unknown-checkpoint")
-            return None
+        if ours != f.root:  # for the own feed too: someone holding its key showed another
             self.counts["conflict-split-view"] += 1
             mine = Checkpoint(origin, f.size, ours).body()
             return Conflict("split-view", feed, mine, heard.note(), w.feed)
