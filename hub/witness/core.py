@@ -12,10 +12,11 @@ does the files, the log and the radio.
   :data:`RATE` from one witness key in :data:`WINDOW` seconds), ``unknown-witness``,
   ``unknown-feed``, ``future`` (timestamp more than :data:`SKEW` seconds ahead),
   ``replayed`` (not newer than the last accepted from that witness for that feed),
-  ``bad-signature``, ``unknown-checkpoint`` (a size this hub does not hold yet). What remains is either ``accepted`` or a
-  **conflict**: the witness vouches for a root this hub's copy contradicts (a split view by
-  the feed's hub; for this hub's own feed, someone holding its key), or the witness earlier cosigned another root at the same size
-  (the witness itself equivocates).
+  ``bad-signature``, ``unknown-checkpoint`` (a size this hub does not hold yet). What
+  remains is either ``accepted`` or a **conflict**: the witness vouches for a root this
+  hub's copy contradicts (a split view by the feed's hub; for this hub's own feed, by
+  someone holding its key), or the witness earlier cosigned another root at the same
+  size (the witness itself equivocates).
 """
 
 from __future__ import annotations
