@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from portal.data.hubdata import get_hub as get_hub
     from portal.data.state import LogState as LogState
     from portal.data.witness import cosigned_text as cosigned_text
+    from portal.data.witness import witness_stamp as witness_stamp
     from portal.data.witness import witnessing as witnessing
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "get_hub",
     "published",
     "render_markdown",
+    "witness_stamp",
     "witnessing",
 ]
 __getattr__, __dir__ = lazy_exports(
@@ -48,6 +50,7 @@ __getattr__, __dir__ = lazy_exports(
         "get_hub": "portal.data.hubdata",
         "LogState": "portal.data.state",
         "cosigned_text": "portal.data.witness",
+        "witness_stamp": "portal.data.witness",
         "witnessing": "portal.data.witness",
     },
 )

@@ -26,6 +26,16 @@ def witnessing(feed: str) -> dict[str, Any]:
     return {"n": len(rows), "m": len(candidates), "rows": rows}
 
 
+def witness_stamp() -> int:
+    """Changes when this hub's cosignatures do: cached pages that show them key on it."""
+    hub = get_hub()
+    path = WitnessFiles(hub.datadir).dir / "sigs" / f"{hub.identity.feed.hex()}.json"
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def split_views() -> list[dict[str, Any]]:
     """Hubs with evidence of a split view or a fork, for the warning on every page."""
     st = get_hub().folded().hub

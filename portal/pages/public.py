@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from hub.errors import InputError
 from hub.log import clean_text
 from hub.state import clean_compact_name
-from portal.data import PortalWriteError, WritesPaused, cosigned_text, get_hub
+from portal.data import PortalWriteError, WritesPaused, cosigned_text, get_hub, witness_stamp
 from portal.pages.captive import is_online
 from portal.web import cached_page, guard_post, parse_int, url
 
@@ -25,8 +25,12 @@ def checkpoint() -> ResponseReturnValue:
     return Response(text, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
 
 
+def _home_key() -> tuple[bool, int]:
+    return is_online(), witness_stamp()
+
+
 @bp.route("/")
-@cached_page(extra=is_online)
+@cached_page(extra=_home_key)
 def home() -> ResponseReturnValue:
     hub = get_hub()
     st = hub.state()

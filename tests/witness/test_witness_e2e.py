@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
-from support import DaemonFactory, SimFactory, WaitFor, run_canopy
+from support import DaemonFactory, SimFactory, WaitFor, free_port, run_canopy, stop, wait_for
 
 FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60")
 
@@ -33,6 +36,41 @@ def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
 def _peer(a: Path, b: dict[str, str]) -> None:
     r = run_canopy("peer", "add", b["vkey"], "--name", b["name"], data=a)
     assert r.code == 0, r.err
+
+
+def _portal_home(data: Path, log: Path) -> str:
+    """The home page of the hub's real portal (gunicorn, no front server)."""
+    port = free_port()
+    canopy = str(Path(sys.executable).parent / "canopy")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                canopy,
+                "portal",
+                "--data",
+                str(data),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--front",
+                "none",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def page() -> str:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    return str(r.read().decode())
+            except OSError:
+                return ""
+
+        return wait_for(page, 20, what=f"the portal of {data.name}", interval=0.1)
+    finally:
+        stop(proc)
 
 
 def _caught(data: Path) -> bool:
@@ -133,3 +171,5 @@ def test_a_hub_showing_a_peer_another_history_is_caught_and_kept_as_evidence(
         shown = run_canopy("log", "show", "--json", data=data)
         kinds = {json.loads(line)["kind"] for line in shown.out.splitlines()}
         assert kinds & {"split-view", "fork"}, kinds
+        home = _portal_home(data, data.parent / f"portal-{data.name}.log")
+        assert "the hub Corner showed two different histories" in home
