@@ -19,6 +19,7 @@ QUICK = [
     (["bench/bench_state.py", "--entries", "3000"], 3),
     (["bench/bench_audit.py", "--days", "7", "--per-day", "60"], 2),
     (["bench/bench_sync.py", "--quick"], 5),
+    (["bench/bench_witness.py", "--quick"], 6),
 ]
 
 

@@ -62,6 +62,7 @@ def run_cmd(
     sync_share: float,
     sync_imin: float,
     sync_imax: float,
+    sync_witness_gap: float,
     clock_offset_file: Path | None,
     verbose: bool,
     **mqtt_kw: Any,
@@ -82,6 +83,7 @@ def run_cmd(
         "sync.share": sync_share,
         "sync.imin": sync_imin,
         "sync.imax": sync_imax,
+        "sync.witness_gap": sync_witness_gap,
         "mqtt.url": mqtt_kw.get("mqtt_url"),
     }
     if hub_radio:
@@ -97,7 +99,9 @@ def run_cmd(
     if sync_share > 0 and sync_imin <= sync_imax:
         policy = SyncPolicy(imin=sync_imin, imax=sync_imax, share=sync_share)
         daemon.services.append(SyncService(policy))
-        daemon.services.append(WitnessService())  # cosigns what sync brings in
+        daemon.services.append(
+            WitnessService(min_gap=sync_witness_gap)
+        )  # cosigns what sync brings in
     elif sync_imin > sync_imax:
         raise InputError("--sync-imin must not be longer than --sync-imax")
     # the Meshtastic MQTT codec lives in radio/, loaded only when MQTT is on

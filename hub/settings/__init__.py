@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hub.settings.defaults import SYNC_IMAX as SYNC_IMAX
     from hub.settings.defaults import SYNC_IMIN as SYNC_IMIN
     from hub.settings.defaults import SYNC_SHARE as SYNC_SHARE
+    from hub.settings.defaults import WITNESS_GAP as WITNESS_GAP
     from hub.settings.docs import render as render
     from hub.settings.model import FILE_SECTIONS as FILE_SECTIONS
     from hub.settings.model import SECTIONS as SECTIONS
@@ -47,6 +48,7 @@ __all__ = [
     "SYNC_IMAX",
     "SYNC_IMIN",
     "SYNC_SHARE",
+    "WITNESS_GAP",
     "Setting",
     "SettingsError",
     "by_key",
@@ -68,6 +70,7 @@ __getattr__, __dir__ = lazy_exports(
         "MAX_PAGES": "hub.settings.defaults",
         "OVERDUE_GRACE": "hub.settings.defaults",
         "SYNC_IMAX": "hub.settings.defaults",
+        "WITNESS_GAP": "hub.settings.defaults",
         "SYNC_IMIN": "hub.settings.defaults",
         "SYNC_SHARE": "hub.settings.defaults",
         "render": "hub.settings.docs",

@@ -19,6 +19,7 @@ from hub.settings.defaults import (
     SYNC_IMAX,
     SYNC_IMIN,
     SYNC_SHARE,
+    WITNESS_GAP,
 )
 from hub.settings.model import SECTIONS, Setting
 
@@ -156,6 +157,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds: the longest summary interval (Trickle Imax), while every hub agrees.",
         flag="--sync-imax",
         min=60.0,
+        max=86400.0,
+        metavar="SECONDS",
+    ),
+    Setting(
+        "sync",
+        "witness_gap",
+        float,
+        WITNESS_GAP,
+        "Seconds: the shortest time between two cosignatures of one peer's grown log "
+        "(witnessing, docs/witness.md); each costs one packet.",
+        flag="--witness-gap",
+        min=1.0,
         max=86400.0,
         metavar="SECONDS",
     ),

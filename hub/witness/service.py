@@ -14,7 +14,7 @@ told to the coordinators by radio, at every hub that folds the entry.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
 from crypto.cosignature import Cosigner, cosign
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("canopy.witness")
 SCAN = 2.0  # seconds between looks at the peers' checkpoints
-REFRESH = 900.0  # a cosignature of an unchanged log is renewed this often
-MIN_GAP = 60.0  # at most one cosignature per feed in this many seconds
+REFRESH = 6 * 3600.0  # a cosignature of an unchanged log is renewed this often
+MIN_GAP = 1800.0  # at most one cosignature per feed in this many seconds ([sync] witness_gap)
 WAITING = 16  # frames from witnesses not known yet, kept to try again
 
 
@@ -238,11 +238,13 @@ class WitnessService:
                 self._refresh_own_note()
 
     def _refresh_own_note(self) -> None:
+        """The size most witnesses cosigned (the largest of those) becomes the note."""
         core = self._core
         records = list(self.files.records(core.log.feed_hex).values())
         if not records:
             return
-        size = max(int(r["size"]) for r in records)
+        votes = Counter(int(r["size"]) for r in records)
+        size = max(votes, key=lambda s: (votes[s], s))
         try:
             note = core.log.checkpoint_at(size)
         except HubError as e:

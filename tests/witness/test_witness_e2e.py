@@ -18,7 +18,7 @@ from typing import Any
 
 from support import DaemonFactory, SimFactory, WaitFor, free_port, run_canopy, stop, wait_for
 
-FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60")
+FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60", "--witness-gap", "5")
 
 
 def _json(*args: str, data: Path) -> Any:
