@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from crypto.cosignature import Cosigner, signature_line
 from crypto.errors import CryptoError
@@ -185,3 +186,27 @@ class WitnessCore:
         self.remember(heard)
         self.counts["accepted"] += 1
         return heard
+
+
+def key_changes(heard: list[dict[str, Any]], federated: set[str]) -> list[Conflict]:
+    """A radio that announced a federated hub's key and another key too: the hub changed
+    its key (or someone else speaks with its radio). ``heard`` is sync's ``hubs_heard``
+    (feed, name, node, at); node 0 (heard over MQTT, no radio) proves nothing."""
+    by_node: dict[int, list[dict[str, Any]]] = {}
+    for h in heard:
+        node = h.get("node")
+        if isinstance(node, int) and node > 0 and isinstance(h.get("feed"), str):
+            by_node.setdefault(node, []).append(h)
+    out = []
+    for node, hubs in sorted(by_node.items()):
+        for old in hubs:
+            if old["feed"] not in federated:
+                continue
+            for new in hubs:
+                if new["feed"] != old["feed"]:
+                    said = [
+                        f"radio !{node:08x} announced hub {h.get('name')} with key {h['feed']}\n"
+                        for h in (old, new)
+                    ]
+                    out.append(Conflict("key-change", old["feed"], said[0], said[1]))
+    return out

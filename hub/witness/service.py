@@ -26,7 +26,7 @@ from hub.errors import HubError
 from hub.log import FieldValue, LoggedEntry
 from hub.state import COORDINATOR
 from hub.witness import frames as fr
-from hub.witness.core import Conflict, Heard, Known, WitnessCore, cosign_decision
+from hub.witness.core import Conflict, Heard, Known, WitnessCore, cosign_decision, key_changes
 from hub.witness.store import WitnessFiles, with_lines, witness_key, witness_name
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ log = logging.getLogger("canopy.witness")
 SCAN = 2.0  # seconds between looks at the peers' checkpoints
 REFRESH = 6 * 3600.0  # a cosignature of an unchanged log is renewed this often
 MIN_GAP = 1800.0  # at most one cosignature per feed in this many seconds ([sync] witness_gap)
+KEYS_EVERY = 30  # ticks between looks at the hubs sync heard announce (key changes)
 WAITING = 16  # frames from witnesses not known yet, kept to try again
 
 
@@ -53,6 +54,8 @@ class WitnessService:
         self._stopped = False
         self._checked: dict[str, set[int]] = {}
         self._alerted: set[str] = set()
+        self._ticks = 0
+        self._key_changes: set[tuple[str, str]] = set()
         # cosignatures by witnesses whose ``witness`` entry has not arrived yet: tried again
         # when one does (sync and witnessing race at a hub's start)
         self._waiting: deque[bytes] = deque(maxlen=WAITING)
@@ -113,6 +116,9 @@ class WitnessService:
             for feed in self._core.state.federated():
                 if feed not in self._core.log.replicas.forked:
                     self._look_at(feed)
+            self._ticks += 1
+            if self._ticks % KEYS_EVERY == 0:
+                self._look_at_keys()
         except HubError as e:
             log.warning("witness: %s", e)
         finally:
@@ -156,6 +162,18 @@ class WitnessService:
             self._cosign(feed, peer.origin, size, root, now)
         elif decision in ("mismatch", "inconsistent"):
             self.wc.counts[f"refused-{decision}"] += 1
+
+    def _look_at_keys(self) -> None:
+        core = self._core
+        if core.sync is None:
+            return
+        heard = core.sync.status().get("hubs_heard", [])
+        for c in key_changes(heard, set(core.state.federated())):
+            pair = (c.feed, c.b)
+            if pair not in self._key_changes:
+                self._key_changes.add(pair)
+                self.wc.counts["conflict-key-change"] += 1
+                self._conflict(c)
 
     def _cosign(self, feed: str, origin: str, size: int, root: bytes, now: float) -> None:
         ts = int(now)
@@ -261,7 +279,7 @@ class WitnessService:
         core = self._core
         path = self.files.keep_evidence(c)
         log.warning("witness: %s about %s kept in %s", c.kind, c.feed[:16], path)
-        if c.kind != "split-view" or c.feed in core.state.split_views:
+        if c.kind not in ("split-view", "key-change") or c.feed in core.state.split_views:
             return
         fields: dict[str, FieldValue] = {
             "feed": bytes.fromhex(c.feed),

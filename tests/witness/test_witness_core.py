@@ -21,7 +21,16 @@ from crypto.errors import BadSignature, MalformedData
 from crypto.keys import SigningKey
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from crypto.note import Checkpoint, sign_note
-from hub.witness.core import RATE, SKEW, Conflict, Heard, Known, WitnessCore, cosign_decision
+from hub.witness.core import (
+    RATE,
+    SKEW,
+    Conflict,
+    Heard,
+    Known,
+    WitnessCore,
+    cosign_decision,
+    key_changes,
+)
 from hub.witness.frames import MAX_FRAME, CosigFrame, FrameError, decode, encode
 
 NOW = 1_800_000_000
@@ -215,3 +224,18 @@ def test_the_cosignature_follows_c2sp_tlog_cosignature_v1_byte_for_byte() -> Non
 def test_malformed_witness_keys_are_refused(vkey: str) -> None:
     with pytest.raises(MalformedData):
         Cosigner.parse(vkey)
+
+
+def test_a_radio_announcing_a_federated_hub_under_another_key_is_a_key_change() -> None:
+    old, new, other = "aa" * 32, "bb" * 32, "cc" * 32
+    heard = [
+        {"feed": old, "name": "Corner", "node": 7, "at": 1.0},
+        {"feed": new, "name": "Corner", "node": 7, "at": 2.0},
+        {"feed": other, "name": "Kiosk", "node": 9, "at": 3.0},
+        {"feed": other, "name": "Kiosk", "node": 0, "at": 3.0},  # MQTT: no radio
+        {"feed": old, "name": "Corner", "node": 0, "at": 4.0},
+    ]
+    found = key_changes(heard, {old, other})
+    assert [(c.kind, c.feed) for c in found] == [("key-change", old)]
+    assert new in found[0].b and "!00000007" in found[0].a
+    assert key_changes(heard, {other}) == []  # a hub not federated changes nothing here
