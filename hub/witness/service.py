@@ -155,6 +155,8 @@ class WitnessService:
         last = self.cosigned.get(feed)
         if last is not None and now - last[2] < self.min_gap:
             return
+        if last is not None and last[0] == size and now - last[2] < REFRESH:
+            return  # nothing new: no tree to hash
         decision = cosign_decision(last[:2] if last else None, size, root, leaves)
         if decision == "old" and last is not None and last[0] == size and now - last[2] >= REFRESH:
             decision = "cosign"  # the same checkpoint again, with a fresh timestamp
