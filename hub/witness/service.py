@@ -86,12 +86,20 @@ class WitnessService:
                     continue
                 self.wc.remember(h)
         self.cosigned = self.files.cosigned()
-        if core.state.witnesses.get(core.log.feed_hex) != (self.me.name, self.me.public.raw):
-            core.log.append("witness", {"name": self.me.name, "key": self.me.public.raw})
+        self._name_key()
         core.witness = self
         core.log.listeners.append(self._on_append)
         core.log.checkpoints.on_conflict.append(self._on_checkpoint_conflict)
         daemon.call_soon(self._tick)
+
+    def _name_key(self) -> None:
+        """Name the witness key in the own log (a ``witness`` entry) once the hub has a
+        peer to witness or be witnessed by, and again if the key changed."""
+        core = self._core
+        if not core.state.federated():
+            return
+        if core.state.witnesses.get(core.log.feed_hex) != (self.me.name, self.me.public.raw):
+            core.log.append("witness", {"name": self.me.name, "key": self.me.public.raw})
 
     def stop(self) -> None:
         self._stopped = True
@@ -113,6 +121,7 @@ class WitnessService:
         if self._stopped or self.daemon is None:
             return
         try:
+            self._name_key()
             for feed in self._core.state.federated():
                 if feed not in self._core.log.replicas.forked:
                     self._look_at(feed)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from hub.errors import HubError
 from hub.witness import WitnessFiles, witnessed
 from portal.data.hubdata import get_hub
 
@@ -29,16 +30,19 @@ def witnessing(feed: str) -> dict[str, Any]:
 def witness_stamp() -> int:
     """Changes when this hub's cosignatures do: cached pages that show them key on it."""
     hub = get_hub()
-    path = WitnessFiles(hub.datadir).dir / "sigs" / f"{hub.identity.feed.hex()}.json"
     try:
+        path = WitnessFiles(hub.datadir).dir / "sigs" / f"{hub.identity.feed.hex()}.json"
         return path.stat().st_mtime_ns
-    except OSError:
+    except (OSError, HubError):  # no hub here: the page says so, not this
         return 0
 
 
 def split_views() -> list[dict[str, Any]]:
     """Hubs with evidence of a split view or a fork, for the warning on every page."""
-    st = get_hub().folded().hub
+    try:
+        st = get_hub().folded().hub
+    except HubError:  # no hub (the error page): nothing to warn of
+        return []
     return [
         {"feed": sv.feed, "name": st.hub_name(sv.feed), "time": sv.time}
         for sv in st.split_views.values()
