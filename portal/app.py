@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal for the data directory in ``DATA`` (default ``$CANOPY_DATA``)."""
-    from portal.data import hubdata, present
+    from portal.data import hubdata, present, witness
     from portal.pages import (
         api,
         audits,
@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app, Path(app.config.get("I18N_CACHE") or portal_dir / "i18n"))
     hubdata.init_app(app)
     present.init_app(app)
+    witness.init_app(app)
     for bp in (
         public.bp,
         logpages.bp,

@@ -19,6 +19,7 @@ from hub.local import Invite, burn_invite, redeem_invite
 from hub.settings import ACK_TIMEOUT, MAX_PAGES, OVERDUE_GRACE
 from hub.state import AlertPolicy
 from hub.sync import PORT as SYNC_PORT
+from hub.witness import PORT as WITNESS_PORT
 from radio.adapter import RadioAdapter
 from radio.desk import Action, Broadcast, DeskPolicy, Refusal, Reply, StewardDesk, is_join
 from radio.errors import RadioError
@@ -200,6 +201,9 @@ class RadioService:
             sync = self.daemon.core.sync if self.daemon is not None else None
             if sync is not None and event.port == SYNC_PORT:
                 sync.on_frame(event.payload, event.from_num)
+            witness = self.daemon.core.witness if self.daemon is not None else None
+            if witness is not None and event.port == WITNESS_PORT:
+                witness.on_frame(event.payload, event.from_num)
         elif isinstance(event, Connected):
             self.connected = True
             if self.desk is not None:

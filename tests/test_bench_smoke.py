@@ -22,6 +22,7 @@ QUICK = [
     (["bench/bench_rotation.py", "--years", "2"], 3),
     (["bench/bench_memory.py", "--settle", "0.5"], 3),
     (["bench/bench_privacy.py", "--big", "3000", "--rounds", "20"], 2),
+    (["bench/bench_witness.py", "--quick"], 6),
 ]
 
 

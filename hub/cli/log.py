@@ -9,13 +9,14 @@ from pathlib import Path
 
 import click
 
+from crypto.cosignature import Cosigner
 from crypto.errors import CryptoError
 from crypto.keys import PublicKey
 from crypto.note import Checkpoint, Verifier, parse_note
 from hub.cli.common import data_option, echo_json, get_datadir, handle_errors
-from hub.daemon import open_writer
+from hub.cli.witness import own_checkpoint, witness_vkey
 from hub.errors import InputError, VerifyError
-from hub.local import create_identity, load_identity
+from hub.local import atomic_write, create_identity, load_identity
 from hub.log import (
     BY_NAME,
     Checkpoints,
@@ -25,6 +26,7 @@ from hub.log import (
     iso_time,
     verify_bundle,
 )
+from hub.witness import WitnessFiles, cosigned_note, verify_witnessed
 
 
 @click.command("init")
@@ -38,6 +40,7 @@ def init_cmd(name: str, data: Path | None) -> None:
     click.echo(f"created hub {ident.name!r} in {dd.root}")
     click.echo(f"feed   {ident.feed.hex()}")
     click.echo(f"vkey   {ident.verifier.to_string()}")
+    click.echo(f"witness_vkey {witness_vkey(dd)}")
     from hub.cli.kit import publish_pending  # a kit imported before init (canopy kit import)
 
     publish_pending(dd)
@@ -49,21 +52,13 @@ def init_cmd(name: str, data: Path | None) -> None:
 @handle_errors
 def id_cmd(as_json: bool, data: Path | None) -> None:
     """Show the hub's name, feed key, verifier key and checkpoint origin."""
-    ident = load_identity(get_datadir(data)).to_json()
+    dd = get_datadir(data)
+    ident = {**load_identity(dd).to_json(), "witness_vkey": witness_vkey(dd)}
     if as_json:
         echo_json(ident)
     else:
         for k, v in ident.items():
-            click.echo(f"{k:<7}{v}")
-
-
-@click.command("checkpoint")
-@data_option
-@handle_errors
-def checkpoint_cmd(data: Path | None) -> None:
-    """Print the current signed checkpoint (C2SP tlog-checkpoint note)."""
-    with open_writer(get_datadir(data)) as w:
-        click.echo(w.request("checkpoint")["checkpoint"], nl=False)
+            click.echo(f"{k:<13}{v}")
 
 
 @click.group("log")
@@ -132,12 +127,15 @@ def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
             )
         cp, note = found
         verifier = Verifier(cp.origin, PublicKey(bytes.fromhex(feed)))
+        note, cosigned = cosigned_note(dd, feed, note), None
     else:
-        with open_writer(dd) as w:  # entries whose text is still held back stay out
-            note = w.request("checkpoint", public=True)["checkpoint"]
+        note = own_checkpoint(dd, False, public=True)  # held-back texts stay out
+        cosigned = WitnessFiles(dd).own_note()
         verifier = ident.verifier
     paths = export_feed(view, verifier, note, out)
     size = Checkpoint.parse(parse_note(note).text).size
+    if cosigned is not None:  # the newest checkpoint peers cosigned, for --witness
+        atomic_write(out / f"{verifier.public.hex()}.cosigned", cosigned.encode())
     click.echo(f"exported {size} entries to {paths[0]}")
     held = len(view.reader(feed)) - size
     if held > 0:
@@ -153,17 +151,56 @@ def export_cmd(out: Path, feed: str | None, data: Path | None) -> None:
     default=None,
     help="Processes checking signatures [default: one per core].",
 )
+@click.option(
+    "--witness", "witnesses", multiple=True, help="A witness key (name+id+key, type 0x04)."
+)
+@click.option(
+    "--min",
+    "minimum",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Valid cosignatures required from the --witness keys [default: all given].",
+)
+@click.option(
+    "--checkpoint",
+    "saved",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A saved checkpoint (a poster's): it must be in the log's history.",
+)
 @handle_errors
-def verify_cmd(bundle: Path, vkey: str | None, jobs: int | None) -> None:
-    """Check every signature, the chain and the checkpoint of an exported log."""
+def verify_cmd(
+    bundle: Path,
+    vkey: str | None,
+    witnesses: tuple[str, ...],
+    minimum: int | None,
+    saved: Path | None,
+    jobs: int | None,
+) -> None:
+    """Check every signature, the chain and the checkpoint of an exported log; with
+    --witness, its cosignatures; with --checkpoint, a saved checkpoint against it."""
     try:
         pinned = Verifier.parse(vkey) if vkey else None
     except CryptoError as e:
         raise InputError(f"--vkey: {e}") from e
+    try:
+        cosigners = [Cosigner.parse(w) for w in witnesses]
+    except CryptoError as e:
+        raise InputError(f"--witness: {e}") from e
+    need = len(cosigners) if minimum is None else minimum
+    if need > len(cosigners):
+        raise InputError(f"--min {need} needs at least {need} --witness keys")
     show = sys.stderr.isatty()
     jobs = jobs or default_jobs()
     for line in verify_bundle(bundle, pinned, show_progress=show, jobs=jobs):
         click.echo(line)
+    if cosigners or saved is not None:
+        try:
+            text = saved.read_text(encoding="utf-8") if saved is not None else None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"--checkpoint: cannot read {saved}: {e}") from e
+        for line in verify_witnessed(bundle, cosigners, need, text):
+            click.echo(line)
 
 
 def _b64(items: list[bytes]) -> list[str]:
@@ -217,4 +254,4 @@ def consistency_cmd(
             click.echo(f"  {p}")
 
 
-__all__ = ["VerifyError", "checkpoint_cmd", "id_cmd", "init_cmd", "log_group"]
+__all__ = ["VerifyError", "id_cmd", "init_cmd", "log_group"]

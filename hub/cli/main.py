@@ -19,7 +19,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "id": "hub.cli.log:id_cmd",
     "note": "hub.cli.note:note_cmd",
     "log": "hub.cli.log:log_group",
-    "checkpoint": "hub.cli.log:checkpoint_cmd",
+    "checkpoint": "hub.cli.witness:checkpoint_cmd",
+    "witness": "hub.cli.witness:witness_group",
+    "poster": "hub.cli.witness:poster_cmd",
     "run": "hub.cli.run:run_cmd",
     "sim": "radio.sim.cli:sim_cmd",
     "demo": "radio.demo:demo_cmd",
@@ -52,7 +54,11 @@ SUMMARIES: dict[str, str] = {
     "id": "Show the hub's name, feed key, verifier key and checkpoint origin.",
     "note": "Append a signed note by the hub operator; print its position.",
     "log": "Show, export, verify and prove the signed log.",
-    "checkpoint": "Print the current signed checkpoint (C2SP tlog-checkpoint note).",
+    "checkpoint": (
+        "Print the current signed checkpoint (C2SP tlog-checkpoint note) with its cosignatures."
+    ),
+    "witness": "Hubs cosign each other's checkpoints: who witnessed whom, and what was refused.",
+    "poster": "Make the shop-window poster: the cosigned checkpoint as a QR code and text (A4).",
     "run": "Run the hub daemon: the single writer of the data directory.",
     "sim": "Run a simulated LoRa mesh; node i is a Meshtastic TCP node on BASE_PORT+i.",
     "demo": "Run a simulated neighbourhood: virtual radios, a hub, its portal and MQTT.",

@@ -25,6 +25,7 @@ from hub.errors import InputError
 from hub.lazy import defer_import
 from hub.state import Rules
 from hub.sync import SyncPolicy, SyncService
+from hub.witness import WitnessService
 
 log = logging.getLogger("canopy.run")
 
@@ -64,6 +65,7 @@ def run_cmd(
     sync_imin: float,
     sync_imax: float,
     sync_hop_limit: int,
+    sync_witness_gap: float,
     clock_offset_file: Path | None,
     verbose: bool,
     **mqtt_kw: Any,
@@ -89,6 +91,7 @@ def run_cmd(
         "sync.imin": sync_imin,
         "sync.imax": sync_imax,
         "sync.hop_limit": sync_hop_limit,
+        "sync.witness_gap": sync_witness_gap,
         "mqtt.url": mqtt_kw.get("mqtt_url"),
     }
     if hub_radio:
@@ -106,6 +109,9 @@ def run_cmd(
             imin=sync_imin, imax=sync_imax, share=sync_share, hop_limit=sync_hop_limit
         )
         daemon.services.append(SyncService(policy))
+        daemon.services.append(
+            WitnessService(min_gap=sync_witness_gap)
+        )  # cosigns what sync brings in
     elif sync_imin > sync_imax:
         raise InputError("--sync-imin must not be longer than --sync-imax")
     # the Meshtastic MQTT codec lives in radio/, loaded only when MQTT is on

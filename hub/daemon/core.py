@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # loaded on first use: a CLI write under the lock needs none 
     from tinydb import TinyDB
 
     from hub.daemon.deliveries import DeliveryStore
-    from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort
+    from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort, WitnessPort
     from hub.daemon.webcodes import WebCodes
     from hub.local import NodeList
     from hub.state import HubState, Rules
@@ -36,6 +36,7 @@ class HubCore:
         self.radio: RadioPort | None = None
         self.mqtt: MqttPort | None = None
         self.sync: SyncPort | None = None
+        self.witness: WitnessPort | None = None
         self.daemon: StatusPort | None = None
         self.online = False  # True inside the running daemon
         self._rules: Rules | None = None

@@ -54,6 +54,16 @@ class SyncPort(Protocol):
     def status(self) -> dict[str, Any]: ...
 
 
+class WitnessPort(Protocol):
+    """The witness service: cosignatures heard on the witness port or over MQTT."""
+
+    WIRE_TYPE: int  # byte 0 of its frames (they share the sync topic on MQTT)
+
+    def on_frame(self, payload: bytes, sender: int) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
 class MqttPort(Protocol):
     """The MQTT service, as the radio service uses it to share what it heard."""
 

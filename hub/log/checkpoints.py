@@ -9,6 +9,7 @@ before anything is kept: ``DIR/checkpoints/<feed hex>/<size>.note``, the newest
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 
 from crypto.errors import CryptoError
@@ -24,6 +25,9 @@ KEEP = 32
 class Checkpoints:
     def __init__(self, datadir: DataDir) -> None:
         self.dir: Path = datadir.root / "checkpoints"
+        # told (feed, kept note, new note) when a validly signed checkpoint has the size of
+        # a kept one but another root: the hub signed two histories (the witness keeps it)
+        self.on_conflict: list[Callable[[str, str, str], None]] = []
 
     def sizes(self, feed: str) -> list[int]:
         d = self.dir / feed
@@ -64,6 +68,13 @@ class Checkpoints:
         d = self.dir / feed
         path = d / f"{size}.note"
         if path.exists():
+            try:
+                kept = path.read_text(encoding="utf-8")
+            except OSError:
+                return False
+            if kept != note:
+                for tell in list(self.on_conflict):
+                    tell(feed, kept, note)
             return False
         d.mkdir(mode=0o755, parents=True, exist_ok=True)
         atomic_write(path, note.encode("utf-8"))

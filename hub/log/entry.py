@@ -180,6 +180,17 @@ KINDS: tuple[KindSpec, ...] = (
             Field("pin", bytes, False, 80),
         ),
     ),
+    KindSpec(32, "witness", (_text("name", max_len=128), Field("key", bytes, False, 32))),
+    KindSpec(
+        33,
+        "split-view",
+        (
+            Field("feed", bytes, False, 32),
+            Field("a", bytes, False, 4000),
+            Field("b", bytes, False, 4000),
+            Field("by", bytes, True, 32),
+        ),
+    ),
 )
 BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
 BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}

@@ -133,3 +133,14 @@ class HubLog:
             leaves = reader.leaves[: max(0, size)]
             cp = Checkpoint(self.identity.origin, len(leaves), root_from_leaf_hashes(leaves))
         return sign_note(cp.body(), self.identity.origin, self._key)
+
+    def checkpoint_at(self, size: int) -> str:
+        """The signed checkpoint note of the own feed's first ``size`` entries (an earlier
+        state: what witnesses cosigned)."""
+        if self.own is None or self._key is None or self.identity is None:
+            raise StoreError("log is not open")
+        if not 0 < size <= len(self.own):
+            raise StoreError(f"the own feed has no state of size {size}")
+        root = root_from_leaf_hashes(self.own.leaves[:size])
+        cp = Checkpoint(self.identity.origin, size, root)
+        return sign_note(cp.body(), self.identity.origin, self._key)

@@ -70,6 +70,11 @@ class PeerInbound:
         daemon.call_soon(lambda: self._entries(feed.lower(), index, raw))
 
     def _frame(self, payload: bytes) -> None:
+        witness = self.daemon.core.witness if self.daemon is not None else None
+        if witness is not None and payload[:1] == bytes([witness.WIRE_TYPE]):
+            witness.on_frame(payload, 0)  # a cosignature shares the sync topic
+            self._count("witness_frames")
+            return
         sync = self.daemon.core.sync if self.daemon is not None else None
         if sync is None:
             self._count("sync_off")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from hub.settings.defaults import VOTE_DAYS as VOTE_DAYS
     from hub.settings.defaults import VOTE_MAJORITY as VOTE_MAJORITY
     from hub.settings.defaults import VOTE_QUORUM as VOTE_QUORUM
+    from hub.settings.defaults import WITNESS_GAP as WITNESS_GAP
     from hub.settings.docs import render as render
     from hub.settings.model import FILE_SECTIONS as FILE_SECTIONS
     from hub.settings.model import SECTIONS as SECTIONS
@@ -67,6 +68,7 @@ __all__ = [
     "VOTE_DAYS",
     "VOTE_MAJORITY",
     "VOTE_QUORUM",
+    "WITNESS_GAP",
     "Setting",
     "SettingsError",
     "by_key",
@@ -98,6 +100,7 @@ __getattr__, __dir__ = lazy_exports(
         "PRIVACY_DELAY": "hub.settings.defaults",
         "PRIVACY_RETENTION_DAYS": "hub.settings.defaults",
         "SYNC_IMAX": "hub.settings.defaults",
+        "WITNESS_GAP": "hub.settings.defaults",
         "SYNC_IMIN": "hub.settings.defaults",
         "SYNC_SHARE": "hub.settings.defaults",
         "render": "hub.settings.docs",

@@ -29,6 +29,7 @@ SYNC_IMIN = 30.0
 """Seconds: Trickle's shortest interval, about fifteen full LONG_FAST frames."""
 
 SYNC_IMAX = 1920.0
+WITNESS_GAP = 1800.0  # s between cosignatures of one grown feed: ~5 s of airtime an hour
 """Seconds: Trickle's longest interval (32 minutes): an agreeing neighbourhood is quiet."""
 
 SYNC_HOP_LIMIT = 1

@@ -21,6 +21,7 @@ from hub.settings.defaults import (
     SYNC_IMAX,
     SYNC_IMIN,
     SYNC_SHARE,
+    WITNESS_GAP,
 )
 from hub.settings.model import SECTIONS, Setting
 from hub.settings.people import ASSEMBLY, PRIVACY
@@ -173,6 +174,18 @@ SETTINGS: tuple[Setting, ...] = (
         flag="--sync-hop-limit",
         min=0,
         max=7,
+    ),
+    Setting(
+        "sync",
+        "witness_gap",
+        float,
+        WITNESS_GAP,
+        "Seconds: the shortest time between two cosignatures of one peer's grown log "
+        "(witnessing, docs/witness.md); each costs one packet.",
+        flag="--witness-gap",
+        min=1.0,
+        max=86400.0,
+        metavar="SECONDS",
     ),
     # --- MQTT (`canopy run`); the URL and files are checked in hub.mqtt.settings
     _mqtt(

@@ -55,6 +55,16 @@ class Fork:
     time: int
 
 
+@dataclass(frozen=True, slots=True)
+class SplitView:
+    """Evidence that a hub showed two histories (a ``split-view`` entry of any feed read)."""
+
+    feed: str  # the hub that showed them
+    by: str  # the feed whose entry holds the evidence
+    entry: int
+    time: int
+
+
 @dataclass(slots=True)
 class FeedState:
     """What one feed says about its own hub: alerts and the portal's texts."""
@@ -111,6 +121,8 @@ class HubState:
         self.feeds: dict[str, FeedState] = {self.own: FeedState(self.own)}
         self.peers: dict[str, Peer] = {}  # every hub ever federated, by feed (hex)
         self.forks: dict[str, Fork] = {}
+        self.witnesses: dict[str, tuple[str, bytes]] = {}  # feed -> (cosigner name, key)
+        self.split_views: dict[str, SplitView] = {}
 
     def apply(self, e: LoggedEntry) -> None:
         """Fold one entry; see the module docstring for the rules."""
@@ -130,6 +142,21 @@ class HubState:
         self.patrol.apply(e.index, e.body, e.feed)
         self.mandates.apply(e)
         fs.apply(e)
+        if e.body.kind_name in ("witness", "split-view", "fork"):
+            self._witnessing(e)
+
+    def _witnessing(self, e: LoggedEntry) -> None:
+        """A hub's witness key (kind 32, its latest counts) and split-view evidence
+        (kind 33, or a ``fork`` entry, from any feed read: the first about a hub is kept)."""
+        f = e.body.named_fields()
+        if e.body.kind_name == "witness":
+            name, key = f.get("name"), f.get("key")
+            if isinstance(name, str) and isinstance(key, bytes) and len(key) == 32:
+                self.witnesses[e.feed] = (name, key)
+            return
+        feed = f.get("feed")
+        if isinstance(feed, bytes) and len(feed) == 32 and feed.hex() not in self.split_views:
+            self.split_views[feed.hex()] = SplitView(feed.hex(), e.feed, e.index, e.body.time)
 
     def _federation(self, e: LoggedEntry) -> None:
         f = e.body.named_fields()

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from portal.data.hubdata import WritesPaused as WritesPaused
     from portal.data.hubdata import get_hub as get_hub
     from portal.data.state import LogState as LogState
+    from portal.data.witness import cosigned_text as cosigned_text
+    from portal.data.witness import witness_stamp as witness_stamp
+    from portal.data.witness import witnessing as witnessing
 
 __all__ = [
     "LogState",
@@ -26,10 +29,13 @@ __all__ = [
     "PortalWriteError",
     "WritesPaused",
     "audit_page",
+    "cosigned_text",
     "due",
     "get_hub",
     "published",
     "render_markdown",
+    "witness_stamp",
+    "witnessing",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -43,5 +49,8 @@ __getattr__, __dir__ = lazy_exports(
         "WritesPaused": "portal.data.hubdata",
         "get_hub": "portal.data.hubdata",
         "LogState": "portal.data.state",
+        "cosigned_text": "portal.data.witness",
+        "witness_stamp": "portal.data.witness",
+        "witnessing": "portal.data.witness",
     },
 )

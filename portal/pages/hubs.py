@@ -2,9 +2,9 @@
 
 - ``/hubs``: each hub's name, feed, whether it is federated now, entries held here;
 - ``/hubs/<feed>``: one hub (``feed``: the first 16 or all 64 hex digits of its feed key):
-  its entries, its newest checkpoint and the downloads to verify it. This hub's own
-  checkpoint comes from the daemon (as on ``/verify``); another hub's checkpoints do not
-  travel with its entries yet, so the page says plainly that there is none;
+  its entries, its newest checkpoint with the cosignatures held for it, who witnessed it,
+  and the downloads to verify it. This hub's own checkpoint comes from the daemon (as on
+  ``/verify``); another hub's is the newest one its replica here matches;
 - ``/hubs/<feed>/entries?size=N`` and ``/hubs/<feed>/vkey``: a replica's exact stored
   bytes (an RFC 8742 CBOR sequence from index 0) and a verifier key built from this hub's
   ``peer`` entry for it (the feed key it federated with, named like that hub's checkpoints).
@@ -20,6 +20,8 @@ from flask.typing import ResponseReturnValue
 from crypto.keys import PublicKey
 from crypto.note import Verifier
 from hub.local import origin_for
+from hub.log import Checkpoints
+from hub.witness import cosigned_note
 from portal.data import LogState, PortalWriteError, WritesPaused, get_hub
 from portal.pages.verify import download, stream_entries
 from portal.web import cached_page, parse_int
@@ -79,6 +81,10 @@ def hub(feed: str) -> ResponseReturnValue:
         except PortalWriteError as e:
             problem = str(e)
     hub_ = get_hub()
+    if not about["own"]:  # another hub's newest checkpoint the replica matches, cosigned
+        found = Checkpoints(hub_.datadir).matching(feed, hub_.view.reader(feed).leaves)
+        if found is not None:
+            note, size = cosigned_note(hub_.datadir, feed, found[1]), found[0].size
     latest = hub_.entries(list(range(about["held"] - 1, max(-1, about["held"] - 6), -1)), feed)
     return render_template(
         "hub.html",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from hub.errors import InputError
 from hub.log import clean_text
 from hub.state import clean_compact_name
-from portal.data import PortalWriteError, WritesPaused, get_hub
+from portal.data import PortalWriteError, WritesPaused, cosigned_text, get_hub, witness_stamp
 from portal.pages.calendar import charter_status
 from portal.pages.captive import is_online
 from portal.web import cached_page, guard_post, parse_int, url
@@ -16,8 +16,22 @@ from portal.web import cached_page, guard_post, parse_int, url
 bp = Blueprint("public", __name__)
 
 
+@bp.route("/checkpoint")
+def checkpoint() -> ResponseReturnValue:
+    """This hub's newest cosigned checkpoint note, as text (docs/witness.md)."""
+    try:
+        text = cosigned_text()
+    except PortalWriteError as e:
+        return Response(f"no checkpoint available: {e}\n", 503, mimetype="text/plain")
+    return Response(text, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
+
+
+def _home_key() -> tuple[bool, int]:
+    return is_online(), witness_stamp()
+
+
 @bp.route("/")
-@cached_page(extra=is_online)
+@cached_page(extra=_home_key)
 def home() -> ResponseReturnValue:
     hub = get_hub()
     st = hub.state()

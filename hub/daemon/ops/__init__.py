@@ -39,6 +39,7 @@ WHERE: dict[str, str] = {
     "peer_remove": "peers",
     "peer_list": "peers",
     "sync_status": "peers",
+    "witness_status": "peers",
     "mandate_propose": "mandates",
     "mandate_list": "mandates",
     "mandate_settle": "mandates",

@@ -109,3 +109,10 @@ def sync_status(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     if core.sync is None:
         raise InputError("sync runs inside `canopy run`; start the hub daemon first")
     return {"ok": True, **core.sync.status()}
+
+
+@op("witness_status")
+def witness_status(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    if core.witness is None:
+        raise InputError("witnessing runs inside `canopy run`; start the hub daemon first")
+    return {"ok": True, **core.witness.status()}

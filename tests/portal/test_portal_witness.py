@@ -1,0 +1,106 @@
+"""Witnessing on the portal: "witnessed by N of M peers" with names and when, the warning
+on every page once a hub showed two histories (in every portal language), and
+``/checkpoint`` serving the cosigned note as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from support import run_canopy
+
+from crypto.cosignature import Cosigner, cosign
+from crypto.note import Checkpoint, parse_note
+from hub.daemon import HubCore
+from hub.local import DataDir, create_identity, load_identity
+from hub.witness import WitnessFiles, witness_key, witness_name
+from hub.witness.core import Heard, Known
+
+PAGES = ["/", "/log", "/alerts", "/charter", "/hubs", "/verify", "/audits"]
+
+
+@pytest.fixture
+def corner(tmp_path: Path, data: Path) -> str:
+    """Another hub, federated with the seeded one; returns its feed (hex)."""
+    dd = DataDir(tmp_path / "corner")
+    ident = create_identity(dd, "Corner")
+    r = run_canopy("peer", "add", ident.verifier.to_string(), "--name", "Corner", data=data)
+    assert r.code == 0, r.err
+    return ident.feed.hex()
+
+
+def _cosign_own(data: Path, witness_dir: Path, witness_feed: str, at: int) -> str:
+    """The corner hub's cosignature of the seeded hub's current checkpoint, as the witness
+    service keeps it; returns the cosigned note."""
+    core = HubCore(DataDir(data))
+    core.open()
+    try:
+        note = core.log.checkpoint()
+    finally:
+        core.close()
+    cp = Checkpoint.parse(parse_note(note).text)
+    wdd = DataDir(witness_dir)
+    me = Cosigner(witness_name(load_identity(wdd)), witness_key(wdd).public)
+    sig = cosign(cp.body(), me.name, witness_key(wdd), at)
+    heard = Heard(
+        load_identity(DataDir(data)).feed.hex(),
+        Known(witness_feed, me),
+        cp.size,
+        cp.root,
+        at,
+        sig,
+        cp.body(),
+    )
+    files = WitnessFiles(DataDir(data))
+    files.keep(heard)
+    files.set_own_note(note + heard.line())
+    return note + heard.line()
+
+
+def test_witnessed_by_n_of_m_with_names_and_when_and_the_cosigned_note(
+    client: FlaskClient, data: Path, corner: str, tmp_path: Path
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert "witnessed by 0 of 1 peers" in html
+    cosigned = _cosign_own(data, tmp_path / "corner", corner, 1_767_225_600)
+    html = client.get("/").get_data(as_text=True)
+    assert "witnessed by 1 of 1 peers" in html and "Corner (" in html
+    assert "2026-01-01 00:00 UTC" in html
+    own = load_identity(DataDir(data)).feed.hex()
+    page = client.get(f"/hubs/{own[:16]}").get_data(as_text=True)
+    assert "Witnessed by 1 of 1 peers" in page and "Corner (" in page
+    es = client.get(f"/hubs/{own[:16]}?lang=es").get_data(as_text=True)
+    assert "Atestiguado por 1 de 1 hubs vecinos" in es
+    r = client.get("/checkpoint")
+    assert r.status_code == 200 and r.mimetype == "text/plain"
+    assert r.get_data(as_text=True) == cosigned and "/witness " in cosigned
+
+
+def test_a_split_view_warns_on_every_page_in_every_language(
+    client: FlaskClient, data: Path, corner: str
+) -> None:
+    for path in PAGES:
+        assert "split view" not in client.get(path).get_data(as_text=True)
+    core = HubCore(DataDir(data))
+    core.open()
+    try:
+        core.log.append(
+            "split-view",
+            {"feed": bytes.fromhex(corner), "a": b"one note", "b": b"another", "by": None},
+        )
+    finally:
+        core.close()
+    for path in PAGES:
+        html = client.get(path).get_data(as_text=True)
+        assert "the hub Corner showed two different histories" in html, path
+        es = client.get(path + "?lang=es").get_data(as_text=True)
+        assert "el hub Corner mostró dos historias distintas" in es, path
+    own = load_identity(DataDir(data)).feed.hex()
+    page = client.get(f"/hubs/{own[:16]}").get_data(as_text=True)
+    assert 'role="alert"' in page and "Corner showed two different histories" in page
+
+
+def test_checkpoint_without_a_running_hub_says_so(client: FlaskClient) -> None:
+    r = client.get("/checkpoint")
+    assert r.status_code == 503 and b"no checkpoint available" in r.data

@@ -1,0 +1,176 @@
+"""Hubs witness each other on a simulated mesh.
+
+Real parts: `canopy run` daemons on virtual radios of one `canopy sim` mesh, the `canopy`
+CLI for everything a person does. Three hubs in earshot cosign each other's checkpoints;
+a hub forced to show a different history to one peer (a twin data directory with the same
+key, on a radio only that peer hears: the test-only fault) is caught by the others.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from support import DaemonFactory, SimFactory, WaitFor, free_port, run_canopy, stop, wait_for
+
+FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60", "--witness-gap", "5")
+
+
+def _json(*args: str, data: Path) -> Any:
+    r = run_canopy(*args, "--json", data=data)
+    assert r.code == 0, r.err
+    return json.loads(r.out)
+
+
+def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
+    data = tmp_path / name.lower()
+    assert run_canopy("init", "--name", name, data=data).code == 0
+    return data, _json("id", data=data)
+
+
+def _peer(a: Path, b: dict[str, str]) -> None:
+    r = run_canopy("peer", "add", b["vkey"], "--name", b["name"], data=a)
+    assert r.code == 0, r.err
+
+
+def _portal_home(data: Path, log: Path) -> str:
+    """The home page of the hub's real portal (gunicorn, no front server)."""
+    port = free_port()
+    canopy = str(Path(sys.executable).parent / "canopy")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                canopy,
+                "portal",
+                "--data",
+                str(data),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--front",
+                "none",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def page() -> str:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    return str(r.read().decode())
+            except OSError:
+                return ""
+
+        return wait_for(page, 20, what=f"the portal of {data.name}", interval=0.1)
+    finally:
+        stop(proc)
+
+
+def _caught(data: Path) -> bool:
+    """The corner hub (the last feed listed) is marked: a split view or a fork."""
+    corner = _json("witness", "status", data=data)["feeds"][-1]
+    return bool(corner["split_view"] or corner["forked"])
+
+
+def _cosigned(data: Path) -> str:
+    r = run_canopy("checkpoint", "--cosigned", data=data)
+    return r.out if r.code == 0 else ""
+
+
+def test_three_hubs_cosign_each_other_and_the_export_verifies_with_witnesses(
+    tmp_path: Path, sim: SimFactory, running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
+    hubs = [_hub(tmp_path, n) for n in ("Bakery", "Laundry", "Kiosk")]
+    for a, me in hubs:
+        for _, b in hubs:
+            if b is not me:
+                _peer(a, b)
+    ids = [i for _, i in hubs]
+    assert all(i["witness_vkey"].split("+")[0].endswith("/witness") for i in ids)
+    assert len({i["witness_vkey"] for i in ids}) == 3
+    mesh = sim(nodes=3, topology="full")
+    radio = [f"tcp://127.0.0.1:{p}" for p in mesh.ports]
+    with (
+        running_daemon(hubs[0][0], "--radio", radio[0], *FAST_SYNC),
+        running_daemon(hubs[1][0], "--radio", radio[1], *FAST_SYNC),
+        running_daemon(hubs[2][0], "--radio", radio[2], *FAST_SYNC),
+    ):
+        assert run_canopy("note", "Lights out on Elm St", data=hubs[0][0]).code == 0
+        for data, me in hubs:
+            others = [i["witness_vkey"].split("+")[0] for i in ids if i is not me]
+            wait_for(
+                lambda d=data, o=others: all(name in _cosigned(d) for name in o),
+                timeout=60,
+                what=f"both peers' cosignatures at {me['name']}",
+            )
+        bakery = hubs[0][0]
+        status = _json("witness", "status", data=bakery)
+        assert status["counts"].get("accepted", 0) >= 2
+        assert status["counts"].get("cosigned", 0) >= 2
+        out = tmp_path / "bundle"
+        assert run_canopy("log", "export", "--out", str(out), data=bakery).code == 0
+        w = [i["witness_vkey"] for i in ids[1:]]
+        v = run_canopy("log", "verify", str(out), "--witness", w[0], "--witness", w[1])
+        assert v.code == 0 and "OK 2 witness(es)" in v.out, v.out + v.err
+        # a witness the bundle does not carry fails a --min it cannot meet
+        mine = ids[0]["witness_vkey"]  # the bakery does not witness itself
+        v = run_canopy("log", "verify", str(out), "--witness", mine, "--min", "1")
+        assert v.code != 0 and "1 required" in v.err, v.out + v.err
+        printed = run_canopy("checkpoint", "--cosigned", data=bakery).out
+        poster = tmp_path / "poster.html"
+        r = run_canopy("poster", "--out", str(poster), data=bakery)
+        assert r.code == 0 and "2 cosignature(s)" in r.out, r.out + r.err
+        page = poster.read_text()
+        assert "<svg" in page and "@page" in page and "A4" in page
+        saved = tmp_path / "saved.note"
+        saved.write_text(printed)
+        v = run_canopy("log", "verify", str(out), "--checkpoint", str(saved))
+        assert v.code == 0 and "OK the saved checkpoint" in v.out, v.out + v.err
+
+
+def test_a_hub_showing_a_peer_another_history_is_caught_and_kept_as_evidence(
+    tmp_path: Path, sim: SimFactory, running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
+    a, aid = _hub(tmp_path, "Bakery")
+    b, bid = _hub(tmp_path, "Laundry")
+    x, xid = _hub(tmp_path, "Corner")
+    twin = tmp_path / "corner-twin"  # the fault: the same key, another history
+    shutil.copytree(x, twin)
+    for one, other in ((a, bid), (b, aid), (a, xid), (b, xid), (x, aid), (twin, bid)):
+        _peer(one, other)
+    assert run_canopy("note", "the story told to the bakery", data=x).code == 0
+    assert run_canopy("note", "the story told to the laundry", data=twin).code == 0
+    # a chain without relaying: the twin is heard only by the laundry, the hub only by
+    # the bakery; bakery and laundry hear each other
+    mesh = sim(nodes=4, topology="chain", hop_limit=0)
+    radio = [f"tcp://127.0.0.1:{p}" for p in mesh.ports]
+    with (
+        running_daemon(twin, "--radio", radio[0], *FAST_SYNC),
+        running_daemon(b, "--radio", radio[1], *FAST_SYNC),
+        running_daemon(a, "--radio", radio[2], *FAST_SYNC),
+        running_daemon(x, "--radio", radio[3], *FAST_SYNC),
+    ):
+        for data in (a, b):
+            wait_for(
+                lambda d=data: _caught(d),
+                timeout=60,
+                what=f"the split view of the corner hub caught at {data.name}",
+            )
+        for data in (a, b):  # the evidence is kept, and logged for every peer and portal
+            kept = list((data / "witness" / "evidence").glob("*split-view*.txt"))
+            assert kept or list((data / "evidence").glob("*.entry"))
+    kinds: set[str] = set()  # the first to catch it logs it; the other folds that entry
+    for data in (a, b):
+        shown = run_canopy("log", "show", "--json", data=data)
+        kinds |= {json.loads(line)["kind"] for line in shown.out.splitlines()}
+    assert kinds & {"split-view", "fork"}, kinds
+    for data in (a, b):
+        home = _portal_home(data, data.parent / f"portal-{data.name}.log")
+        assert "the hub Corner showed two different histories" in home

@@ -1,0 +1,87 @@
+"""Witnessing over MQTT: two hubs on one broker and no radio cosign each other; hostile
+frames on the sync topic (garbage, an unknown witness, a forged signature, a replay) are
+dropped and counted, and nothing of them is kept."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from support import BrokerFactory, DaemonFactory, WaitFor, run_canopy
+
+from crypto.keys import SigningKey
+from hub.witness.frames import CosigFrame, encode
+
+ARGS = ("--sync-imin", "5", "--sync-imax", "60", "--witness-gap", "5")
+
+
+def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
+    data = tmp_path / name.lower()
+    assert run_canopy("init", "--name", name, data=data).code == 0
+    return data, json.loads(run_canopy("id", "--json", data=data).out)
+
+
+def _status(data: Path) -> dict[str, Any]:
+    r = run_canopy("witness", "status", "--json", data=data)
+    assert r.code == 0, r.err
+    return dict(json.loads(r.out))
+
+
+def _publish(port: int, payloads: list[bytes]) -> None:
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    try:
+        for p in payloads:
+            c.publish("canopy/v1/mallory/sync", p, qos=1).wait_for_publish(5)
+    finally:
+        c.loop_stop()
+        c.disconnect()
+
+
+def test_hubs_on_one_broker_cosign_each_other_and_hostile_frames_are_counted(
+    tmp_path: Path, broker: BrokerFactory, running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
+    a, aid = _hub(tmp_path, "Bakery")
+    b, bid = _hub(tmp_path, "Laundry")
+    assert run_canopy("peer", "add", bid["vkey"], data=a).code == 0
+    assert run_canopy("peer", "add", aid["vkey"], data=b).code == 0
+    mosquitto = broker()
+    with (
+        running_daemon(a, "--mqtt", mosquitto.url, *ARGS),
+        running_daemon(b, "--mqtt", mosquitto.url, *ARGS),
+    ):
+        wait_for(
+            lambda: _status(a)["feeds"][0]["witnessed_by"] == ["laundry"],
+            timeout=45,
+            what="the laundry's cosignature at the bakery",
+        )
+        kept = (a / "witness" / "sigs" / f"{aid['feed']}.json").read_bytes()
+        note = run_canopy("checkpoint", "--cosigned", data=a).out
+        assert bid["witness_vkey"].split("+")[0] in note
+        before = _status(a)["counts"]
+        feed_id = bytes.fromhex(aid["feed"])[:4]
+        kid = bytes.fromhex(bid["witness_vkey"].split("+")[1])
+        stranger = SigningKey.generate()
+        forged = CosigFrame(feed_id, 1, bytes(32), kid, int(time.time()), bytes(64))
+        unknown = CosigFrame(feed_id, 1, bytes(32), b"\x00\x00\x00\x00", 1, stranger.sign(b"x"))
+        future = CosigFrame(feed_id, 1, bytes(32), kid, int(time.time()) + 86400, bytes(64))
+        _publish(
+            mosquitto.port,
+            [b"\x20", b"\x20" + bytes(300), encode(forged), encode(unknown), encode(future)],
+        )
+
+        def counted() -> dict[str, int]:
+            c = _status(a)["counts"]
+            grew = {k: c.get(k, 0) - before.get(k, 0) for k in c}
+            keys = ("truncated", "bad-signature", "unknown-witness", "future")
+            return grew if all(grew.get(k, 0) >= 1 for k in keys) else {}
+
+        grew = wait_for(counted, timeout=20, what="the hostile frames counted")
+        assert grew.get("accepted", 0) == 0
+        assert (a / "witness" / "sigs" / f"{aid['feed']}.json").read_bytes() == kept
+        assert _status(a)["evidence"] == 0
