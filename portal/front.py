@@ -12,7 +12,11 @@ that came over that socket (:func:`portal.web.forms.client_ip`), so per-client c
 state, CSRF tokens and rate limits stay per client.
 
 :func:`render_nginx` is pure (the deploy renders the same text); :func:`run_stack` runs both
-for ``canopy portal --bind HOST:PORT``.
+for ``canopy portal --bind HOST:PORT`` and for the deployed unit. Under systemd the
+listening socket comes from ``canopy-portal.socket`` (port 80 opened by systemd, so nothing
+here is privileged): nginx takes it over as an inherited socket (its ``NGINX`` variable, the
+way it hands sockets to a new binary), and the stack reports ``READY=1`` itself once nginx
+has opened it.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from hub.daemon import notify
 from portal.web import HEADERS
 
 STATIC = Path(__file__).parent / "static"
@@ -144,10 +150,38 @@ def nginx_binary(env: dict[str, str]) -> str:
     return found
 
 
+# What systemd hands the main process only: never passed on to gunicorn or nginx.
+_SERVICE_ENV = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC",
+                "WATCHDOG_PID")  # fmt: skip
+LISTEN_FD = 3  # SD_LISTEN_FDS_START
+
+
+def inherited_listener(env: dict[str, str]) -> str | None:
+    """``HOST:PORT`` of the socket systemd passed this process (socket activation), if any.
+
+    :raises RuntimeError: if systemd passed more than one.
+    """
+    if env.get("LISTEN_PID") != str(os.getpid()) or not env.get("LISTEN_FDS"):
+        return None
+    if env["LISTEN_FDS"] != "1":
+        raise RuntimeError(f"canopy portal takes one listening socket, got {env['LISTEN_FDS']}")
+    sock = socket.socket(fileno=os.dup(LISTEN_FD))
+    try:
+        host, port = sock.getsockname()[:2]
+    finally:
+        sock.close()
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
-    """Run gunicorn on a private unix socket and nginx on ``bind`` until either exits or a
-    signal asks both to stop; returns an exit status."""
+    """Run gunicorn on a private unix socket and nginx on ``bind`` (or on the socket systemd
+    passed in) until either exits or a signal asks both to stop; returns an exit status."""
     nginx = nginx_binary(env)
+    inherited = inherited_listener(env)
+    if inherited is not None:
+        bind = inherited
+    child_env = {k: v for k, v in env.items() if k not in _SERVICE_ENV}
+    nginx_env = dict(child_env, NGINX=f"{LISTEN_FD};") if inherited else child_env
     run_dir = Path(tempfile.mkdtemp(prefix="canopy-portal-", dir=env.get("RUNTIME_DIRECTORY")))
     run_dir.chmod(0o700)
     sock = run_dir / "gunicorn.sock"
@@ -160,11 +194,22 @@ def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
 
         user = pwd.getpwuid(0).pw_name
     conf.write_text(render_nginx(bind, str(sock), str(run_dir), user=user))
-    check = subprocess.run([nginx, "-t", "-q", "-e", "stderr", "-c", str(conf)], check=False)
+    keep = (LISTEN_FD,) if inherited else ()  # so that the check binds nothing either
+    check = subprocess.run(
+        [nginx, "-t", "-q", "-e", "stderr", "-c", str(conf)],
+        env=nginx_env,
+        pass_fds=keep,
+        check=False,
+    )
     if check.returncode != 0:
         return 78  # EX_CONFIG: nginx said why on stderr
     children: list[subprocess.Popen[bytes]] = []
     stopping = False
+
+    def reload(signum: int, frame: object) -> None:
+        for child in children:  # gunicorn: new workers; nginx: reread its config
+            if child.poll() is None:
+                child.send_signal(signal.SIGHUP)
 
     def stop(signum: int, frame: object) -> None:
         nonlocal stopping
@@ -175,8 +220,9 @@ def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
     try:
-        children.append(subprocess.Popen([*gunicorn_argv, "--bind", f"unix:{sock}"], env=env))
+        children.append(subprocess.Popen([*gunicorn_argv, "--bind", f"unix:{sock}"], env=child_env))
         deadline = time.monotonic() + 30
         while not sock.exists():
             if children[0].poll() is not None or time.monotonic() > deadline:
@@ -184,9 +230,20 @@ def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
                 stop(0, None)
                 return 1
             time.sleep(0.05)
-        children.append(subprocess.Popen([nginx, "-e", "stderr", "-c", str(conf)], env=env))
+        children.append(
+            subprocess.Popen(
+                [nginx, "-e", "stderr", "-c", str(conf)],
+                env=nginx_env,
+                pass_fds=keep,
+            )
+        )
+        ready = False
         while not stopping and all(c.poll() is None for c in children):
-            time.sleep(0.2)
+            # nginx writes its pid file once its listening socket is open
+            if not ready and (run_dir / "nginx.pid").exists():
+                ready = True
+                notify("READY=1", env)
+            time.sleep(0.05 if not ready else 0.2)
         if not stopping:
             print("canopy portal: a part of the stack exited; stopping", file=sys.stderr)
             stop(0, None)

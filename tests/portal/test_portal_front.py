@@ -7,15 +7,19 @@ and a client address that must stay the client's own behind the proxy."""
 from __future__ import annotations
 
 import gzip
+import json
+import signal
 import socket
 import subprocess
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from portal_helpers import BIN, ROOT, csrf_from, get, request, run_portal
+from support import free_port, stop
 
 from portal.front import render_nginx
 from portal.web import HEADERS
@@ -137,3 +141,46 @@ def test_rendered_config_is_what_nginx_accepts(tmp_path: Path) -> None:
         ["nginx", "-t", "-e", "stderr", "-c", str(conf)], capture_output=True, text=True
     )
     assert r.returncode == 0, r.stderr
+
+
+def test_under_socket_activation_nginx_serves_the_socket_systemd_passes(
+    data: Path, tmp_path: Path
+) -> None:
+    # How the deployed unit runs it: systemd opens port 80 (canopy-portal.socket) and starts
+    # `canopy portal` on the first connection; nginx takes that socket over (the --bind given
+    # here is never bound), and the stack itself tells systemd it is ready.
+    port = free_port()
+    name = f"canopy-front-{uuid.uuid4().hex[:8]}"
+    with (
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify,
+        open(tmp_path / "portal.log", "wb") as log,
+    ):
+        notify.bind("\0" + name)
+        notify.settimeout(1)
+        proc = subprocess.Popen(
+            ["systemd-socket-activate", "-l", f"127.0.0.1:{port}",
+             "-E", f"NOTIFY_SOCKET=@{name}", "-E", "PATH",
+             str(BIN / "canopy"), "portal", "--data", str(data), "--bind", "127.0.0.1:1",
+             "--workers", "1"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:  # the first request starts the stack and waits in the backlog
+                try:
+                    status, headers, body = get(f"http://127.0.0.1:{port}", "/healthz")
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.2)
+            assert status == 200 and json.loads(body)["ok"] is True, body
+            assert headers.get("server") == "nginx", headers
+            assert headers.get("content-security-policy") == HEADERS["Content-Security-Policy"]
+            assert b"READY=1" in notify.recv(4096)
+            proc.send_signal(signal.SIGHUP)  # ExecReload: both reload, the portal stays up
+            time.sleep(1)
+            assert get(f"http://127.0.0.1:{port}", "/healthz")[0] == 200
+            assert proc.poll() is None
+        finally:
+            stop(proc)
+        assert proc.returncode == 0, (tmp_path / "portal.log").read_text()[-2000:]
