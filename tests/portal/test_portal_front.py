@@ -74,6 +74,32 @@ def test_security_headers_on_every_answer_including_errors(front: str) -> None:
         assert "server" not in headers or headers["server"] == "nginx", headers
 
 
+def test_gunicorn_alone_puts_the_security_headers_on_its_own_errors(
+    data: Path, tmp_path: Path
+) -> None:
+    # --front none: gunicorn answers these before the app runs (portal/worker.py)
+    host = b"Host: x\r\nConnection: close\r\n"
+    cases = {
+        b"GARBAGE\r\n\r\n": 400,
+        b"GET /\xff\xfe HTTP/1.1\r\n" + host + b"\r\n": None,
+        b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n" + host + b"\r\n": None,
+        b"GET / HTTP/1.1\r\n" + host + b"X-Big: " + b"b" * 9000 + b"\r\n\r\n": None,
+        b"GET / HTTP/1.1\r\n" + host + b"X-H: 1\r\n" * 60 + b"\r\n": None,
+        b"GET / HTTP/1.1\r\n" + host + b"\r\n": 200,
+    }
+    with run_portal(data, tmp_path / "portal.log", workers=1, front=False) as base:
+        for payload, want in cases.items():
+            raw = _raw(base, payload)
+            status, headers = _headers_of(raw)
+            assert status == want if want is not None else 400 <= status < 500, (
+                payload[:40],
+                status,
+            )
+            for name, value in HEADERS.items():
+                assert headers.get(name.lower()) == value, (payload[:40], status, name)
+            assert raw.lower().count(b"\r\ncontent-security-policy:") == 1, payload[:40]
+
+
 def test_pages_are_compressed_and_small(front: str) -> None:
     for path in PAGES:
         status, headers, body = get(front, path, **{"Accept-Encoding": "gzip"})
