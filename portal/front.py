@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from hub.daemon import notify
-from portal.web import HEADERS
+from portal.web import FRONT_CACHE_SECONDS, FRONT_PER_CLIENT, HEADERS
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = "16k"  # the largest form is a name and a token
@@ -66,11 +66,34 @@ def render_nginx(
     foreground: bool = True,
     error_log: str = "stderr",
     user: str | None = None,
+    cache: bool = True,
 ) -> str:
     """nginx.conf for the portal: ``listen`` HOST:PORT, gunicorn at unix socket ``upstream``,
     pid and temp files under ``run_dir``."""
     hide = "\n".join(f"        proxy_hide_header {name};" for name in HEADERS)
     types = " ".join(f"{t} {ext};" for t, ext in TYPES.items())
+    cache_zone = cache_use = ""
+    if cache:
+        # Microcache: nginx answers repeats of a public page for up to FRONT_CACHE_SECONDS
+        # itself; the portal marks the answers it may keep (X-Accel-Expires), and only
+        # those. Keyed on the client for the per-client pages (the home page: Enter state,
+        # form token), once for everyone for the rest.
+        cache_zone = (
+            f"    # pages the portal marks (X-Accel-Expires: {FRONT_CACHE_SECONDS})\n"
+            f"    proxy_cache_path {run_dir}/cache levels=1 keys_zone=canopy_pages:1m "
+            "max_size=8m inactive=10s use_temp_path=off;\n"
+            "    map $uri $canopy_client {\n"
+            + "".join(f"        {path} $remote_addr;\n" for path in sorted(FRONT_PER_CLIENT))
+            + '        default "";\n    }\n'
+        )
+        cache_use = (
+            "            proxy_cache canopy_pages;\n"
+            '            proxy_cache_key "$request_method $host $request_uri $canopy_client '
+            '$http_accept_language";\n'
+            "            proxy_cache_lock on;\n"
+            "            proxy_cache_use_stale updating;\n"
+            "            proxy_cache_background_update on;\n"
+        )
     return f"""# The Canopy portal's front (nginx); rendered by Canopy, edit the settings instead.
 worker_processes 1;
 {"daemon off;" if foreground else ""}
@@ -103,7 +126,7 @@ http {{
     gzip_proxied any;
     gzip_vary on;
     gzip_types text/css text/plain application/json image/svg+xml;
-    upstream canopy_portal {{
+{cache_zone}    upstream canopy_portal {{
         server unix:{upstream};
         keepalive 16;
     }}
@@ -126,7 +149,7 @@ http {{
             proxy_buffering on;
             proxy_request_buffering on;
             proxy_read_timeout 30s;
-{hide}
+{cache_use}{hide}
         }}
     }}
 }}
@@ -173,7 +196,9 @@ def inherited_listener(env: dict[str, str]) -> str | None:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
+def run_stack(
+    bind: str, gunicorn_argv: list[str], env: dict[str, str], *, cache: bool = True
+) -> int:
     """Run gunicorn on a private unix socket and nginx on ``bind`` (or on the socket systemd
     passed in) until either exits or a signal asks both to stop; returns an exit status."""
     nginx = nginx_binary(env)
@@ -193,7 +218,7 @@ def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
         import pwd
 
         user = pwd.getpwuid(0).pw_name
-    conf.write_text(render_nginx(bind, str(sock), str(run_dir), user=user))
+    conf.write_text(render_nginx(bind, str(sock), str(run_dir), user=user, cache=cache))
     keep = (LISTEN_FD,) if inherited else ()  # so that the check binds nothing either
     check = subprocess.run(
         [nginx, "-t", "-q", "-e", "stderr", "-c", str(conf)],

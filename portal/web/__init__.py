@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from portal.web.pagecache import cached_page as cached_page
     from portal.web.pagecache import form_token as form_token
     from portal.web.security import CSP as CSP
+    from portal.web.security import FRONT_CACHE as FRONT_CACHE
+    from portal.web.security import FRONT_CACHE_SECONDS as FRONT_CACHE_SECONDS
+    from portal.web.security import FRONT_PER_CLIENT as FRONT_PER_CLIENT
     from portal.web.security import HEADERS as HEADERS
     from portal.web.security import add_headers as add_headers
     from portal.web.security import check_token as check_token
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CSP",
+    "FRONT_CACHE",
+    "FRONT_CACHE_SECONDS",
+    "FRONT_PER_CLIENT",
     "HEADERS",
     "ClientStore",
     "FastPath",
@@ -63,6 +69,9 @@ __getattr__, __dir__ = lazy_exports(
         "cached_page": "portal.web.pagecache",
         "form_token": "portal.web.pagecache",
         "CSP": "portal.web.security",
+        "FRONT_CACHE": "portal.web.security",
+        "FRONT_CACHE_SECONDS": "portal.web.security",
+        "FRONT_PER_CLIENT": "portal.web.security",
         "HEADERS": "portal.web.security",
         "add_headers": "portal.web.security",
         "check_token": "portal.web.security",

@@ -7,6 +7,7 @@ and a client address that must stay the client's own behind the proxy."""
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import signal
 import socket
@@ -210,3 +211,50 @@ def test_under_socket_activation_nginx_serves_the_socket_systemd_passes(
         finally:
             stop(proc)
         assert proc.returncode == 0, (tmp_path / "portal.log").read_text()[-2000:]
+
+
+def _from(
+    source: str, base: str, method: str, path: str, body: bytes | None = None
+) -> tuple[int, bytes]:
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(
+        u.hostname or "", u.port, timeout=10, source_address=(source, 0)
+    )
+    try:
+        ctype = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        conn.request(method, path, body=body, headers=ctype)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def test_the_front_microcache_keeps_per_client_pages_per_client(front: str) -> None:
+    # nginx repeats cached pages for a second; the home page holds this client's form token
+    # and Enter state, so another client right after must get its own, never the first's
+    for _ in range(3):
+        _, first = _from("127.0.0.1", front, "GET", "/")
+    status, page = _from("127.0.0.2", front, "GET", "/")
+    assert status == 200
+    mine, theirs = csrf_from(first.decode()), csrf_from(page.decode())
+    body = urllib.parse.urlencode({"csrf": theirs}).encode()
+    status, _ = _from("127.0.0.2", front, "POST", "/accept", body)
+    assert status in (302, 303), status  # its own token: Enter accepted for 127.0.0.2
+    body = urllib.parse.urlencode({"csrf": mine}).encode()
+    status, _ = _from("127.0.0.3", front, "POST", "/accept", body)
+    assert status == 400 or status == 403, status  # another client's token is refused
+    # the mark that lets nginx keep a page never reaches a client
+    for path in ("/", "/log", "/healthz"):
+        assert "x-accel-expires" not in get(front, path)[1], path
+
+
+def test_the_portal_marks_only_cached_public_pages_for_the_front(
+    data: Path, tmp_path: Path
+) -> None:
+    with run_portal(data, tmp_path / "portal.log", workers=1, front=False) as base:
+        for _ in range(2):  # a miss (Flask renders) and a hit (the fast path)
+            for path in ("/", "/log", "/alerts", "/charter"):
+                status, headers, _ = get(base, path)
+                assert status == 200 and headers.get("x-accel-expires") == "1", path
+        for path in ("/healthz", "/hotspot-detect.html", "/nope", "/compact", "/static/canopy.css"):
+            assert "x-accel-expires" not in get(base, path)[1], path
