@@ -159,6 +159,7 @@ def main() -> int:
             wait_up(f"http://127.0.0.1:{sport}/", mirror)
             for path in LOADED:
                 portal_rps, base_rps, static_rps, p99s, base_p99s = [], [], [], [], []
+                static_p99s: list[float] = []
                 for _ in range(ROUNDS):  # alternating, so no one gets the quieter machine
                     rps, _p50, p99, errors = run_wrk(f"http://127.0.0.1:{port}{path}")
                     portal_rps.append(rps)
@@ -168,8 +169,9 @@ def main() -> int:
                     base_rps.append(brps)
                     base_p99s.append(bp99)
                     ok &= errors == 0
-                    srps, *_ = run_wrk(f"http://127.0.0.1:{sport}{path}")
+                    srps, _p50, sp99, _errors = run_wrk(f"http://127.0.0.1:{sport}{path}")
                     static_rps.append(srps)
+                    static_p99s.append(sp99)
                 share = sum(portal_rps) / sum(static_rps)
                 base_share = sum(base_rps) / sum(static_rps)
                 p99 = max(p99s)
@@ -184,6 +186,9 @@ def main() -> int:
                     f"  {'':<6} without the front's microcache {sum(base_rps) / ROUNDS:8,.0f} "
                     f"req/s  share {base_share:6.1%}  p99 {max(base_p99s):5.1f} ms  "
                     f"(cache: x{share / base_share:.1f} req/s)"
+                )
+                print(
+                    f"  {'':<6} static nginx p99 {max(static_p99s):5.1f} ms (this machine's floor)"
                 )
 
             for path in PAGES:

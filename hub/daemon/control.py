@@ -13,6 +13,14 @@ made by :func:`call`), and the daemon remembers the answers to the last
 arrives, :func:`call` sends the same request with the same id again; the daemon answers it
 from memory (``"repeated": true``), or waits for the first run to finish, and never runs it
 twice, so a note is not appended twice to an append-only log.
+
+The memory outlives the daemon: each answer is appended to ``DIR/requests.jsonl`` (mode
+0600) before it is sent, and a daemon that starts reads the file back. A daemon that died
+after a write and before its answer (killed, crashed, restarted by systemd) still answers
+the retry from memory; :func:`call` keeps retrying the same id for up to
+:data:`RESTART_WAIT` seconds while nobody listens, so it reaches the restarted daemon.
+The file is written without fsync: it survives the process, like the page cache, not a
+power cut (after one, the log's own recovery decides what was written).
 """
 
 from __future__ import annotations
@@ -31,11 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import DaemonError, error_from
+from hub.local import atomic_write
 
 MAX_LINE = 256 * 1024
 REMEMBERED = 1024
 MAX_RID = 64
 RETRIES = 2
+RESTART_WAIT = 20.0  # seconds a lost answer waits for a restarted daemon (systemd: ~5 s)
+MAX_KEPT = 8 * 1024  # answers longer than this (reads) are not kept across restarts
 Dispatch = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -60,10 +71,61 @@ class RequestMemory:
     calls :meth:`finish`), or ``(pending, False)`` for an id seen before: wait on it.
     """
 
-    def __init__(self, size: int = REMEMBERED) -> None:
+    def __init__(self, size: int = REMEMBERED, journal: Path | None = None) -> None:
         self._size = size
         self._lock = threading.Lock()
         self._known: OrderedDict[str, _Pending] = OrderedDict()
+        self._journal = journal
+        self._lines = 0
+        if journal is not None:
+            self._load(journal)
+
+    def _load(self, journal: Path) -> None:
+        """Answers a previous daemon gave; a torn last line (killed mid-write) is skipped."""
+        try:
+            raw = journal.read_bytes()
+        except FileNotFoundError:
+            return
+        for line in raw.splitlines():
+            try:
+                item = json.loads(line)
+                rid, response = item["rid"], item["response"]
+            except (ValueError, TypeError, KeyError, RecursionError):
+                continue
+            if not self.valid(rid) or not isinstance(response, dict):
+                continue
+            pending = _Pending()
+            pending.response = response
+            pending.done.set()
+            self._known.pop(rid, None)
+            self._known[rid] = pending
+            self._lines += 1
+        while len(self._known) > self._size:
+            self._known.popitem(last=False)
+
+    def _keep(self, rid: str, response: dict[str, Any]) -> None:
+        """Append one answer to the journal (called with the lock held); compact it when it
+        has grown to twice the memory."""
+        if self._journal is None or response.get("fault") == "busy":
+            return
+        line = json.dumps({"rid": rid, "response": response}).encode() + b"\n"
+        if len(line) > MAX_KEPT:
+            return
+        if self._lines >= 2 * self._size:
+            kept = b"".join(
+                json.dumps({"rid": r, "response": p.response}).encode() + b"\n"
+                for r, p in self._known.items()
+                if p.response is not None and r != rid
+            )
+            atomic_write(self._journal, kept + line, 0o600)
+            self._lines = kept.count(b"\n") + 1
+            return
+        fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)  # one write: a line is whole or torn, never interleaved
+        finally:
+            os.close(fd)
+        self._lines += 1
 
     def begin(self, rid: str) -> tuple[_Pending, bool]:
         with self._lock:
@@ -76,8 +138,11 @@ class RequestMemory:
                 self._known.popitem(last=False)
             return pending, True
 
-    @staticmethod
-    def finish(pending: _Pending, response: dict[str, Any]) -> None:
+    def finish(self, rid: str, pending: _Pending, response: dict[str, Any]) -> None:
+        """Record the answer (in the journal too, before anyone is told it)."""
+        # disk full or an answer JSON cannot hold: memory still answers while this runs
+        with self._lock, contextlib.suppress(OSError, TypeError, ValueError):
+            self._keep(rid, response)
         pending.response = response
         pending.done.set()
 
@@ -179,14 +244,30 @@ def call(
     """
     if op != "ping" and "rid" not in args:
         args["rid"] = uuid.uuid4().hex
-    for attempt in range(retries + 1):
+    attempt = 0
+    lost: ConnectionLost | None = None
+    deadline = 0.0
+    while True:
         try:
             return _call_once(sock_path, op, timeout, args)
-        except ConnectionLost:
+        except ConnectionLost as e:
             if attempt >= retries or "rid" not in args:
                 raise
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")
+            attempt += 1
+            if lost is None:
+                lost, deadline = e, time.monotonic() + RESTART_WAIT
+            time.sleep(0.1 * attempt)
+        except DaemonNotRunning as e:
+            # the daemon went away with our request: wait for it to come back (systemd
+            # restarts it) and ask again, with the same id, for the answer it kept
+            if lost is None:
+                raise
+            if time.monotonic() > deadline:
+                raise ConnectionLost(
+                    f"{lost}, and did not come back within {RESTART_WAIT:.0f} s: the request "
+                    "may have been carried out; check before repeating it"
+                ) from e
+            time.sleep(0.5)
 
 
 def _call_once(sock_path: Path, op: str, timeout: float, args: dict[str, Any]) -> dict[str, Any]:
