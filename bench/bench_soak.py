@@ -10,7 +10,8 @@ descriptors are sampled.
 
 Budgets (issue #16): after warm-up (the first third) RSS grows <= 5 % and open files stay
 flat (the most open in the second half of the rest at most 3 more than in the first half
-for the daemon, 32 for the portal, whose nginx keeps up to 16 idle upstream connections); acknowledged notes lost 0; tracebacks in the daemon and portal logs 0;
+for the daemon, 32 for the portal, whose nginx keeps up to 16 idle upstream connections);
+acknowledged notes lost 0; tracebacks in the daemon and portal logs 0;
 the slowest steward reply is printed.
 
     .venv/bin/python bench/bench_soak.py [--seconds 180]
