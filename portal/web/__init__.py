@@ -12,6 +12,7 @@ from hub.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from portal.web.clients import ClientStore as ClientStore
+    from portal.web.clients import ClientStoreFull as ClientStoreFull
     from portal.web.clients import arp_mac as arp_mac
     from portal.web.fastpath import FastPath as FastPath
     from portal.web.forms import client_ip as client_ip
@@ -39,6 +40,7 @@ __all__ = [
     "FRONT_PER_CLIENT",
     "HEADERS",
     "ClientStore",
+    "ClientStoreFull",
     "FastPath",
     "PageCache",
     "add_headers",
@@ -58,6 +60,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "ClientStore": "portal.web.clients",
+        "ClientStoreFull": "portal.web.clients",
         "arp_mac": "portal.web.clients",
         "FastPath": "portal.web.fastpath",
         "client_ip": "portal.web.forms",
