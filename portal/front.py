@@ -177,6 +177,7 @@ def nginx_binary(env: dict[str, str]) -> str:
 _SERVICE_ENV = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC",
                 "WATCHDOG_PID")  # fmt: skip
 LISTEN_FD = 3  # SD_LISTEN_FDS_START
+GUNICORN_START = 180.0  # seconds gunicorn may take to open its socket
 
 
 def inherited_listener(env: dict[str, str]) -> str | None:
@@ -248,7 +249,9 @@ def run_stack(
     signal.signal(signal.SIGHUP, reload)
     try:
         children.append(subprocess.Popen([*gunicorn_argv, "--bind", f"unix:{sock}"], env=child_env))
-        deadline = time.monotonic() + 30
+        # a Pi Zero 2 imports the app in seconds; an emulated one (the board tests) takes
+        # a minute or more, and systemd's own start timeout still bounds it
+        deadline = time.monotonic() + GUNICORN_START
         while not sock.exists():
             if children[0].poll() is not None or time.monotonic() > deadline:
                 print("canopy portal: gunicorn did not start", file=sys.stderr)

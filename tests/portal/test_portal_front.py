@@ -30,7 +30,7 @@ PAGES = ["/", "/log", "/alerts", "/charter", "/protocols", "/partners", "/compac
 
 @pytest.fixture
 def front(data: Path, tmp_path: Path) -> Iterator[str]:
-    with run_portal(data, tmp_path / "portal.log") as base:
+    with run_portal(data, tmp_path / "portal.log", cache=True) as base:
         yield base
 
 
