@@ -16,6 +16,7 @@ from pathlib import Path
 from support import DaemonFactory, run_canopy
 
 from hub.daemon import call
+from hub.daemon.control import RequestMemory
 from hub.local import DataDir, WriterLock
 from hub.log import LogView
 
@@ -184,3 +185,20 @@ def test_a_lost_answer_waits_for_the_restarted_daemon(
     answer = result["answer"]
     assert isinstance(answer, dict) and answer["repeated"] is True and answer["index"] == 0
     assert _texts(hub_dir) == ["kept"]
+
+
+def test_the_request_journal_stays_small_and_keeps_the_newest(tmp_path: Path) -> None:
+    journal = tmp_path / "requests.jsonl"
+    memory = RequestMemory(size=3, journal=journal)
+    for i in range(20):
+        pending, first = memory.begin(f"r-{i}")
+        assert first
+        memory.finish(f"r-{i}", pending, {"ok": True, "index": i})
+    busy, _ = memory.begin("r-busy")
+    memory.finish("r-busy", busy, {"ok": False, "fault": "busy"})  # never kept: retry runs it
+    assert len(journal.read_bytes().splitlines()) <= 6
+    again = RequestMemory(size=3, journal=journal)
+    for i in (17, 18, 19):
+        pending, first = again.begin(f"r-{i}")
+        assert not first and pending.response == {"ok": True, "index": i}
+    assert again.begin("r-0")[1] and again.begin("r-busy")[1]
