@@ -92,7 +92,6 @@ def render_nginx(
             '$http_accept_language";\n'
             # no proxy_cache_lock: its waiters poll every 500 ms, which made the p99
             "            proxy_cache_use_stale updating;\n"
-            "            proxy_cache_background_update on;\n"
         )
     return f"""# The Canopy portal's front (nginx); rendered by Canopy, edit the settings instead.
 worker_processes 1;
