@@ -13,7 +13,7 @@ import unicodedata
 
 import cbor2
 import fuzz_profiles  # noqa: F401  (the hypothesis profile: suite or fuzz)
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from hub.errors import InputError
@@ -59,7 +59,11 @@ def test_fuzz_entry_body_bytes(data: bytes) -> None:
 @given(st.lists(CBOR_ITEM, min_size=5, max_size=12))
 def test_fuzz_entry_body_shapes(items: list[object]) -> None:
     # well-formed CBOR of the right outer shape, wrong in every other way
-    for data in (cbor2.dumps(items, canonical=True), cbor2.dumps(items)):
+    try:
+        encodings = (cbor2.dumps(items, canonical=True), cbor2.dumps(items))
+    except UnicodeEncodeError:
+        assume(False)  # a lone surrogate has no CBOR (UTF-8) form: nothing to send
+    for data in encodings:
         try:
             body = decode_body(data)
         except EntryError as e:
