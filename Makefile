@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup system-deps system-deps-demo lint typecheck unit bench clean
+.PHONY: demo test setup system-deps system-deps-demo lint typecheck unit bench fuzz clean
 
 demo: system-deps-demo $(STAMP)
 	$(BIN)/canopy demo --data demo-data
@@ -39,6 +39,14 @@ unit: $(STAMP)
 
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The suite's property tests at every boundary (decoders, the desk, the portal's forms),
+# run far longer: FUZZ_EXAMPLES inputs per property instead of the suite's few dozen.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz CANOPY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q \
+		-p no:cacheprovider --timeout 3600 tests/test_fuzz_decoders.py \
+		tests/stewards/test_fuzz_desk.py tests/portal/test_fuzz_forms.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

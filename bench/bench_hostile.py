@@ -7,7 +7,10 @@ front can do at best on this machine). Measured:
 - 50 sockets sending request headers a byte at a time, held open, while normal page loads
   go on: the slowest normal load;
 - requests/s and p99 at 64 connections, portal against static nginx, alternating rounds so
-  that neither gets the quieter machine;
+  that neither gets the quieter machine; and the same stack without the front's microcache
+  (`--front-cache off`, what every request cost before), alternating with both. All 64
+  connections come from one client, so the per-client home page is a repeat for the
+  microcache as much as the shared pages are;
 - the gzipped size of every public page as served.
 
 Budgets (issue #16, docs/portal.md): every normal load with 50 slow clients <= 1 s; portal
@@ -107,15 +110,25 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # the same stack without the front's microcache: the baseline, in the same run
+        bport = free_port()
+        base = subprocess.Popen(
+            [str(canopy), "portal", "--data", str(data), "--bind", f"127.0.0.1:{bport}",
+             "--front-cache", "off"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         mirror_dir = Path(tmp) / "mirror"
         mirror_dir.mkdir()
         mirror: subprocess.Popen[bytes] | None = None
         try:
             wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+            wait_up(f"http://127.0.0.1:{bport}/healthz", base)
             pages = {p: get(port, p)[1] for p in PAGES}
             for _ in range(20):  # warm every worker's page cache, as a live hub's would be
                 for p in LOADED:
                     get(port, p)
+                    get(bport, p)
 
             print(f"portal behind nginx; {SLOW} slow-header clients, then {CONNECTIONS} conns")
             stop = threading.Event()
@@ -145,16 +158,22 @@ def main() -> int:
             mirror = static_mirror(sport, pages, mirror_dir)
             wait_up(f"http://127.0.0.1:{sport}/", mirror)
             for path in LOADED:
-                portal_rps, static_rps, p99s = [], [], []
-                spath = path
-                for _ in range(ROUNDS):
+                portal_rps, base_rps, static_rps, p99s, base_p99s = [], [], [], [], []
+                static_p99s: list[float] = []
+                for _ in range(ROUNDS):  # alternating, so no one gets the quieter machine
                     rps, _p50, p99, errors = run_wrk(f"http://127.0.0.1:{port}{path}")
                     portal_rps.append(rps)
                     p99s.append(p99)
                     ok &= errors == 0
-                    srps, *_ = run_wrk(f"http://127.0.0.1:{sport}{spath}")
+                    brps, _p50, bp99, errors = run_wrk(f"http://127.0.0.1:{bport}{path}")
+                    base_rps.append(brps)
+                    base_p99s.append(bp99)
+                    ok &= errors == 0
+                    srps, _p50, sp99, _errors = run_wrk(f"http://127.0.0.1:{sport}{path}")
                     static_rps.append(srps)
+                    static_p99s.append(sp99)
                 share = sum(portal_rps) / sum(static_rps)
+                base_share = sum(base_rps) / sum(static_rps)
                 p99 = max(p99s)
                 good = share >= 0.25 and p99 <= 20
                 ok &= good
@@ -162,6 +181,14 @@ def main() -> int:
                     f"  {path:<6} portal {sum(portal_rps) / ROUNDS:8,.0f} req/s"
                     f"  static nginx {sum(static_rps) / ROUNDS:8,.0f} req/s"
                     f"  share {share:6.1%} (>= 25%)  p99 {p99:5.1f} ms (<= 20)  {verdict(good)}"
+                )
+                print(
+                    f"  {'':<6} without the front's microcache {sum(base_rps) / ROUNDS:8,.0f} "
+                    f"req/s  share {base_share:6.1%}  p99 {max(base_p99s):5.1f} ms  "
+                    f"(cache: x{share / base_share:.1f} req/s)"
+                )
+                print(
+                    f"  {'':<6} static nginx p99 {max(static_p99s):5.1f} ms (this machine's floor)"
                 )
 
             for path in PAGES:
@@ -171,7 +198,7 @@ def main() -> int:
                 size = f"{len(body):6,} B gzipped"
                 print(f"  {path:<12} {size}   budget <= 3,072 B   {verdict(good)}")
         finally:
-            for p in (proc, mirror):
+            for p in (proc, base, mirror):
                 if p is not None:
                     p.terminate()
                     p.wait(timeout=20)

@@ -22,7 +22,7 @@ DATA=/var/lib/canopy
 HUB_USER=canopy
 MOSQUITTO_DIR=/var/lib/mosquitto
 RENDER_ARGS=()
-PACKAGES=(python3 python3-venv hostapd dnsmasq-base nftables mosquitto mosquitto-clients chrony rfkill)
+PACKAGES=(python3 python3-venv hostapd dnsmasq-base nftables mosquitto mosquitto-clients chrony rfkill nginx)
 SERVICES=(systemd-networkd hostapd canopy-dnsmasq nftables mosquitto chrony canopy-hub canopy-portal.socket)
 
 usage() {
@@ -243,6 +243,10 @@ live systemctl daemon-reload
 # Raspberry Pi OS keeps Wi-Fi soft-blocked until a country is set; hostapd sets it.
 live rfkill unblock wlan
 system systemctl unmask hostapd
+# Debian's own nginx.service (its default site on port 80) would hold the port the portal's
+# socket needs: the portal runs its own nginx (canopy-portal.service), so that one is masked.
+live systemctl stop nginx.service || true  # not running: nothing to stop
+system systemctl mask nginx.service
 system systemctl enable "${SERVICES[@]}"
 live sysctl --system
 live systemctl restart systemd-journald

@@ -35,5 +35,5 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 # Debian enables the mosquitto and nginx services on install; tests start their own, and
-# the portal runs nginx itself (canopy portal, systemd/canopy-portal-front.service).
+# the portal runs nginx itself (canopy portal, systemd/canopy-portal.service).
 echo "system packages ready ($profile)"

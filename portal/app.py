@@ -13,6 +13,7 @@ from werkzeug.exceptions import BadHost, HTTPException
 
 from hub.errors import HubError
 from hub.local import default_data_dir
+from portal.web import ClientStoreFull
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024,  # the biggest form is a name and a token
@@ -93,6 +94,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                 app.logger.exception("error page for %s failed", code)
         # e.g. no URL adapter could be bound to an unparseable Host: no links can be built
         return Response(f"{code} {e.name}\n", code, content_type="text/plain")
+
+    @app.errorhandler(ClientStoreFull)
+    def storage_full(e: ClientStoreFull) -> ResponseReturnValue:
+        app.logger.warning("the portal cannot write: %s", e)
+        return render_template("error.html", code=503, detail="full"), 503
 
     @app.errorhandler(HubError)
     def hub_error(e: HubError) -> ResponseReturnValue:

@@ -26,6 +26,7 @@ def portal_cmd(
     portal_url: str | None,
     portal_front: str,
     portal_audit_cycle: int,
+    portal_front_cache: str,
 ) -> None:
     """Serve the captive portal: nginx in front of gunicorn.
 
@@ -53,7 +54,7 @@ def portal_cmd(
         from portal.front import FrontMissing, run_stack
 
         try:
-            sys.exit(run_stack(portal_bind, argv, env))
+            sys.exit(run_stack(portal_bind, argv, env, cache=portal_front_cache == "on"))
         except FrontMissing as e:
             raise click.ClickException(str(e)) from e
     argv[5:5] = ["--bind", portal_bind]

@@ -12,7 +12,11 @@ that came over that socket (:func:`portal.web.forms.client_ip`), so per-client c
 state, CSRF tokens and rate limits stay per client.
 
 :func:`render_nginx` is pure (the deploy renders the same text); :func:`run_stack` runs both
-for ``canopy portal --bind HOST:PORT``.
+for ``canopy portal --bind HOST:PORT`` and for the deployed unit. Under systemd the
+listening socket comes from ``canopy-portal.socket`` (port 80 opened by systemd, so nothing
+here is privileged): nginx takes it over as an inherited socket (its ``NGINX`` variable, the
+way it hands sockets to a new binary), and the stack reports ``READY=1`` itself once nginx
+has opened it.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from portal.web import HEADERS
+from hub.daemon import notify
+from portal.web import FRONT_CACHE_SECONDS, FRONT_PER_CLIENT, HEADERS
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = "16k"  # the largest form is a name and a token
@@ -60,11 +66,33 @@ def render_nginx(
     foreground: bool = True,
     error_log: str = "stderr",
     user: str | None = None,
+    cache: bool = True,
 ) -> str:
     """nginx.conf for the portal: ``listen`` HOST:PORT, gunicorn at unix socket ``upstream``,
     pid and temp files under ``run_dir``."""
     hide = "\n".join(f"        proxy_hide_header {name};" for name in HEADERS)
     types = " ".join(f"{t} {ext};" for t, ext in TYPES.items())
+    cache_zone = cache_use = ""
+    if cache:
+        # Microcache: nginx answers repeats of a public page for up to FRONT_CACHE_SECONDS
+        # itself; the portal marks the answers it may keep (X-Accel-Expires), and only
+        # those. Keyed on the client for the per-client pages (the home page: Enter state,
+        # form token), once for everyone for the rest.
+        cache_zone = (
+            f"    # pages the portal marks (X-Accel-Expires: {FRONT_CACHE_SECONDS})\n"
+            f"    proxy_cache_path {run_dir}/cache levels=1 keys_zone=canopy_pages:1m "
+            "max_size=8m inactive=10s use_temp_path=off;\n"
+            "    map $uri $canopy_client {\n"
+            + "".join(f"        {path} $remote_addr;\n" for path in sorted(FRONT_PER_CLIENT))
+            + '        default "";\n    }\n'
+        )
+        cache_use = (
+            "            proxy_cache canopy_pages;\n"
+            '            proxy_cache_key "$request_method $host $request_uri $canopy_client '
+            '$http_accept_language";\n'
+            # no proxy_cache_lock: its waiters poll every 500 ms, which made the p99
+            "            proxy_cache_use_stale updating;\n"
+        )
     return f"""# The Canopy portal's front (nginx); rendered by Canopy, edit the settings instead.
 worker_processes 1;
 {"daemon off;" if foreground else ""}
@@ -97,7 +125,7 @@ http {{
     gzip_proxied any;
     gzip_vary on;
     gzip_types text/css text/plain application/json image/svg+xml;
-    upstream canopy_portal {{
+{cache_zone}    upstream canopy_portal {{
         server unix:{upstream};
         keepalive 16;
     }}
@@ -120,7 +148,7 @@ http {{
             proxy_buffering on;
             proxy_request_buffering on;
             proxy_read_timeout 30s;
-{hide}
+{cache_use}{hide}
         }}
     }}
 }}
@@ -144,10 +172,41 @@ def nginx_binary(env: dict[str, str]) -> str:
     return found
 
 
-def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
-    """Run gunicorn on a private unix socket and nginx on ``bind`` until either exits or a
-    signal asks both to stop; returns an exit status."""
+# What systemd hands the main process only: never passed on to gunicorn or nginx.
+_SERVICE_ENV = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC",
+                "WATCHDOG_PID")  # fmt: skip
+LISTEN_FD = 3  # SD_LISTEN_FDS_START
+GUNICORN_START = 180.0  # seconds gunicorn may take to open its socket
+
+
+def inherited_listener(env: dict[str, str]) -> str | None:
+    """``HOST:PORT`` of the socket systemd passed this process (socket activation), if any.
+
+    :raises RuntimeError: if systemd passed more than one.
+    """
+    if env.get("LISTEN_PID") != str(os.getpid()) or not env.get("LISTEN_FDS"):
+        return None
+    if env["LISTEN_FDS"] != "1":
+        raise RuntimeError(f"canopy portal takes one listening socket, got {env['LISTEN_FDS']}")
+    sock = socket.socket(fileno=os.dup(LISTEN_FD))
+    try:
+        host, port = sock.getsockname()[:2]
+    finally:
+        sock.close()
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def run_stack(
+    bind: str, gunicorn_argv: list[str], env: dict[str, str], *, cache: bool = True
+) -> int:
+    """Run gunicorn on a private unix socket and nginx on ``bind`` (or on the socket systemd
+    passed in) until either exits or a signal asks both to stop; returns an exit status."""
     nginx = nginx_binary(env)
+    inherited = inherited_listener(env)
+    if inherited is not None:
+        bind = inherited
+    child_env = {k: v for k, v in env.items() if k not in _SERVICE_ENV}
+    nginx_env = dict(child_env, NGINX=f"{LISTEN_FD};") if inherited else child_env
     run_dir = Path(tempfile.mkdtemp(prefix="canopy-portal-", dir=env.get("RUNTIME_DIRECTORY")))
     run_dir.chmod(0o700)
     sock = run_dir / "gunicorn.sock"
@@ -159,12 +218,23 @@ def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
         import pwd
 
         user = pwd.getpwuid(0).pw_name
-    conf.write_text(render_nginx(bind, str(sock), str(run_dir), user=user))
-    check = subprocess.run([nginx, "-t", "-q", "-e", "stderr", "-c", str(conf)], check=False)
+    conf.write_text(render_nginx(bind, str(sock), str(run_dir), user=user, cache=cache))
+    keep = (LISTEN_FD,) if inherited else ()  # so that the check binds nothing either
+    check = subprocess.run(
+        [nginx, "-t", "-q", "-e", "stderr", "-c", str(conf)],
+        env=nginx_env,
+        pass_fds=keep,
+        check=False,
+    )
     if check.returncode != 0:
         return 78  # EX_CONFIG: nginx said why on stderr
     children: list[subprocess.Popen[bytes]] = []
     stopping = False
+
+    def reload(signum: int, frame: object) -> None:
+        for child in children:  # gunicorn: new workers; nginx: reread its config
+            if child.poll() is None:
+                child.send_signal(signal.SIGHUP)
 
     def stop(signum: int, frame: object) -> None:
         nonlocal stopping
@@ -175,18 +245,32 @@ def run_stack(bind: str, gunicorn_argv: list[str], env: dict[str, str]) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
     try:
-        children.append(subprocess.Popen([*gunicorn_argv, "--bind", f"unix:{sock}"], env=env))
-        deadline = time.monotonic() + 30
+        children.append(subprocess.Popen([*gunicorn_argv, "--bind", f"unix:{sock}"], env=child_env))
+        # a Pi Zero 2 imports the app in seconds; an emulated one (the board tests) takes
+        # a minute or more, and systemd's own start timeout still bounds it
+        deadline = time.monotonic() + GUNICORN_START
         while not sock.exists():
             if children[0].poll() is not None or time.monotonic() > deadline:
                 print("canopy portal: gunicorn did not start", file=sys.stderr)
                 stop(0, None)
                 return 1
             time.sleep(0.05)
-        children.append(subprocess.Popen([nginx, "-e", "stderr", "-c", str(conf)], env=env))
+        children.append(
+            subprocess.Popen(
+                [nginx, "-e", "stderr", "-c", str(conf)],
+                env=nginx_env,
+                pass_fds=keep,
+            )
+        )
+        ready = False
         while not stopping and all(c.poll() is None for c in children):
-            time.sleep(0.2)
+            # nginx writes its pid file once its listening socket is open
+            if not ready and (run_dir / "nginx.pid").exists():
+                ready = True
+                notify("READY=1", env)
+            time.sleep(0.05 if not ready else 0.2)
         if not stopping:
             print("canopy portal: a part of the stack exited; stopping", file=sys.stderr)
             stop(0, None)

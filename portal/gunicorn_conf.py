@@ -13,7 +13,9 @@ from hub.settings import by_key
 
 wsgi_app = "portal:create_app()"
 workers = int(os.environ.get("CANOPY_PORTAL_WORKERS", str(by_key("portal.workers").default)))
-worker_class = "gthread"  # threads keep connections alive; pages are cached, so they rarely wait
+# gthread (threads keep connections alive; pages are cached, so they rarely wait), whose own
+# error answers carry the security headers too (portal/worker.py)
+worker_class = "portal.worker.PortalWorker"
 # Two threads measured best on 2 cores: more threads only add GIL contention to the p99.
 threads = 2
 preload_app = True  # import once in the master, fork cheap copies

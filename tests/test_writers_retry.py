@@ -16,6 +16,7 @@ from pathlib import Path
 from support import DaemonFactory, run_canopy
 
 from hub.daemon import call
+from hub.daemon.serve import RequestMemory
 from hub.local import DataDir, WriterLock
 from hub.log import LogView
 
@@ -121,3 +122,83 @@ def test_restarted_daemon_waits_for_a_cli_write_holding_the_lock(
         lock.release()
     assert waited >= 1.4
     assert _texts(hub_dir) == ["after the wait"]
+
+
+def test_a_retry_after_the_daemon_restarts_is_answered_from_its_journal(
+    hub_dir: Path, running_daemon: DaemonFactory
+) -> None:
+    sock = hub_dir / "hub.sock"
+    note = {"op": "append", "kind": "note", "fields": {"text": "before the crash"}, "rid": "r-9"}
+    with running_daemon(hub_dir) as proc:
+        first = _raw(sock, note)
+        assert first is not None and first["ok"] is True
+        proc.kill()  # no clean shutdown: what was kept was kept before the answer went out
+        proc.wait()
+    assert oct((hub_dir / "requests.jsonl").stat().st_mode & 0o777) == "0o600"
+    # a torn last line (killed mid-write) does not stop the next daemon
+    with open(hub_dir / "requests.jsonl", "ab") as f:
+        f.write(b'{"rid": "r-torn", "resp')
+    with running_daemon(hub_dir):
+        again = _raw(sock, note)
+        assert again is not None and again["repeated"] is True
+        assert again["index"] == first["index"]
+        fresh = _raw(sock, {**note, "rid": "r-10"})
+        assert fresh is not None and fresh["index"] == first["index"] + 1  # type: ignore[operator]
+    assert _texts(hub_dir) == ["before the crash", "before the crash"]
+
+
+def test_a_lost_answer_waits_for_the_restarted_daemon(
+    hub_dir: Path, running_daemon: DaemonFactory
+) -> None:
+    # The daemon stores the note and dies before answering; nobody listens for a while;
+    # systemd starts it again. The client's retry (same id) gets the kept answer.
+    sock = hub_dir / "hub.sock"
+    result: dict[str, object] = {}
+    with running_daemon(hub_dir) as proc:
+        real = sock.with_name("hub.real.sock")
+        os.rename(sock, real)
+        relay = socket.socket(socket.AF_UNIX)
+        relay.bind(str(sock))
+        relay.listen()
+
+        def client() -> None:
+            try:
+                result["answer"] = call(sock, "append", kind="note", fields={"text": "kept"})
+            except Exception as e:
+                result["error"] = e
+
+        t = threading.Thread(target=client)
+        t.start()
+        conn, _ = relay.accept()
+        with conn, socket.socket(socket.AF_UNIX) as up:
+            up.connect(str(real))
+            up.sendall(conn.makefile("rb").readline())
+            assert json.loads(up.makefile("rb").readline())["ok"] is True  # stored
+            relay.close()
+            sock.unlink()  # the daemon is gone: its socket with it
+            proc.kill()
+            proc.wait()
+        real.unlink()
+    with running_daemon(hub_dir):
+        t.join(30)
+    assert "error" not in result, result
+    answer = result["answer"]
+    assert isinstance(answer, dict) and answer["repeated"] is True and answer["index"] == 0
+    assert _texts(hub_dir) == ["kept"]
+
+
+def test_the_request_journal_stays_small_and_keeps_the_newest(tmp_path: Path) -> None:
+    journal = tmp_path / "requests.jsonl"
+    memory = RequestMemory(size=3, journal=journal)
+    for i in range(20):
+        pending, first = memory.begin(f"r-{i}")
+        assert first
+        memory.finish(f"r-{i}", pending, {"ok": True, "index": i})
+    busy, _ = memory.begin("r-busy")
+    memory.finish("r-busy", busy, {"ok": False, "fault": "busy"})  # never kept: retry runs it
+    assert len(journal.read_bytes().splitlines()) <= 6
+    again = RequestMemory(size=3, journal=journal)
+    for i in (17, 18, 19):
+        pending, first = again.begin(f"r-{i}")
+        assert not first and pending.response == {"ok": True, "index": i}
+    assert again.begin("r-0")[1] and again.begin("r-busy")[1]

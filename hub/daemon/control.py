@@ -14,6 +14,14 @@ arrives, :func:`call` sends the same request with the same id again; the daemon 
 from memory (``"repeated": true``), or waits for the first run to finish, and never runs it
 twice, so a note is not appended twice to an append-only log.
 
+The memory outlives the daemon: each answer is appended to ``DIR/requests.jsonl`` (mode
+0600) before it is sent, and a daemon that starts reads the file back. A daemon that died
+after a write and before its answer (killed, crashed, restarted by systemd) still answers
+the retry from memory; :func:`call` keeps retrying the same id for up to
+:data:`RESTART_WAIT` seconds while nobody listens, so it reaches the restarted daemon.
+The file is written without fsync: it survives the process, like the page cache, not a
+power cut (after one, the log's own recovery decides what was written).
+
 This module is the client half (and what both halves share); the daemon's server half is
 :mod:`hub.daemon.serve`, so a CLI command that only calls the daemon loads no server code.
 """
@@ -34,6 +42,7 @@ MAX_LINE = 256 * 1024
 REMEMBERED = 1024
 MAX_RID = 64
 RETRIES = 2
+RESTART_WAIT = 20.0  # seconds a lost answer waits for a restarted daemon (systemd: ~5 s)
 Dispatch = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -57,14 +66,30 @@ def call(
     """
     if op != "ping" and "rid" not in args:
         args["rid"] = uuid.uuid4().hex
-    for attempt in range(retries + 1):
+    attempt = 0
+    lost: ConnectionLost | None = None
+    deadline = 0.0
+    while True:
         try:
             return _call_once(sock_path, op, timeout, args)
-        except ConnectionLost:
+        except ConnectionLost as e:
             if attempt >= retries or "rid" not in args:
                 raise
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")
+            attempt += 1
+            if lost is None:
+                lost, deadline = e, time.monotonic() + RESTART_WAIT
+            time.sleep(0.1 * attempt)
+        except DaemonNotRunning as e:
+            # the daemon went away with our request: wait for it to come back (systemd
+            # restarts it) and ask again, with the same id, for the answer it kept
+            if lost is None:
+                raise
+            if time.monotonic() > deadline:
+                raise ConnectionLost(
+                    f"{lost}, and did not come back within {RESTART_WAIT:.0f} s: the request "
+                    "may have been carried out; check before repeating it"
+                ) from e
+            time.sleep(0.5)
 
 
 def _call_once(sock_path: Path, op: str, timeout: float, args: dict[str, Any]) -> dict[str, Any]:

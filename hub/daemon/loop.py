@@ -67,7 +67,7 @@ class Daemon:
         self._stop = threading.Event()
         self._lock = WriterLock(datadir)
         self._control = ControlServer(datadir.socket, self._dispatch)
-        self._requests = RequestMemory()
+        self._requests = RequestMemory(journal=datadir.requests)
         self._loop_thread: int | None = None
         self.started_at = 0.0
         self.saved_clock = SavedClock(datadir.root)
@@ -265,7 +265,7 @@ class Daemon:
                 raise
             finally:
                 if pending is not None:
-                    RequestMemory.finish(pending, response)
+                    self._requests.finish(str(rid), pending, response)
             return response
 
         try:

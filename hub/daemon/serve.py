@@ -14,6 +14,9 @@ from typing import Any
 
 from hub.daemon.control import MAX_LINE, MAX_RID, REMEMBERED, Dispatch
 from hub.errors import DaemonError
+from hub.local import atomic_write
+
+MAX_KEPT = 8 * 1024  # answers longer than this (reads) are not kept across restarts
 
 
 class _Pending:
@@ -29,10 +32,61 @@ class RequestMemory:
     calls :meth:`finish`), or ``(pending, False)`` for an id seen before: wait on it.
     """
 
-    def __init__(self, size: int = REMEMBERED) -> None:
+    def __init__(self, size: int = REMEMBERED, journal: Path | None = None) -> None:
         self._size = size
         self._lock = threading.Lock()
         self._known: OrderedDict[str, _Pending] = OrderedDict()
+        self._journal = journal
+        self._lines = 0
+        if journal is not None:
+            self._load(journal)
+
+    def _load(self, journal: Path) -> None:
+        """Answers a previous daemon gave; a torn last line (killed mid-write) is skipped."""
+        try:
+            raw = journal.read_bytes()
+        except FileNotFoundError:
+            return
+        for line in raw.splitlines():
+            try:
+                item = json.loads(line)
+                rid, response = item["rid"], item["response"]
+            except (ValueError, TypeError, KeyError, RecursionError):
+                continue
+            if not self.valid(rid) or not isinstance(response, dict):
+                continue
+            pending = _Pending()
+            pending.response = response
+            pending.done.set()
+            self._known.pop(rid, None)
+            self._known[rid] = pending
+            self._lines += 1
+        while len(self._known) > self._size:
+            self._known.popitem(last=False)
+
+    def _keep(self, rid: str, response: dict[str, Any]) -> None:
+        """Append one answer to the journal (called with the lock held); compact it when it
+        has grown to twice the memory."""
+        if self._journal is None or response.get("fault") == "busy":
+            return
+        line = json.dumps({"rid": rid, "response": response}).encode() + b"\n"
+        if len(line) > MAX_KEPT:
+            return
+        if self._lines >= 2 * self._size:
+            kept = b"".join(
+                json.dumps({"rid": r, "response": p.response}).encode() + b"\n"
+                for r, p in self._known.items()
+                if p.response is not None and r != rid
+            )
+            atomic_write(self._journal, kept + line, 0o600)
+            self._lines = kept.count(b"\n") + 1
+            return
+        fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)  # one write: a line is whole or torn, never interleaved
+        finally:
+            os.close(fd)
+        self._lines += 1
 
     def begin(self, rid: str) -> tuple[_Pending, bool]:
         with self._lock:
@@ -45,8 +99,11 @@ class RequestMemory:
                 self._known.popitem(last=False)
             return pending, True
 
-    @staticmethod
-    def finish(pending: _Pending, response: dict[str, Any]) -> None:
+    def finish(self, rid: str, pending: _Pending, response: dict[str, Any]) -> None:
+        """Record the answer (in the journal too, before anyone is told it)."""
+        # disk full or an answer JSON cannot hold: memory still answers while this runs
+        with self._lock, contextlib.suppress(OSError, TypeError, ValueError):
+            self._keep(rid, response)
         pending.response = response
         pending.done.set()
 

@@ -137,7 +137,8 @@ def runtime_settings(config: DeployConfig) -> dict[str, object]:
         "mqtt.url": f"mqtt://127.0.0.1:{config.mqtt_port}",
         "portal.bind": f"{config.address}:{config.portal_port}",
         "portal.url": config.portal_url,
-        "portal.front": "none",  # socket-activated gunicorn; nginx is not rendered yet
+        # nginx in front of gunicorn, on the socket canopy-portal.socket passes in
+        "portal.front": "nginx",
     }
 
 

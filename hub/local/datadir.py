@@ -8,6 +8,8 @@ Layout::
     DIR/feeds/<hex>.log    one append-only file per feed
     DIR/writer.lock        flock held by whichever process writes
     DIR/hub.sock           the daemon's control socket, while ``canopy run`` runs
+    DIR/requests.jsonl     the daemon's answers to recent control requests, by request id,
+                           so a retry after a restart is answered, not run again
     DIR/portal/            the portal's own files: clients.sqlite (client IP and MAC
                            addresses, captive acceptance, rate limits) and its WAL
 
@@ -29,6 +31,7 @@ PRIVATE: dict[str, int] = {
     "hub.key": 0o600,
     "state.json": 0o600,
     "writer.lock": 0o600,
+    "requests.jsonl": 0o600,
     "portal": 0o700,
     "portal/clients.sqlite": 0o600,
     "portal/clients.sqlite-wal": 0o600,
@@ -87,6 +90,10 @@ class DataDir:
     @property
     def socket(self) -> Path:
         return self.root / "hub.sock"
+
+    @property
+    def requests(self) -> Path:
+        return self.root / "requests.jsonl"
 
     def feed_path(self, feed_hex: str) -> Path:
         return self.feeds / f"{feed_hex}.log"

@@ -229,6 +229,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "portal",
+        "front_cache",
+        str,
+        "on",
+        "on: nginx answers repeats of a cached public page for up to 1 s itself, per client "
+        "and language (a new entry shows within a second); off: every request reaches gunicorn.",
+        flag="--front-cache",
+        choices=("on", "off"),
+    ),
+    Setting(
+        "portal",
         "workers",
         int,
         2,

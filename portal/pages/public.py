@@ -128,8 +128,9 @@ def compact_sign() -> ResponseReturnValue:
     try:
         name = clean_text(name, name="name")  # NFC; no invisible or control characters
         clean_compact_name(name)
-    except InputError:
-        return _compact_page(400, error="name", name=name)
+    except InputError:  # shown back without what made it refused (controls, NUL, …)
+        shown = "".join(c for c in name if c.isprintable())
+        return _compact_page(400, error="name", name=shown)
     try:
         res = get_hub().request("compact_sign", name=name or None)
     except WritesPaused:

@@ -43,7 +43,9 @@ def checkin_post() -> ResponseReturnValue:
     try:
         check_handle(handle)  # the hub's own rule; the daemon checks again
     except InputError:
-        return _page(400, step=1, error="handle", handle=handle)
+        # shown back without what made it refused (controls, NUL, …)
+        shown = "".join(c for c in handle if c.isprintable())
+        return _page(400, step=1, error="handle", handle=shown)
     if step == 2 and not CODE_RE.match(code):
         return _page(400, step=2, error="code", handle=handle)
     hub = get_hub()

@@ -12,6 +12,7 @@ from hub.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from portal.web.clients import ClientStore as ClientStore
+    from portal.web.clients import ClientStoreFull as ClientStoreFull
     from portal.web.clients import arp_mac as arp_mac
     from portal.web.fastpath import FastPath as FastPath
     from portal.web.forms import client_ip as client_ip
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from portal.web.forms import get_clients as get_clients
     from portal.web.forms import guard_post as guard_post
     from portal.web.headers import CSP as CSP
+    from portal.web.headers import FRONT_CACHE as FRONT_CACHE
+    from portal.web.headers import FRONT_CACHE_SECONDS as FRONT_CACHE_SECONDS
+    from portal.web.headers import FRONT_PER_CLIENT as FRONT_PER_CLIENT
     from portal.web.headers import HEADERS as HEADERS
     from portal.web.i18n import url as url
     from portal.web.pagecache import PageCache as PageCache
@@ -31,8 +35,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CSP",
+    "FRONT_CACHE",
+    "FRONT_CACHE_SECONDS",
+    "FRONT_PER_CLIENT",
     "HEADERS",
     "ClientStore",
+    "ClientStoreFull",
     "FastPath",
     "PageCache",
     "add_headers",
@@ -52,6 +60,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "ClientStore": "portal.web.clients",
+        "ClientStoreFull": "portal.web.clients",
         "arp_mac": "portal.web.clients",
         "FastPath": "portal.web.fastpath",
         "client_ip": "portal.web.forms",
@@ -63,6 +72,9 @@ __getattr__, __dir__ = lazy_exports(
         "cached_page": "portal.web.pagecache",
         "form_token": "portal.web.pagecache",
         "CSP": "portal.web.headers",
+        "FRONT_CACHE": "portal.web.headers",
+        "FRONT_CACHE_SECONDS": "portal.web.headers",
+        "FRONT_PER_CLIENT": "portal.web.headers",
         "HEADERS": "portal.web.headers",
         "add_headers": "portal.web.security",
         "check_token": "portal.web.security",

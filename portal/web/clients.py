@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from hub.errors import HubError
 from hub.local import private_file
 
 SCHEMA = """
@@ -43,6 +44,10 @@ def arp_mac(ip: str, arp_path: Path) -> str | None:
     return None
 
 
+class ClientStoreFull(HubError):
+    """The disk under the portal's client store is full; the portal answers 503 and says so."""
+
+
 class ClientStore:
     """Captive-portal acceptance and per-client rate limits, safe across processes."""
 
@@ -65,7 +70,18 @@ class ClientStore:
         return conn
 
     def accept(self, ip: str, mac: str | None, now: float | None = None) -> None:
-        t = time.time() if now is None else now
+        """Remember that this client tapped Enter.
+
+        :raises ClientStoreFull: the disk is full (the client stays captive).
+        """
+        try:
+            self._accept(ip, mac, time.time() if now is None else now)
+        except sqlite3.OperationalError as e:
+            if "full" in str(e):
+                raise ClientStoreFull(f"{self.path}: {e}") from e
+            raise
+
+    def _accept(self, ip: str, mac: str | None, t: float) -> None:
         db = self._db()
         db.execute("DELETE FROM clients WHERE accepted < ?", (t - self.ttl,))
         if mac:
@@ -91,8 +107,19 @@ class ClientStore:
         return False
 
     def hit(self, key: str, limit: int, window: int, now: float | None = None) -> bool:
-        """Count one request for ``key``; False once more than ``limit`` in this window."""
+        """Count one request for ``key``; False once more than ``limit`` in this window.
+
+        :raises ClientStoreFull: the disk is full (nothing was counted).
+        """
         win = int((time.time() if now is None else now) // window)
+        try:
+            return self._hit(key, limit, win)
+        except sqlite3.OperationalError as e:
+            if "full" in str(e):
+                raise ClientStoreFull(f"{self.path}: {e}") from e
+            raise
+
+    def _hit(self, key: str, limit: int, win: int) -> bool:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -107,6 +134,7 @@ class ClientStore:
                 db.execute("DELETE FROM hits WHERE win < ?", (win - 1,))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # a failed COMMIT (disk full) has ended it already
+                db.execute("ROLLBACK")
             raise
         return n <= limit

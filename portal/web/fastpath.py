@@ -23,7 +23,7 @@ from werkzeug.http import parse_accept_header
 from portal.web import i18n
 from portal.web.clients import arp_mac
 from portal.web.forms import peer_address
-from portal.web.headers import HEADERS
+from portal.web.headers import FRONT_CACHE, HEADERS, front_cacheable
 from portal.web.pagecache import PLACEHOLDER, page_key
 from portal.web.security import make_token
 
@@ -65,22 +65,26 @@ class FastPath:
                 start_response("200 OK", self.css_headers)
                 return [self.css]
             try:
-                body = self._cached(environ, path)
+                hit = self._cached(environ, path)
             except Exception:  # a cache problem must never cost the page: Flask serves it
                 log.exception("fast path failed for %s", path)
-                body = None
-            if body is not None:
+                hit = None
+            if hit is not None:
+                body, shared = hit
                 headers = [
                     ("Content-Type", "text/html; charset=utf-8"),
                     ("Content-Length", str(len(body))),
                     *HEADERS.items(),
-                    ("Cache-Control", "no-store"),
                 ]
+                if shared:  # before Cache-Control, which nginx 1.22 reads in order
+                    headers.append(FRONT_CACHE)
+                headers.append(("Cache-Control", "no-store"))
                 start_response("200 OK", headers)
                 return [body]
         return self.wsgi(environ, start_response)
 
-    def _cached(self, environ: WSGIEnvironment, path: str) -> bytes | None:
+    def _cached(self, environ: WSGIEnvironment, path: str) -> tuple[bytes, bool] | None:
+        """The cached page, and whether the front may repeat it; ``None`` on a miss."""
         kwargs: dict[str, Any] = {}
         page = PAGES.get(path)
         if page is None:
@@ -111,9 +115,10 @@ class FastPath:
         html: str | None = ext["canopy_pages"].get(key)
         if html is None:
             return None
+        shared = front_cacheable(path, per_client or PLACEHOLDER in html)
         if PLACEHOLDER in html:
             html = html.replace(PLACEHOLDER, make_token(ext["canopy_secret"], ip))
-        return html.encode("utf-8")
+        return html.encode("utf-8"), shared
 
 
 def _locale(query: str, accept_language: str) -> str:

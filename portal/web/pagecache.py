@@ -23,6 +23,7 @@ from flask_babel import get_locale
 
 from portal.data import get_hub
 from portal.web.forms import csrf_token
+from portal.web.headers import FRONT_CACHE, front_cacheable
 
 # Entry texts cannot hold control characters (hub.log.entry rejects them), so this
 # placeholder can only come from the template.
@@ -124,9 +125,13 @@ def cached_page(extra: Callable[[], Hashable] | None = None) -> Callable[[View],
                     return result
                 html = result
                 cache.put(key, html)
+            shared = front_cacheable(request.path, extra is not None or PLACEHOLDER in html)
             if PLACEHOLDER in html:
                 html = html.replace(PLACEHOLDER, csrf_token())
-            return Response(html, content_type="text/html; charset=utf-8")
+            resp = Response(html, content_type="text/html; charset=utf-8")
+            if shared:  # the front may repeat it briefly (portal.web.headers.FRONT_CACHE)
+                resp.headers[FRONT_CACHE[0]] = FRONT_CACHE[1]
+            return resp
 
         return wrapper
 

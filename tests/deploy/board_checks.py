@@ -10,10 +10,13 @@ host at 127.0.0.1. The install step alone runs in an empty network namespace
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
+import shlex
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -186,27 +189,55 @@ def check_steward_over_the_simulated_mesh(board: Installed) -> None:
         assert proc.returncode == 0, f"canopy run exited {proc.returncode} on SIGTERM"
 
 
+def _get(url: str, timeout: float, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    req = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
 def check_portal_healthz(board: Installed) -> None:
-    # No nginx configuration exists in the repository yet: gunicorn is asked directly.
+    """The portal as its unit runs it: the installed unit's ExecStart, started on the first
+    connection to a socket passed the way systemd does (systemd-socket-activate from the
+    image), answering through the image's nginx in front of gunicorn."""
+    unit = (board.root / "etc/systemd/system/canopy-portal.service").read_text()
+    line = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    argv = shlex.split(line.removeprefix("ExecStart="))
+    assert argv[:2] == [CANOPY, "portal"], argv
     port = free_port()
-    # gunicorn alone: the image does not carry nginx yet (the deploy renders no front)
-    proc = board.popen("portal", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--front", "none")
+    spec = f"--userspec={userspec(board.root, 'canopy')}"
+    with open(board.root / "tmp" / f"portal-{uuid.uuid4().hex[:6]}.log", "wb") as log:
+        proc = subprocess.Popen(
+            [require("chroot"), spec, str(board.root), "/usr/bin/systemd-socket-activate",
+             "-l", f"127.0.0.1:{port}", "-E", "PATH=/usr/bin:/bin", "-E", f"HOME={DATA}",
+             "-E", "PYTHONUNBUFFERED=1", *argv],
+            stdout=log, stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240
-        body: dict[str, object] = {}
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"canopy portal exited {proc.returncode}"
+        while True:  # the first request starts the stack (emulated: slowly) and waits
+            assert proc.poll() is None, f"the portal exited {proc.returncode}"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
-                    assert r.status == 200
-                    body = json.loads(r.read())
-                    break
+                status, headers, raw = _get(base + "/healthz", timeout=240)
+                break
             except OSError:
+                assert time.monotonic() < deadline, "the portal never answered"
                 time.sleep(0.5)
+        assert status == 200, (status, raw[:200])
+        body = json.loads(raw)
         assert body.get("ok") is True, body
-        assert isinstance(body.get("entries"), int) and int(body["entries"]) >= 1  # type: ignore[call-overload]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
-            assert NAME in r.read().decode()
+        assert isinstance(body.get("entries"), int) and body["entries"] >= 0, body
+        # through nginx: its Server header, compression, and the security headers on its
+        # own error answers too
+        assert headers.get("server") == "nginx", headers
+        status, headers, page = _get(base + "/", 30, **{"Accept-Encoding": "gzip"})
+        assert status == 200 and headers.get("content-encoding") == "gzip", headers
+        assert NAME in gzip.decompress(page).decode()
+        status, headers, _ = _get(base + "/" + "a" * 9000, 30)
+        assert status == 414 and "default-src" in headers.get("content-security-policy", "")
     except AssertionError as e:
         raise AssertionError(f"{e}\n{board.logs()}") from e
     finally:

@@ -130,6 +130,7 @@ def root_tarball(board: Board, extra: list[str]) -> Path:
     tar = CACHE / f"root-{board.debian_arch}-{key}.tar"
     with _locked(CACHE / f"root-{board.debian_arch}.lock"):
         if tar.exists():
+            os.utime(tar)  # in use: kept by the clean-up below
             return tar
         require("debootstrap")
         ensure_binfmt(board)
@@ -160,8 +161,10 @@ def root_tarball(board: Board, extra: list[str]) -> Path:
             f"{time.monotonic() - started:.0f}\n"
         )
         _rmtree_root(build)
+        # Another branch's package list may still use an older root: drop only those no
+        # run has unpacked for a day, so two branches never rebuild each other's in turn.
         for old in CACHE.glob(f"root-{board.debian_arch}-*.tar"):
-            if old != tar:
+            if old != tar and time.time() - old.stat().st_mtime > 86400:
                 old.unlink()
         return tar
 

@@ -58,6 +58,9 @@ def test_the_image_install_ran_offline_and_enabled_the_services(board: Installed
     assert (
         board.root / "etc/systemd/system/sockets.target.wants/canopy-portal.socket"
     ).is_symlink()
+    # Debian's own nginx.service is masked: the portal's unit runs nginx on port 80 itself
+    masked = board.root / "etc/systemd/system/nginx.service"
+    assert masked.is_symlink() and str(masked.readlink()) == "/dev/null"
     passwd = (board.root / "etc/passwd").read_text()
     assert any(line.startswith("canopy:") for line in passwd.splitlines())
     ident = json.loads(board.canopy("id", "--json").stdout)

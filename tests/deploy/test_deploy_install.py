@@ -40,8 +40,13 @@ def test_install_into_a_root_twice_gives_the_same_tree(tmp_path: Path) -> None:
         "useradd --system",
         "systemctl enable",
         "chown -R canopy:canopy",
+        # Debian's nginx.service would hold port 80; the portal runs its own nginx
+        "systemctl mask nginx.service",
     ):
         assert f"(skipped) {cmd}" in first.stdout, cmd
+    assert " nginx" in first.stdout.split("apt-get install -y", 1)[1].splitlines()[0]
+    config = (root / "etc/canopy/canopy.toml").read_text()
+    assert 'front = "nginx"' in config, config
     unit = (root / "etc/systemd/system/canopy-hub.service").read_text()
     assert "ExecStart=/opt/canopy/venv/bin/canopy run --config /etc/canopy/canopy.toml" in unit
     assert 'data = "/var/lib/canopy"' in (root / "etc/canopy/canopy.toml").read_text()

@@ -108,6 +108,9 @@ def test_hub_unit_shape(rendered: Path) -> None:
     portal = (rendered / "etc/systemd/system/canopy-portal.service").read_text()
     assert "Requires=canopy-portal.socket" in portal and "Type=notify" in portal
     assert "User=canopy" in portal and "PrivateUsers=yes" in portal
+    # nginx in front (on the socket systemd passes in), its files in the runtime directory
+    assert load_file(rendered / "etc/canopy/canopy.toml")["portal.front"] == "nginx"
+    assert "\nRuntimeDirectory=canopy-portal\n" in portal and "\nKillMode=mixed\n" in portal
 
 
 def _exec_start(unit: Path) -> list[str]:

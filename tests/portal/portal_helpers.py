@@ -98,9 +98,12 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
 
 
 @contextmanager
-def run_portal(data: Path, log: Path, workers: int = 2, front: bool = True) -> Iterator[str]:
+def run_portal(
+    data: Path, log: Path, workers: int = 2, front: bool = True, cache: bool = False
+) -> Iterator[str]:
     """`canopy portal` on a free port (nginx in front of gunicorn, or with ``front=False``
-    gunicorn alone); yields its base URL."""
+    gunicorn alone); yields its base URL. The front's 1 s microcache is off unless
+    ``cache``: most tests read a page right after a write and want that write shown."""
     port = free_port()
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -114,6 +117,7 @@ def run_portal(data: Path, log: Path, workers: int = 2, front: bool = True) -> I
                 "--workers",
                 str(workers),
                 *([] if front else ["--front", "none"]),
+                *([] if cache else ["--front-cache", "off"]),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -47,7 +47,9 @@ def _agree(
     """Every path says exactly ``want``; MQTT gets a moment (it is published, not asked)."""
     wait_for(lambda: _mqtt_duty(sub) == want, what=f"MQTT status on_duty == {want}")
     assert _radio_duty(radio) == want
-    assert _portal_duty(base) == want
+    # the portal's front may repeat a page it served in the last second (docs/portal.md):
+    # the same state shows there within that second
+    wait_for(lambda: _portal_duty(base) == want, 5, what=f"the portal's duty == {want}")
     assert _cli_duty(data) == want
 
 
@@ -73,7 +75,7 @@ def test_radio_portal_mqtt_and_cli_agree_on_who_is_on_duty(
     mesh = sim(nodes=3, topology="full")
     hub = mesh.node_num(0)
     args = ["--radio", f"tcp://127.0.0.1:{mesh.ports[0]}", "--mqtt", mosquitto.url]
-    with running_daemon(data, *args), run_portal(data, tmp_path / "portal.log") as base:
+    with running_daemon(data, *args), run_portal(data, tmp_path / "portal.log", cache=True) as base:
         sub = Collector(mosquitto.port, topics=("canopy/#",)).start()
         alice = Handheld(mesh.ports[1], mesh.node_num(1), hub)
         bob = Handheld(mesh.ports[2], mesh.node_num(2), hub)

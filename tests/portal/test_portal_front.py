@@ -7,15 +7,20 @@ and a client address that must stay the client's own behind the proxy."""
 from __future__ import annotations
 
 import gzip
+import http.client
+import json
+import signal
 import socket
 import subprocess
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from portal_helpers import BIN, ROOT, csrf_from, get, request, run_portal
+from support import free_port, stop
 
 from portal.front import render_nginx
 from portal.web import HEADERS
@@ -25,7 +30,7 @@ PAGES = ["/", "/log", "/alerts", "/charter", "/protocols", "/partners", "/compac
 
 @pytest.fixture
 def front(data: Path, tmp_path: Path) -> Iterator[str]:
-    with run_portal(data, tmp_path / "portal.log") as base:
+    with run_portal(data, tmp_path / "portal.log", cache=True) as base:
         yield base
 
 
@@ -68,6 +73,32 @@ def test_security_headers_on_every_answer_including_errors(front: str) -> None:
         for name, value in HEADERS.items():
             assert headers.get(name.lower()) == value, (payload[:40], status, name)
         assert "server" not in headers or headers["server"] == "nginx", headers
+
+
+def test_gunicorn_alone_puts_the_security_headers_on_its_own_errors(
+    data: Path, tmp_path: Path
+) -> None:
+    # --front none: gunicorn answers these before the app runs (portal/worker.py)
+    host = b"Host: x\r\nConnection: close\r\n"
+    cases = {
+        b"GARBAGE\r\n\r\n": 400,
+        b"GET /\xff\xfe HTTP/1.1\r\n" + host + b"\r\n": None,
+        b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n" + host + b"\r\n": None,
+        b"GET / HTTP/1.1\r\n" + host + b"X-Big: " + b"b" * 9000 + b"\r\n\r\n": None,
+        b"GET / HTTP/1.1\r\n" + host + b"X-H: 1\r\n" * 60 + b"\r\n": None,
+        b"GET / HTTP/1.1\r\n" + host + b"\r\n": 200,
+    }
+    with run_portal(data, tmp_path / "portal.log", workers=1, front=False) as base:
+        for payload, want in cases.items():
+            raw = _raw(base, payload)
+            status, headers = _headers_of(raw)
+            assert status == want if want is not None else 400 <= status < 500, (
+                payload[:40],
+                status,
+            )
+            for name, value in HEADERS.items():
+                assert headers.get(name.lower()) == value, (payload[:40], status, name)
+            assert raw.lower().count(b"\r\ncontent-security-policy:") == 1, payload[:40]
 
 
 def test_pages_are_compressed_and_small(front: str) -> None:
@@ -137,3 +168,93 @@ def test_rendered_config_is_what_nginx_accepts(tmp_path: Path) -> None:
         ["nginx", "-t", "-e", "stderr", "-c", str(conf)], capture_output=True, text=True
     )
     assert r.returncode == 0, r.stderr
+
+
+def test_under_socket_activation_nginx_serves_the_socket_systemd_passes(
+    data: Path, tmp_path: Path
+) -> None:
+    # How the deployed unit runs it: systemd opens port 80 (canopy-portal.socket) and starts
+    # `canopy portal` on the first connection; nginx takes that socket over (the --bind given
+    # here is never bound), and the stack itself tells systemd it is ready.
+    port = free_port()
+    name = f"canopy-front-{uuid.uuid4().hex[:8]}"
+    with (
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify,
+        open(tmp_path / "portal.log", "wb") as log,
+    ):
+        notify.bind("\0" + name)
+        notify.settimeout(1)
+        proc = subprocess.Popen(
+            ["systemd-socket-activate", "-l", f"127.0.0.1:{port}",
+             "-E", f"NOTIFY_SOCKET=@{name}", "-E", "PATH",
+             str(BIN / "canopy"), "portal", "--data", str(data), "--bind", "127.0.0.1:1",
+             "--workers", "1"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:  # the first request starts the stack and waits in the backlog
+                try:
+                    status, headers, body = get(f"http://127.0.0.1:{port}", "/healthz")
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.2)
+            assert status == 200 and json.loads(body)["ok"] is True, body
+            assert headers.get("server") == "nginx", headers
+            assert headers.get("content-security-policy") == HEADERS["Content-Security-Policy"]
+            assert b"READY=1" in notify.recv(4096)
+            proc.send_signal(signal.SIGHUP)  # ExecReload: both reload, the portal stays up
+            time.sleep(1)
+            assert get(f"http://127.0.0.1:{port}", "/healthz")[0] == 200
+            assert proc.poll() is None
+        finally:
+            stop(proc)
+        assert proc.returncode == 0, (tmp_path / "portal.log").read_text()[-2000:]
+
+
+def _from(
+    source: str, base: str, method: str, path: str, body: bytes | None = None
+) -> tuple[int, bytes]:
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(
+        u.hostname or "", u.port, timeout=10, source_address=(source, 0)
+    )
+    try:
+        ctype = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        conn.request(method, path, body=body, headers=ctype)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def test_the_front_microcache_keeps_per_client_pages_per_client(front: str) -> None:
+    # nginx repeats cached pages for a second; the home page holds this client's form token
+    # and Enter state, so another client right after must get its own, never the first's
+    for _ in range(3):
+        _, first = _from("127.0.0.1", front, "GET", "/")
+    status, page = _from("127.0.0.2", front, "GET", "/")
+    assert status == 200
+    mine, theirs = csrf_from(first.decode()), csrf_from(page.decode())
+    body = urllib.parse.urlencode({"csrf": theirs}).encode()
+    status, _ = _from("127.0.0.2", front, "POST", "/accept", body)
+    assert status in (302, 303), status  # its own token: Enter accepted for 127.0.0.2
+    body = urllib.parse.urlencode({"csrf": mine}).encode()
+    status, _ = _from("127.0.0.3", front, "POST", "/accept", body)
+    assert status == 400 or status == 403, status  # another client's token is refused
+    # the mark that lets nginx keep a page never reaches a client
+    for path in ("/", "/log", "/healthz"):
+        assert "x-accel-expires" not in get(front, path)[1], path
+
+
+def test_the_portal_marks_only_cached_public_pages_for_the_front(
+    data: Path, tmp_path: Path
+) -> None:
+    with run_portal(data, tmp_path / "portal.log", workers=1, front=False) as base:
+        for _ in range(2):  # a miss (Flask renders) and a hit (the fast path)
+            for path in ("/", "/log", "/alerts", "/charter"):
+                status, headers, _ = get(base, path)
+                assert status == 200 and headers.get("x-accel-expires") == "1", path
+        for path in ("/healthz", "/hotspot-detect.html", "/nope", "/compact", "/static/canopy.css"):
+            assert "x-accel-expires" not in get(base, path)[1], path
