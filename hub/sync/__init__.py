@@ -13,6 +13,7 @@ from hub.lazy import lazy_exports
 if TYPE_CHECKING:
     from hub.sync.engine import SyncEngine as SyncEngine
     from hub.sync.frames import PORT as PORT
+    from hub.sync.frames import FrameError as FrameError
     from hub.sync.records import ForkDetected as ForkDetected
     from hub.sync.records import Send as Send
     from hub.sync.records import SyncPolicy as SyncPolicy
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PORT",
     "ForkDetected",
+    "FrameError",
     "LogStore",
     "Send",
     "SyncEngine",
@@ -33,6 +35,7 @@ __getattr__, __dir__ = lazy_exports(
     {
         "SyncEngine": "hub.sync.engine",
         "PORT": "hub.sync.frames",
+        "FrameError": "hub.sync.frames",
         "ForkDetected": "hub.sync.records",
         "Send": "hub.sync.records",
         "SyncPolicy": "hub.sync.records",

@@ -11,18 +11,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from hub.sync import FrameError  # the same error as sync frames: a counter name and detail
+
+__all__ = ["COSIGNATURE", "MAX_FRAME", "PORT", "CosigFrame", "FrameError", "decode", "encode"]
+
 PORT = 301  # Meshtastic private application port of witness frames
 COSIGNATURE = 0x20
 FEED_ID = 4
 MAX_FRAME = 1 + FEED_ID + 5 + 32 + 4 + 8 + 64
-
-
-class FrameError(ValueError):
-    """A frame that does not decode; ``reason`` is its counter name."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
