@@ -90,6 +90,41 @@ def status_cmd(as_json: bool, data: Path | None) -> None:
     click.echo(f"counts: {counts}; evidence files: {res['evidence']}")
 
 
+VERDICTS = {
+    "consistent": "consistent: this hub's copy of {name} holds exactly this history",
+    "ahead": "not held yet: this hub has {held} of its {size} entries; it is kept and "
+    "checked as the copy grows",
+    "split-view": "SPLIT VIEW: {name} signed another history than the one this hub holds; "
+    "kept as evidence, and every federated hub and portal is told",
+}
+
+
+@witness_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_option
+@handle_errors
+def check_cmd(file: Path, as_json: bool, data: Path | None) -> None:
+    """Hold a saved checkpoint (a poster's, an export's) against this hub's copy of that
+    hub's log; one that contradicts it is kept as split-view evidence. Exit 2 on a split
+    view."""
+    dd = get_datadir(data)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read {file}: {e}") from e
+    with open_writer(dd) as w:
+        res = w.request("witness_check", note=text)
+    res.pop("ok", None)
+    if as_json:
+        echo_json(res)
+    else:
+        name = res["origin"].split("/")[1] if res["origin"].count("/") == 2 else res["origin"]
+        click.echo(VERDICTS[res["verdict"]].format(name=name, **res))
+    if res["verdict"] == "split-view":
+        raise SystemExit(2)
+
+
 POSTER = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>

@@ -5,6 +5,7 @@ dropped and counted, and nothing of them is kept."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from support import BrokerFactory, DaemonFactory, WaitFor, run_canopy
 
 from crypto.keys import SigningKey
+from hub.daemon import HubCore
+from hub.local import DataDir
 from hub.witness.frames import CosigFrame, encode
 
 ARGS = ("--sync-imin", "5", "--sync-imax", "60", "--witness-gap", "5")
@@ -23,6 +26,15 @@ def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
     data = tmp_path / name.lower()
     assert run_canopy("init", "--name", name, data=data).code == 0
     return data, json.loads(run_canopy("id", "--json", data=data).out)
+
+
+def _checkpoint_at(data: Path, size: int) -> str:
+    core = HubCore(DataDir(data))
+    core.open()
+    try:
+        return core.log.checkpoint_at(size)
+    finally:
+        core.close()
 
 
 def _status(data: Path) -> dict[str, Any]:
@@ -85,3 +97,58 @@ def test_hubs_on_one_broker_cosign_each_other_and_hostile_frames_are_counted(
         assert grew.get("accepted", 0) == 0
         assert (a / "witness" / "sigs" / f"{aid['feed']}.json").read_bytes() == kept
         assert _status(a)["evidence"] == 0
+
+
+def test_a_posters_checkpoint_is_held_against_the_replica_and_a_rewrite_is_evidence(
+    tmp_path: Path, broker: BrokerFactory, running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
+    """`canopy witness check FILE`: a checkpoint photographed on the bakery's poster, held
+    at the laundry against its copy of the bakery's log. The true one is consistent; one
+    the bakery's key signed over another history is kept as evidence and logged."""
+    a, aid = _hub(tmp_path, "Bakery")
+    twin = tmp_path / "twin"
+    shutil.copytree(a, twin)  # the same key, another history from entry 0 on
+    assert run_canopy("note", "a history shown to nobody else", data=twin).code == 0
+    rewritten = tmp_path / "rewritten.note"
+    rewritten.write_text(_checkpoint_at(twin, 1))
+    b, bid = _hub(tmp_path, "Laundry")
+    c, _ = _hub(tmp_path, "Stranger")
+    assert run_canopy("note", "not federated", data=c).code == 0
+    stranger = tmp_path / "stranger.note"
+    stranger.write_text(_checkpoint_at(c, 1))
+    assert run_canopy("peer", "add", bid["vkey"], data=a).code == 0
+    assert run_canopy("peer", "add", aid["vkey"], data=b).code == 0
+    mosquitto = broker()
+    with (
+        running_daemon(a, "--mqtt", mosquitto.url, *ARGS),
+        running_daemon(b, "--mqtt", mosquitto.url, *ARGS),
+    ):
+        wait_for(
+            lambda: _status(a)["feeds"][0]["witnessed_by"] == ["laundry"],
+            timeout=45,
+            what="the laundry's cosignature at the bakery",
+        )
+        poster = tmp_path / "poster.note"
+        poster.write_text(run_canopy("checkpoint", "--cosigned", data=a).out)
+        r = run_canopy("witness", "check", str(poster), "--json", data=b)
+        assert r.code == 0, r.err
+        assert json.loads(r.out)["verdict"] == "consistent"
+        assert _status(b)["evidence"] == 0
+
+        # hostile and broken inputs: refused with the reason, nothing kept
+        garbage = tmp_path / "garbage.note"
+        garbage.write_bytes(b"\xff\xfe not a note")
+        r = run_canopy("witness", "check", str(garbage), data=b)
+        assert r.code == 1 and "cannot read" in r.err
+        garbage.write_text("canopy/x\n1\nAAAA\n")
+        r = run_canopy("witness", "check", str(garbage), data=b)
+        assert r.code == 1 and "not a checkpoint note" in r.err
+        r = run_canopy("witness", "check", str(stranger), data=b)
+        assert r.code == 1 and "not signed by this hub or a hub it federates with" in r.err
+        assert _status(b)["evidence"] == 0
+
+        r = run_canopy("witness", "check", str(rewritten), data=b)
+        assert r.code == 2 and "SPLIT VIEW" in r.out, (r.out, r.err)
+        wait_for(lambda: _status(b)["evidence"] >= 1, timeout=20, what="the evidence kept")
+        shown = run_canopy("log", "show", "--json", data=b).out.splitlines()
+        assert any(json.loads(x)["kind"] == "split-view" for x in shown)

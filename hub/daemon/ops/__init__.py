@@ -40,6 +40,7 @@ WHERE: dict[str, str] = {
     "peer_list": "peers",
     "sync_status": "peers",
     "witness_status": "peers",
+    "witness_check": "witness",
     "mandate_propose": "mandates",
     "mandate_list": "mandates",
     "mandate_settle": "mandates",
@@ -54,6 +55,7 @@ MODULES = (
     "audits",
     "peers",
     "mandates",
+    "witness",
 )
 
 
