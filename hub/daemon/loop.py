@@ -39,6 +39,8 @@ GPS_FRESH = 3600.0  # a GPS time from the radio is trusted for this long
 CHRONY_SOCK = Path("/run/chrony/canopy-gps.sock")  # chrony.conf's `refclock SOCK`
 RETENTION_FIRST = 60.0  # seconds after start-up of the first retention pass
 RETENTION_EVERY = 86400.0  # then daily
+SETTLE_FIRST = 5.0  # seconds after start-up of the first look for votes decided by now
+SETTLE_EVERY = 60.0  # then every minute (with a radio, the desk does it and tells the candidate)
 
 
 class Service(Protocol):
@@ -98,6 +100,7 @@ class Daemon:
             raise
         self.started_at = self.clock()
         self.call_later(RETENTION_FIRST, self._retention_pass)
+        self.call_later(SETTLE_FIRST, self._settle_votes)
         log.info("hub %s running, feed %s", self.core.log.identity, self.core.log.feed_hex[:16])
 
     def _retention_pass(self) -> None:
@@ -108,6 +111,22 @@ class Daemon:
         result = run_op(self.core, "retention", {})
         if result.get("erased"):
             log.info("retention: destroyed the keys of %s sealed details", result["erased"])
+
+    def _settle_votes(self) -> None:
+        """Write the outcome of every vote decided by now, on a hub with no radio desk (the
+        desk settles votes itself, so it can tell the candidate by radio)."""
+        self.call_later(SETTLE_EVERY, self._settle_votes)
+        if self.core.radio is not None:
+            return
+        from hub.daemon.ops import run_op
+
+        try:
+            decided = run_op(self.core, "mandate_settle", {})["decided"]
+        except HubError as e:
+            log.warning("votes not settled: %s", e)
+            return
+        for text in decided:
+            log.info("vote decided: %s", text)
 
     def _start_clock(self) -> None:
         """Claimed times never go backwards, even across reboots of a Pi with no RTC."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from steward_e2e import run_canopy
+from support import DaemonFactory, WaitFor
 
 from hub.daemon import HubCore
 from hub.local import DataDir
@@ -133,3 +134,28 @@ def test_a_carried_mandate_for_another_role_in_the_roster(hub: Path) -> None:
     roles = json.loads(run_canopy("roster", "list", "--json", data=hub).out)["members"]
     [bo] = [m for m in roles if m["handle"] == "bo"]
     assert {"role": "facilitator", "until": term["until"]} in bo["roles"]
+
+
+def test_a_hub_with_no_radio_settles_a_vote_when_it_closes(
+    hub: Path, tmp_path: Path, running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
+    """Nobody runs a command and no radio is attached: the daemon itself writes the outcome
+    once the vote has closed (on the hub's clock)."""
+    enrol(hub, "ana")
+    enrol(hub, "bo")
+    r = run_canopy("mandate", "propose", "--handle", "ana", "--term", "90d", "--json", data=hub)
+    n = json.loads(r.out)["vote"]
+    core = HubCore(DataDir(hub))
+    core.open()
+    try:  # one YES of two: bo could still make it a tie, so it stays open until the close
+        core.log.append("vote", {"proposal": n, "yes": 1}, author="ana")
+    finally:
+        core.close()
+    assert kinds(hub)[-1] == "vote"  # still open
+    clock = tmp_path / "clock-offset"
+    clock.write_text(str(8 * 86400))  # the hub's clock is past the close (7 days by default)
+    with running_daemon(hub, "--clock-offset-file", str(clock)):
+        wait_for(lambda: kinds(hub)[-1] == "outcome", timeout=30, what="the vote settled")
+    listed = json.loads(run_canopy("mandate", "list", "--json", data=hub).out)
+    assert listed["votes"][0]["carried"] is True
+    assert [t["handle"] for t in listed["terms"]] == ["ana"]
