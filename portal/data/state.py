@@ -201,6 +201,7 @@ class LogState:
         found = [
             (feed, a)
             for feed in self.shown()
+            if feed in self.hub.feeds  # a federated hub whose entries do not count yet
             for a in self.hub.feeds[feed].alerts.alerts.values()
             if a.active == active
         ]
