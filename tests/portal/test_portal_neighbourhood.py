@@ -360,3 +360,16 @@ def test_through_gunicorn(tmp_path: Path, data: Path, bakery: Bakery) -> None:
         assert status == 200 and headers["content-type"].startswith("application/json")
         status, _, _ = get(base, "/api/v1/entries?feed=nothex")
         assert status == 400
+
+
+def test_a_federated_hub_with_an_empty_replica_does_not_break_the_pages(
+    tmp_path: Path, data: Path, client: FlaskClient
+) -> None:
+    """Federated, its replica file made (the witness looks at every peer's), no entry yet:
+    every page still answers, and its alerts are simply none."""
+    quiet = Bakery(tmp_path / "laundry")
+    at_corner(data, lambda core: run_op(core, "peer_add", {"vkey": quiet.vkey(), "name": "L"}))
+    at_corner(data, lambda core: core.log.replicas.file(quiet.feed))
+    assert DataDir(data).feed_path(quiet.feed).exists()
+    for path in ("/", "/alerts", "/log", "/hubs"):
+        page(client, path)
