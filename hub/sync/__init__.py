@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from hub.sync.engine import SyncEngine as SyncEngine
     from hub.sync.frames import PORT as PORT
     from hub.sync.frames import FrameError as FrameError
+    from hub.sync.frames import Reader as Reader
+    from hub.sync.frames import put_uint as put_uint
     from hub.sync.records import ForkDetected as ForkDetected
     from hub.sync.records import Send as Send
     from hub.sync.records import SyncPolicy as SyncPolicy
@@ -25,10 +27,12 @@ __all__ = [
     "ForkDetected",
     "FrameError",
     "LogStore",
+    "Reader",
     "Send",
     "SyncEngine",
     "SyncPolicy",
     "SyncService",
+    "put_uint",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -36,6 +40,8 @@ __getattr__, __dir__ = lazy_exports(
         "SyncEngine": "hub.sync.engine",
         "PORT": "hub.sync.frames",
         "FrameError": "hub.sync.frames",
+        "Reader": "hub.sync.frames",
+        "put_uint": "hub.sync.frames",
         "ForkDetected": "hub.sync.records",
         "Send": "hub.sync.records",
         "SyncPolicy": "hub.sync.records",

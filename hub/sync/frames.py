@@ -136,7 +136,7 @@ def put_uint(out: bytearray, n: int) -> None:
             return
 
 
-class _Reader:
+class Reader:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.pos = 0
@@ -227,7 +227,7 @@ def decode(data: bytes) -> Frame:
         raise FrameError("empty")
     if len(data) > MAX_FRAME:
         raise FrameError("oversized", f"{len(data)} bytes")
-    r = _Reader(data)
+    r = Reader(data)
     kind = r.take(1, "type")[0]
     if kind == SUMMARY:
         hub = r.take(FEED_ID, "hub")

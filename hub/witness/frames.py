@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from hub.sync import FrameError  # the same error as sync frames: a counter name and detail
+from hub.sync import FrameError, Reader, put_uint  # sync frames' integers and errors
 
 __all__ = ["COSIGNATURE", "MAX_FRAME", "PORT", "CosigFrame", "FrameError", "decode", "encode"]
 
@@ -31,30 +31,12 @@ class CosigFrame:
     signature: bytes
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def encode(f: CosigFrame) -> bytes:
-    if not 0 <= f.size < 2**32 or not 0 <= f.timestamp < 2**63:
-        raise ValueError("size or timestamp out of range")
-    return (
-        bytes([COSIGNATURE])
-        + f.feed_id
-        + _varint(f.size)
-        + f.root
-        + f.key_id
-        + struct.pack(">Q", f.timestamp)
-        + f.signature
-    )
+    if not 0 <= f.timestamp < 2**63:
+        raise ValueError("timestamp out of range")
+    out = bytearray([COSIGNATURE]) + f.feed_id
+    put_uint(out, f.size)  # raises ValueError past 2^32
+    return bytes(out + f.root + f.key_id + struct.pack(">Q", f.timestamp) + f.signature)
 
 
 def decode(data: bytes) -> CosigFrame:
@@ -64,23 +46,11 @@ def decode(data: bytes) -> CosigFrame:
         raise FrameError("oversized", f"{len(data)} bytes")
     if data[0] != COSIGNATURE:
         raise FrameError("unknown-type", f"type {data[0]:#04x}")
-    pos, size, shift = 1 + FEED_ID, 0, 0
-    while True:
-        if pos >= len(data):
-            raise FrameError("truncated")
-        b = data[pos]
-        pos += 1
-        size |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            if b == 0 and shift > 7:
-                raise FrameError("malformed", "padded varint")
-            break
-        if shift >= 35:
-            raise FrameError("malformed", "over-long varint")
-    if size >= 2**32:
-        raise FrameError("malformed", "size over 2^32")
-    rest = data[pos:]
+    r = Reader(data)
+    r.take(1, "type")
+    feed_id = r.take(FEED_ID, "feed id")
+    size = r.uint("size")
+    rest = data[r.pos :]
     if len(rest) < 32 + 4 + 8 + 64:
         raise FrameError("truncated")
     if len(rest) > 32 + 4 + 8 + 64:
@@ -88,4 +58,4 @@ def decode(data: bytes) -> CosigFrame:
     (ts,) = struct.unpack(">Q", rest[36:44])
     if ts >= 2**63:
         raise FrameError("malformed", "timestamp over 2^63-1")
-    return CosigFrame(data[1 : 1 + FEED_ID], size, rest[:32], rest[32:36], ts, rest[44:])
+    return CosigFrame(feed_id, size, rest[:32], rest[32:36], ts, rest[44:])
