@@ -11,21 +11,11 @@ from pathlib import Path
 
 import pytest
 from support import run_canopy
+from witness_helpers import checkpoint_at
 
 from crypto.cosignature import Cosigner, cosign, signature_line
 from crypto.keys import SigningKey
 from crypto.note import Checkpoint, parse_note
-from hub.daemon import HubCore
-from hub.local import DataDir
-
-
-def _checkpoint_at(data: Path, size: int) -> str:
-    core = HubCore(DataDir(data))
-    core.open()
-    try:
-        return core.log.checkpoint_at(size)
-    finally:
-        core.close()
 
 
 @pytest.fixture
@@ -58,18 +48,18 @@ def test_a_saved_checkpoint_is_held_against_an_export(
     data, _ = hub
     bundle = tmp_path / "bundle"
     saved = tmp_path / "poster.note"
-    saved.write_text(_checkpoint_at(data, 2))
+    saved.write_text(checkpoint_at(data, 2))
     r = run_canopy("log", "verify", str(bundle), "--checkpoint", str(saved))
     assert r.code == 0 and "OK the saved checkpoint (size 2)" in r.out, r.out + r.err
     # the same key told someone else another story
     twin = tmp_path / "twin"
     assert run_canopy("note", "another story", data=twin).code == 0
-    saved.write_text(_checkpoint_at(twin, 1))
+    saved.write_text(checkpoint_at(twin, 1))
     r = run_canopy("log", "verify", str(bundle), "--checkpoint", str(saved))
     assert r.code != 0 and "SPLIT VIEW" in r.err, r.out + r.err
     # the hub showed a longer log than the export holds: it was cut back
     assert run_canopy("note", "four", data=data).code == 0
-    saved.write_text(_checkpoint_at(data, 4))
+    saved.write_text(checkpoint_at(data, 4))
     r = run_canopy("log", "verify", str(bundle), "--checkpoint", str(saved))
     assert r.code != 0 and "ROLLBACK" in r.err, r.out + r.err
 

@@ -13,10 +13,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from support import BrokerFactory, DaemonFactory, WaitFor, run_canopy
+from witness_helpers import checkpoint_at
 
 from crypto.keys import SigningKey
-from hub.daemon import HubCore
-from hub.local import DataDir
 from hub.witness.frames import CosigFrame, encode
 
 ARGS = ("--sync-imin", "5", "--sync-imax", "60", "--witness-gap", "5")
@@ -26,15 +25,6 @@ def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
     data = tmp_path / name.lower()
     assert run_canopy("init", "--name", name, data=data).code == 0
     return data, json.loads(run_canopy("id", "--json", data=data).out)
-
-
-def _checkpoint_at(data: Path, size: int) -> str:
-    core = HubCore(DataDir(data))
-    core.open()
-    try:
-        return core.log.checkpoint_at(size)
-    finally:
-        core.close()
 
 
 def _status(data: Path) -> dict[str, Any]:
@@ -112,12 +102,12 @@ def test_a_posters_checkpoint_is_held_against_the_replica_and_a_rewrite_is_evide
     shutil.copytree(a, twin)  # the same key, another history from entry 0 on
     assert run_canopy("note", "a history shown to nobody else", data=twin).code == 0
     rewritten = tmp_path / "rewritten.note"
-    rewritten.write_text(_checkpoint_at(twin, 1))
+    rewritten.write_text(checkpoint_at(twin, 1))
     b, bid = _hub(tmp_path, "Laundry")
     c, _ = _hub(tmp_path, "Stranger")
     assert run_canopy("note", "not federated", data=c).code == 0
     stranger = tmp_path / "stranger.note"
-    stranger.write_text(_checkpoint_at(c, 1))
+    stranger.write_text(checkpoint_at(c, 1))
     assert run_canopy("peer", "add", bid["vkey"], data=a).code == 0
     assert run_canopy("peer", "add", aid["vkey"], data=b).code == 0
     mosquitto = broker()
