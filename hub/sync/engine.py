@@ -196,7 +196,7 @@ class SyncEngine:
             self._claim(fs, r.start, now)  # the asker holds r.start entries
         place = self.out.place(r, fs.feed)
         delay = self.slot * (place + 0.25) + self.rng.uniform(0, self.slot / 4)
-        self.out.plan(r, fs.feed, now, delay)
+        self._count("obsolete-answer", self.out.plan(r, fs.feed, now, delay, sender))
 
     def take_entries(self, feed: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
         """Entries heard another way (MQTT), of a feed this hub keeps; else ignored."""
@@ -208,24 +208,58 @@ class SyncEngine:
         return self._on_entries(fs, start, raws, now)
 
     def _on_stream(self, e: fr.Entries, now: float) -> list[Action]:
-        """A piece of an answer (or push): whole entries, and an entry split across frames."""
+        """A piece of an answer (or push): whole entries, and an entry split across frames.
+        Heads and tails of split entries are kept, so a repair need not send them again."""
         fs = self.feeds.get(e.feed)
         if fs is None:
             self._count("ignored-entries")
             return []
-        partial = fs.partial if fs.feed != self.own else None
+        mine = self.store.size(fs.feed)
+        theirs = fs.feed != self.own
+        head = fs.heads.get(e.index) if theirs and e.offset else None
+        partial = stream.Partial(e.index, head) if head is not None else None
         try:
             got = stream.take(e, partial)
         except fr.FrameError as x:
             self._count(f"dropped-{x.reason}")
             return []
         self._heard(fs, e.index, got.end, now)
-        if fs.feed != self.own:
-            fs.partial = got.partial
+        raws, start = got.raws, got.start
+        if theirs:
+            if head is not None and len(head) == e.offset:
+                del fs.heads[e.index]  # it was continued
+            if got.partial is not None and got.partial != partial:
+                fs.keep_piece(got.partial.data, got.partial.index, mine)
+            if got.orphan is not None:
+                fs.keep_piece(got.orphan, got.orphan.index, mine)
             self._count("orphan-piece", got.broken)
-        if not got.raws:
+            joined = self._join(fs, got.partial)
+            if joined is not None:
+                at, raw = joined
+                if raws and start + len(raws) == at:
+                    raws = [*raws, raw]
+                elif not raws:
+                    start, raws = at, [raw]
+                else:
+                    fs.keep_early(at, [raw], mine)
+        if not raws:
             return []
-        return self._on_entries(fs, got.start, got.raws, now)
+        return self._on_entries(fs, start, raws, now)
+
+    def _join(self, fs: FeedSync, piece: stream.Partial | None) -> tuple[int, bytes] | None:
+        """A head and a tail of one entry that meet: the whole entry (stored form)."""
+        index = piece.index if piece is not None else -1
+        if index not in fs.heads or index not in fs.tails:
+            return None
+        head, tail = fs.heads[index], fs.tails[index]
+        if len(head) != tail.offset:
+            return None
+        del fs.heads[index], fs.tails[index]
+        try:
+            return index, stream.from_air(head + tail.data)
+        except fr.FrameError:
+            self._count("orphan-piece")
+            return None
 
     def _heard(self, fs: FeedSync, lo: int, hi: int, now: float) -> None:
         """Someone sent positions ``[lo, hi)``: answers and asks of ours they cover go."""
@@ -297,7 +331,9 @@ class SyncEngine:
                 want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
                 if want > 0 and self._afford(now):
                     fid = fs.feed[: fr.FEED_ID]
-                    out += self._send(fr.encode(fr.Request(fid, mine, want)), now)
+                    skip, upto = fs.repair(mine, want)
+                    req = fr.Request(fid, mine, want, skip, upto)
+                    out += self._send(fr.encode(req), now)
                     fs.asked_at, fs.request_start, fs.served_at = now, mine, now
             elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
                 self._plan_request(fs, now)  # an earlier ask got nothing: ask again later
