@@ -35,6 +35,7 @@ from hub.errors import InputError
 from hub.log import ForkFound
 from hub.sync import frames as fr
 from hub.sync import stream
+from hub.sync.pacer import Pacer
 from hub.sync.records import (
     HOUR,
     Action,
@@ -73,6 +74,7 @@ class SyncEngine:
         self.counts: dict[str, int] = {}
         self.ledger = Ledger(airtime, self.budget, self._count)
         self.out = Responder(own, store, p, self.ledger)
+        self.pacer = Pacer(airtime, p.hop_limit)
         self.feeds: dict[bytes, FeedSync] = {}
         self.hubs: dict[bytes, HubHeard] = {}
         self.senders = SenderLimit(p.requests_per_sender, 600.0)
@@ -110,7 +112,8 @@ class SyncEngine:
     def next_wake(self) -> float:
         times = [self.trickle.next_wake(), self._announce_at, *self.out.wakes()]
         times += [f.request_due for f in self.feeds.values() if f.request_due is not None]
-        return min(times)
+        paced = self.pacer.wake()
+        return min(times + ([paced] if paced is not None else []))
 
     # -- receiving -----------------------------------------------------------------------
     def on_frame(self, data: bytes, sender: int, now: float) -> list[Action]:
@@ -121,6 +124,7 @@ class SyncEngine:
             self._count(f"dropped-{e.reason}")
             return []
         self._count(f"heard-{type(frame).__name__.lower()}")
+        self.pacer.heard(now)
         if isinstance(frame, fr.Summary):
             self._on_summary(frame, now)
         elif isinstance(frame, fr.Request):
@@ -347,7 +351,7 @@ class SyncEngine:
             self._announce_at = now + self.policy.announce_every
             if self.name and self._afford(now):
                 out += self._send(fr.encode(fr.Announce(self.own, self.name)), now)
-        return out
+        return self.pacer.put(out, now)
 
     def _fetching(self, now: float) -> bool:
         """Catching up (a request out or due, an answer arriving): our requests say what we

@@ -25,7 +25,8 @@ def _vectors() -> dict[str, bytes]:
 
 def test_the_documented_vectors_decode_as_described_and_re_encode() -> None:
     v = _vectors()
-    names = {"summary", "request", "entries", "continued", "split", "announce", "checkpoint"}
+    names = {"summary", "request", "repair", "entries", "continued", "split", "announce"}
+    names.add("checkpoint")
     assert set(v) == names
     s = fr.decode(v["summary"])
     assert isinstance(s, fr.Summary) and s.hub == A[:4]
@@ -34,6 +35,7 @@ def test_the_documented_vectors_decode_as_described_and_re_encode() -> None:
         ("3d4017c3", 40, "a0b1c2d3"),
     ]
     assert fr.decode(v["request"]) == fr.Request(bytes.fromhex("3d4017c3"), 40, 32)
+    assert fr.decode(v["repair"]) == fr.Request(bytes.fromhex("3d4017c3"), 40, 3, 96, 30)
     e = fr.decode(v["entries"])
     assert isinstance(e, fr.Entries) and (e.index, e.offset) == (300, 0)
     p = fr.pieces(e)
