@@ -3,6 +3,7 @@ quiet while another hub's frames arrive. With a hop limit of 0 frames go at once
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -69,5 +70,5 @@ def test_an_engine_across_relays_paces_its_answer(tmp_path: Path) -> None:
         sent += [(clock.t, s.payload) for s in eng.tick(clock()) if isinstance(s, Send)]
     frames = [(t, p) for t, p in sent if p[0] == fr.ENTRIES]
     assert len(frames) >= 3  # the whole answer, one frame at a time
-    for (t0, p0), (t1, _) in zip(frames, frames[1:], strict=False):
+    for (t0, p0), (t1, _) in itertools.pairwise(frames):
         assert t1 - t0 >= 2 * air(len(p0)) + MARGIN - 1e-9

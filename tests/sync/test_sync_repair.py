@@ -67,7 +67,8 @@ def test_a_lost_frame_is_repaired_with_exactly_its_bytes(tmp_path: Path) -> None
     assert n == len(raws) and len(frames) >= 4
     lost = frames[2]
     assert lost.offset and frames[3].offset  # it begins and ends inside entries
-    summary = fr.Summary(aid, (fr.Frontier(aid, len(own), a.engine.store.root(bytes.fromhex(a.feed))[:4]),))
+    root = a.engine.store.root(bytes.fromhex(a.feed))[:4]
+    summary = fr.Summary(aid, (fr.Frontier(aid, len(own), root),))
     for f in [fr.encode(summary), *(fr.encode(f) for f in frames if f is not lost)]:
         assert b.engine.on_frame(f, a.node, clock()) == []
     assert b.held(a) == lost.index  # everything before the lost frame
@@ -119,3 +120,21 @@ def test_an_answer_for_a_hub_that_asked_from_further_on_is_dropped(tmp_path: Pat
     a.engine.on_frame(fr.encode(b_asks), b.node, clock())
     a.engine.on_frame(fr.encode(fr.Request(aid, 8, 1)), c_node, clock())
     assert (aid, 6) in a.engine.answers
+
+
+def test_a_repair_range_no_entry_has_is_answered_whole(tmp_path: Path) -> None:
+    a, b, clock = _hubs(tmp_path)
+    own = a.core.log.own
+    assert own is not None
+    start = len(own)
+    a.core.log.append("note", {"text": "short"})
+    aid = bytes.fromhex(a.feed)[:4]
+    a.engine.on_frame(fr.encode(fr.Request(aid, start, 1, skip=5000)), b.node, clock())
+    sent: list[bytes] = []
+    for _ in range(200):
+        clock.t += 0.5
+        sent += [s.payload for s in a.engine.tick(clock()) if s.payload[0] == fr.ENTRIES]  # type: ignore[union-attr]
+    e = fr.decode(sent[-1])
+    assert isinstance(e, fr.Entries) and (e.index, e.offset) == (start, 0)
+    assert fr.pieces(e).entries and b.engine.on_frame(sent[-1], a.node, clock()) == []
+    assert b.held(a) == start + 1
