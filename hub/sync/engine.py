@@ -19,6 +19,10 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
   one slot apart; a hub that overhears an answer cancels its own. Answers, pushes of new
   own entries, summaries and checkpoints are sent by :mod:`hub.sync.responder`; entries
   travel as a byte stream (:mod:`hub.sync.stream`), split across frames where one is full.
+- **Repairs** (:mod:`hub.sync.stream`): the heads and tails of entries split across a lost
+  frame are kept, and the request names them, so the answer is the lost bytes only.
+- **Pacing across relays** (:mod:`hub.sync.pacer`): one frame at a time, and quiet while
+  another hub's frames arrive, so bursts do not collide at a relay with hidden hubs.
 - **Airtime**: everything sync sends is charged to a ledger capped at ``share`` of the
   duty-cycle budget per sliding hour; over the cap, sync waits (alerts never do: they go
   through the radio's queue first).
