@@ -12,6 +12,7 @@ from hub.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hub.privacy.keystore import KeyStore as KeyStore
+    from hub.privacy.pins import PinKeyring as PinKeyring
     from hub.privacy.pins import install_pin_secret as install_pin_secret
     from hub.privacy.pins import new_pin_secret as new_pin_secret
     from hub.privacy.pins import pin_opener as pin_opener
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "POLICY_KINDS",
     "KeyStore",
+    "PinKeyring",
     "Policy",
     "PrivacyError",
     "RetentionResult",
@@ -83,6 +85,7 @@ __getattr__, __dir__ = lazy_exports(
         "public_fields": "hub.privacy.policy",
         "public_json": "hub.privacy.policy",
         "new_pin_secret": "hub.privacy.pins",
+        "PinKeyring": "hub.privacy.pins",
         "install_pin_secret": "hub.privacy.pins",
         "pin_opener": "hub.privacy.pins",
         "public_prefix": "hub.privacy.policy",
