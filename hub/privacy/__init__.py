@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from hub.privacy.sealer import Sealer as Sealer
     from hub.privacy.sealer import check_report as check_report
     from hub.privacy.sealer import public_part_problem as public_part_problem
+    from hub.privacy.shares import rebuild_key as rebuild_key
+    from hub.privacy.shares import split_key as split_key
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -67,9 +69,11 @@ __all__ = [
     "raw_is_public",
     "read_private",
     "read_public",
+    "rebuild_key",
     "review_sealed",
     "run_retention",
     "save_policy",
+    "split_key",
     "withheld",
 ]
 __getattr__, __dir__ = lazy_exports(
@@ -102,6 +106,8 @@ __getattr__, __dir__ = lazy_exports(
         "read_public": "hub.privacy.review",
         "review_sealed": "hub.privacy.review",
         "Sealer": "hub.privacy.sealer",
+        "rebuild_key": "hub.privacy.shares",
+        "split_key": "hub.privacy.shares",
         "check_report": "hub.privacy.sealer",
         "public_part_problem": "hub.privacy.sealer",
     },
