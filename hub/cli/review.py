@@ -46,8 +46,8 @@ def keygen_cmd(out: Path) -> None:
     click.echo(f"wrote {pub} (give it to hubs: canopy review set-key {pub})")
     click.echo(f"wrote {key} (private: reviewers only, never on a hub)")
     click.echo(
-        f"wrote {out / 'pin.key'} (secret of the federated hubs: canopy review set-key "
-        f"{pub} --pin {out / 'pin.key'} on each, so no public entry shows a steward's radio)"
+        f"wrote {out / 'pin.key'} (optional: one pin secret for every federated hub instead "
+        f"of each hub's own: canopy review set-key {pub} --pin {out / 'pin.key'} on each)"
     )
 
 

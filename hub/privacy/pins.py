@@ -40,6 +40,7 @@ from hub.privacy.policy import PrivacyError
 
 PIN_FILE = "pin.key"
 SHARED_FILE = "pin-shared.keys"
+MAX_LEARNED = 256  # secrets learned from peers: each costs a fold again, so a bound
 
 
 def new_pin_secret(path: Path) -> None:
@@ -147,8 +148,8 @@ class PinKeyring:
             return False
         known = set(self.own()) | set(self.learned())
         new = [s for s in secrets if s not in known]
-        if not new:
-            return False
+        if not new or len(self.learned()) + len(new) > MAX_LEARNED:
+            return False  # nothing new, or a peer flooding this hub with secrets
         self._learned = self.learned() + new
         text = "".join(s.hex() + "\n" for s in self._learned)
         atomic_write(self.datadir.root / SHARED_FILE, text.encode(), mode=0o600)

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 from privacy_helpers import files_containing
 
-from crypto.seal import share_pin_secrets
+from crypto.errors import MalformedData
+from crypto.keys import PublicKey, SigningKey
+from crypto.note import Verifier
+from crypto.seal import (
+    UnsealError,
+    derive_pin_secret,
+    open_pin_secrets,
+    share_pin_secrets,
+)
 from hub.daemon import HubCore
 from hub.daemon.ops import run_op
 from hub.errors import EntryError, InputError
@@ -173,6 +181,33 @@ def test_hostile_pin_shares_and_enrolments_teach_nothing_and_leak_nothing(
         assert plain.body.kind_name == "enrol"
         with pytest.raises(InputError, match="own key"):
             run_op(shop, "peer_add", {"vkey": _vkey(shop)})
+        # a verifier key that is no Ed25519 point: refused before any entry is written
+        size = len(shop.log.own or [])
+        bogus = Verifier("canopy/bogus/ffffffffffffffff", PublicKey(b"\xff" * 32))
+        with pytest.raises(InputError, match="cannot seal this hub's pin secrets"):
+            run_op(shop, "peer_add", {"vkey": bogus.to_string()})
+        assert len(shop.log.own or []) == size
     finally:
         shop.close()
         laundry.close()
+
+
+def test_pin_secret_boxes_refuse_bad_input() -> None:
+    seed, feed = os.urandom(32), bytes(SigningKey(b"s" * 32).public.raw)
+    with pytest.raises(MalformedData):
+        share_pin_secrets(feed, [])
+    with pytest.raises(MalformedData):
+        share_pin_secrets(feed, [os.urandom(32)] * 5)
+    with pytest.raises(MalformedData):
+        share_pin_secrets(feed, [b"short"])
+    with pytest.raises(MalformedData):
+        share_pin_secrets(feed[:31], [os.urandom(32)])
+    secrets = [os.urandom(32), os.urandom(32)]
+    box = share_pin_secrets(feed, secrets)
+    assert open_pin_secrets(b"s" * 32, box) == secrets
+    for bad in (box[:-1], box[:40] + bytes([box[40] ^ 1]) + box[41:], b""):
+        with pytest.raises(UnsealError):
+            open_pin_secrets(b"s" * 32, bad)
+    with pytest.raises(UnsealError):
+        open_pin_secrets(seed, box)  # another hub's key
+    assert derive_pin_secret(b"s" * 32) == derive_pin_secret(b"s" * 32) != derive_pin_secret(seed)
