@@ -23,7 +23,7 @@ from hub.daemon import HubCore
 from hub.daemon.ops import run_op
 from hub.errors import EntryError, InputError
 from hub.local import DataDir, create_identity
-from hub.log import iter_entries
+from hub.log import iter_entries, verify_entries
 from hub.privacy import install_pin_secret, new_pin_secret, pin_opener
 from hub.state import Roster
 
@@ -211,3 +211,36 @@ def test_pin_secret_boxes_refuse_bad_input() -> None:
     with pytest.raises(UnsealError):
         open_pin_secrets(seed, box)  # another hub's key
     assert derive_pin_secret(b"s" * 32) == derive_pin_secret(b"s" * 32) != derive_pin_secret(seed)
+
+
+def test_an_older_hubs_plain_enrolment_still_verifies_and_pins_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Migration: a kind-8 `enrol` with the radio in the clear, written before the upgrade
+    (simulated by a hub without the sealing hook), keeps verifying and folding; every
+    enrolment after it is sealed, and a renewal's sealed entry takes over the radio."""
+    old = _hub(tmp_path / "shop", None)
+    pkey = os.urandom(32)
+    try:
+        old.log.prepare = None  # the write path of a hub from before sealed enrolments
+        fields = {"handle": "di", "role": "steward", "until": 2**33, "node": NODE, "pkey": pkey}
+        assert old.log.append("enrol", fields).body.kind_name == "enrol"
+    finally:
+        old.close()
+    new = HubCore(DataDir(tmp_path / "shop"))
+    new.open()
+    try:
+        got = new.state.roster.by_node(NODE)
+        assert got is not None and got.handle == "di" and got.pkey == pkey
+        renewed = run_op(new, "roster_renew", {"handle": "di"})
+        own = new.log.own
+        assert own is not None
+        raws = own.read_range(0, len(own))
+        verified = verify_entries(PublicKey(bytes.fromhex(new.log.feed_hex)), raws)
+        assert verified.size == 2
+        kinds = [x.body.kind_name for x in iter_entries(own, new.log.feed_hex)]
+        assert kinds == ["enrol", "enrol-sealed"] and renewed["index"] == 1
+        got = new.state.roster.by_node(NODE)
+        assert got is not None and got.enrol_index == 1
+    finally:
+        new.close()
