@@ -7,7 +7,9 @@ Invariants:
 
 - Folding is pure (no I/O, no clock) and idempotent: an entry at or below a feed's folded
   size is ignored; a gap (an entry past the next expected index) raises ``ValueError``,
-  because a fold that skipped entries would silently lie.
+  because a fold that skipped entries would silently lie. The one exception is injected:
+  the hub's pin keyring (``unpin``, ``learn``) opens sealed pins and keeps a secret a peer
+  shared with this hub (a ``pin-share``), so that a restart folds the same roster.
 - People are neighbourhood-wide: the roster and the patrol take entries from every feed, so
   a steward enrolled at one hub is known at every hub folding that feed.
 - What a hub says about itself stays per feed (:class:`FeedState`): alerts are numbered by
