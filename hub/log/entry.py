@@ -191,6 +191,8 @@ KINDS: tuple[KindSpec, ...] = (
             Field("by", bytes, True, 32),
         ),
     ),
+    # 34: a hub's pin secrets sealed to one federated hub (docs/privacy.md, steward radios)
+    KindSpec(34, "pin-share", (Field("feed", bytes, False, 32), Field("box", bytes, False, 176))),
 )
 BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
 BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}
