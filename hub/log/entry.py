@@ -235,7 +235,11 @@ class Body:
             "author": self.author or "hub",
         }
         for name, value in self.named_fields().items():
-            data[name] = value.hex() if isinstance(value, bytes) else value
+            # `feed` names the feed an entry is in, wherever an entry is shown; an entry about
+            # another hub's feed (peer, unpeer, fork, split-view, pin-share) names that one
+            # `subject`, so the two can never be taken for each other
+            key = "subject" if name == "feed" else name
+            data[key] = value.hex() if isinstance(value, bytes) else value
         if self.kind_name == "correction":  # a flag on the wire (1), a boolean to readers
             data["retract"] = data.get("retract") == 1
         return data

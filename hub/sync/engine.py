@@ -296,6 +296,8 @@ class SyncEngine:
             return [ForkDetected(fs.feed, e.index, e.ours, e.theirs)]
         except InputError as e:
             self._count(f"rejected-{getattr(e, 'reason', 'entry')}")
+            # what verified before the refused entry is stored: count it
+            self._count("stored", max(0, self.store.size(fs.feed) - mine))
             return []
         self._count("stored", max(0, size - mine))
         if mine < size >= fs.heard_size:
