@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest workers, one module each: the suite waits on radios, brokers, browsers and
+# emulated boards more than it computes, so two workers halve it on two cores
+TEST_JOBS ?= 2
 
 .PHONY: demo test setup system-deps system-deps-demo lint typecheck unit bench fuzz clean
 
@@ -35,7 +38,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile
 
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run_all.py
