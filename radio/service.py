@@ -133,7 +133,7 @@ class RadioService:
         if self._clock is not None:
             return self._clock()
         assert self.daemon is not None
-        return self.daemon.clock()
+        return self.daemon.now()
 
     def send_text(
         self,
