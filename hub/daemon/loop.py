@@ -33,7 +33,7 @@ from hub.daemon.clock import (
 from hub.daemon.core import HubCore
 from hub.daemon.ops import all_ops, run_op
 from hub.daemon.serve import ControlServer, RequestMemory
-from hub.errors import Busy, HubError, fault_of
+from hub.errors import Busy, HubError, StoreFull, fault_of
 from hub.local import DataDir, WriterLock
 from hub.log import TimeSource
 
@@ -271,6 +271,8 @@ class Daemon:
     def _run(self, job: Callable[[], None]) -> None:
         try:
             job()
+        except StoreFull as e:  # e.g. a replica heard from another hub: asked for again later
+            log.warning("%s; the hub carries on, nothing stored was damaged", e)
         except Exception:
             log.exception("job failed; the hub carries on")
 
