@@ -126,7 +126,12 @@ def test_a_worker_killed_under_load_is_replaced_and_no_client_state_is_lost(
             done.set()
             for c in clients:
                 c.join(20)
-        assert not errors, errors[:3]  # nginx answered every request, none hung up
+        # nginx answered every request; only the one the killed worker had begun sending
+        # (a sync worker serves one at a time) can be cut short, and then visibly so: its
+        # Content-Length says the page is incomplete, nothing passes for a whole page
+        assert len(errors) <= 1 and all(
+            isinstance(e, http.client.IncompleteRead) for e in errors
+        ), errors[:3]
         assert {s for s, _ in answers} <= {200, 502, 503}, {s for s, _ in answers}
         assert all(h.get(k.lower()) == v for _, h in answers for k, v in HEADERS.items())
         assert [s for s, _ in answers[-10:]] == [200] * 10  # served again, by the new worker
