@@ -78,10 +78,14 @@ def render_nginx(
         # itself; the portal marks the answers it may keep (X-Accel-Expires), and only
         # those. Keyed on the client for the per-client pages (the home page: Enter state,
         # form token), once for everyone for the rest.
+        # inactive=10m: a page nobody asked for in 10 s was dropped, so the first burst
+        # after a quiet spell all went to gunicorn at once (64 connections queued on two
+        # workers: half a second); kept, it is one request to gunicorn and stale copies
+        # for the others for the moment that takes
         cache_zone = (
             f"    # pages the portal marks (X-Accel-Expires: {FRONT_CACHE_SECONDS})\n"
             f"    proxy_cache_path {run_dir}/cache levels=1 keys_zone=canopy_pages:1m "
-            "max_size=8m inactive=10s use_temp_path=off;\n"
+            "max_size=8m inactive=10m use_temp_path=off;\n"
             "    map $uri $canopy_client {\n"
             + "".join(f"        {path} $remote_addr;\n" for path in sorted(FRONT_PER_CLIENT))
             + '        default "";\n    }\n'
@@ -91,11 +95,8 @@ def render_nginx(
             '            proxy_cache_key "$request_method $host $request_uri $canopy_client '
             '$http_accept_language";\n'
             # no proxy_cache_lock: its waiters poll every 500 ms, which made the p99
+            # while one request fetches a fresh copy, the others get the one just expired
             "            proxy_cache_use_stale updating;\n"
-            # the stale page goes out at once, even to the request that found it expired;
-            # a subrequest refreshes it behind it (else one request a second per page
-            # waited for gunicorn, and on a busy box that was the p99)
-            "            proxy_cache_background_update on;\n"
         )
     return f"""# The Canopy portal's front (nginx); rendered by Canopy, edit the settings instead.
 # one worker per core: a worker the scheduler sets aside for a moment (the Pi also runs
