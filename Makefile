@@ -44,12 +44,20 @@ bench: system-deps $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 # The suite's property tests at every boundary (decoders, the desk, the portal's forms),
-# run far longer: FUZZ_EXAMPLES inputs per property instead of the suite's few dozen.
+# run far longer: FUZZ_EXAMPLES inputs per property instead of the suite's few dozen;
+# then each coverage-guided target (tests/fuzz/targets.py) for FUZZ_SECONDS under atheris,
+# from its seeds in tests/fuzz_corpus/ (what it learns goes to build/fuzz/, crashes too).
 FUZZ_EXAMPLES ?= 2000
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := entry_body store_records stream_frames command_language fragment_codec \
+	mqtt_command mesh_envelope sync_frames
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz CANOPY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q \
 		-p no:cacheprovider --timeout 3600 tests/test_fuzz_decoders.py \
-		tests/stewards/test_fuzz_desk.py tests/portal/test_fuzz_forms.py
+		tests/stewards/test_fuzz_desk.py tests/portal/test_fuzz_forms.py \
+		tests/test_fuzz_corpus.py
+	for t in $(FUZZ_TARGETS); do \
+		$(BIN)/python tests/fuzz/run.py $$t $(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -39,6 +39,7 @@ from portal.front import STATIC, render_nginx
 
 SLOW = 50
 ROUNDS = 3
+SETTLE = 2.0  # seconds after each run without the microcache
 LOADED = ["/", "/log"]
 
 
@@ -130,7 +131,10 @@ def main() -> int:
                     get(port, p)
                     get(bport, p)
 
-            print(f"portal behind nginx; {SLOW} slow-header clients, then {CONNECTIONS} conns")
+            print(
+                f"portal behind nginx; {SLOW} slow-header clients, then {CONNECTIONS} conns"
+                f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+            )
             stop = threading.Event()
             socks = slow_clients(port, stop)
             worst, failed = 0.0, 0
@@ -169,6 +173,9 @@ def main() -> int:
                     base_rps.append(brps)
                     base_p99s.append(bp99)
                     ok &= errors == 0
+                    # gunicorn still works off what nginx queued for it after wrk stopped:
+                    # let it finish before the next round, so it is not counted against it
+                    time.sleep(SETTLE)
                     srps, _p50, sp99, _errors = run_wrk(f"http://127.0.0.1:{sport}{path}")
                     static_rps.append(srps)
                     static_p99s.append(sp99)
@@ -188,7 +195,10 @@ def main() -> int:
                     f"(cache: x{share / base_share:.1f} req/s)"
                 )
                 print(
-                    f"  {'':<6} static nginx p99 {max(static_p99s):5.1f} ms (this machine's floor)"
+                    f"  {'':<6} static nginx p99 {max(static_p99s):5.1f} ms (this machine's floor);"
+                    f" p99 by round: portal {'/'.join(f'{x:.1f}' for x in p99s)} ms,"
+                    f" static {'/'.join(f'{x:.1f}' for x in static_p99s)} ms;"
+                    f" load average {os.getloadavg()[0]:.1f}"
                 )
 
             for path in PAGES:

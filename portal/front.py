@@ -78,10 +78,14 @@ def render_nginx(
         # itself; the portal marks the answers it may keep (X-Accel-Expires), and only
         # those. Keyed on the client for the per-client pages (the home page: Enter state,
         # form token), once for everyone for the rest.
+        # inactive=10m: a page nobody asked for in 10 s was dropped, so the first burst
+        # after a quiet spell all went to gunicorn at once (64 connections queued on two
+        # workers: half a second); kept, it is one request to gunicorn and stale copies
+        # for the others for the moment that takes
         cache_zone = (
             f"    # pages the portal marks (X-Accel-Expires: {FRONT_CACHE_SECONDS})\n"
             f"    proxy_cache_path {run_dir}/cache levels=1 keys_zone=canopy_pages:1m "
-            "max_size=8m inactive=10s use_temp_path=off;\n"
+            "max_size=8m inactive=10m use_temp_path=off;\n"
             "    map $uri $canopy_client {\n"
             + "".join(f"        {path} $remote_addr;\n" for path in sorted(FRONT_PER_CLIENT))
             + '        default "";\n    }\n'
@@ -91,10 +95,13 @@ def render_nginx(
             '            proxy_cache_key "$request_method $host $request_uri $canopy_client '
             '$http_accept_language";\n'
             # no proxy_cache_lock: its waiters poll every 500 ms, which made the p99
+            # while one request fetches a fresh copy, the others get the one just expired
             "            proxy_cache_use_stale updating;\n"
         )
     return f"""# The Canopy portal's front (nginx); rendered by Canopy, edit the settings instead.
-worker_processes 1;
+# one worker per core: a worker the scheduler sets aside for a moment (the Pi also runs
+# gunicorn and the hub) no longer holds every connection with it
+worker_processes auto;
 {"daemon off;" if foreground else ""}
 {f"user {user};" if user else ""}
 pid {run_dir}/nginx.pid;
@@ -196,6 +203,17 @@ def inherited_listener(env: dict[str, str]) -> str | None:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def _memory_dir(env: dict[str, str]) -> str | None:
+    """Where the stack's run files go: systemd's RuntimeDirectory (a tmpfs under /run), else
+    /dev/shm, else the system's temp dir. In memory, because nginx rewrites a microcache
+    file every second per page: on a disk that others fsync (or an SD card), a rename can
+    hold nginx's worker for hundreds of ms, which was the p99 of every client."""
+    for candidate in (env.get("RUNTIME_DIRECTORY"), env.get("XDG_RUNTIME_DIR"), "/dev/shm"):
+        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            return candidate
+    return None
+
+
 def run_stack(
     bind: str, gunicorn_argv: list[str], env: dict[str, str], *, cache: bool = True
 ) -> int:
@@ -207,7 +225,7 @@ def run_stack(
         bind = inherited
     child_env = {k: v for k, v in env.items() if k not in _SERVICE_ENV}
     nginx_env = dict(child_env, NGINX=f"{LISTEN_FD};") if inherited else child_env
-    run_dir = Path(tempfile.mkdtemp(prefix="canopy-portal-", dir=env.get("RUNTIME_DIRECTORY")))
+    run_dir = Path(tempfile.mkdtemp(prefix="canopy-portal-", dir=_memory_dir(env)))
     run_dir.chmod(0o700)
     sock = run_dir / "gunicorn.sock"
     conf = run_dir / "nginx.conf"

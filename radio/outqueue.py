@@ -49,6 +49,10 @@ LINK_ACK_TIMEOUT = 90.0
 """Seconds the radio waits for the mesh's ACK of a ``want_ack`` packet before a retry.
 Not the steward's alert ACK (:data:`hub.settings.defaults.ACK_TIMEOUT`)."""
 
+UNCONFIRMED_S = 2.0
+"""Seconds a part handed to the radio without an ACK to wait for is sent again if the link
+drops meanwhile: the write only reached the operating system's buffer."""
+
 RESERVE: dict[Priority, float] = {Priority.ALERT: 0.0, Priority.REPLY: 0.05, Priority.BULK: 0.25}
 """Fraction of the bucket a priority must leave untouched."""
 
@@ -261,6 +265,9 @@ class SendBook:
         self.max_in_flight = max_in_flight
         self.max_age_s = max_age_s
         self.in_flight: dict[int, _InFlight] = {}
+        # parts handed over without an ACK to wait for: a write into a link that drops a
+        # moment later (a radio pulled from its port mid-send) may never have reached it
+        self.unconfirmed: list[tuple[float, Outgoing]] = []
 
     def take(self, now: float) -> tuple[Outgoing | None, float]:
         """Next part to hand to the radio, or ``(None, seconds_to_wait)``."""
@@ -277,9 +284,14 @@ class SendBook:
             self.in_flight[item.outgoing_id] = _InFlight(item, now + self.ack_timeout)
         return item, 0.0
 
-    def handed_over(self, item: Outgoing) -> SendResult | None:
-        """The radio took ``item``: done unless an ACK is awaited."""
-        return None if item.want_ack else SendResult(item.outgoing_id, True, "SENT")
+    def handed_over(self, item: Outgoing, now: float = 0.0) -> SendResult | None:
+        """The radio took ``item``: done unless an ACK is awaited (one without is kept for
+        :data:`UNCONFIRMED_S`, to send again if the link drops meanwhile)."""
+        if item.want_ack:
+            return None
+        self.unconfirmed = [(t, i) for t, i in self.unconfirmed if now - t < UNCONFIRMED_S]
+        self.unconfirmed.append((now, item))
+        return SendResult(item.outgoing_id, True, "SENT")
 
     def send_failed(self, item: Outgoing) -> SendResult | None:
         """Handing ``item`` over failed: queue it again, or give up after max attempts."""
@@ -305,13 +317,17 @@ class SendBook:
             out.append(SendResult(item.outgoing_id, False, "EXPIRED"))
         return out
 
-    def link_lost(self) -> list[SendResult]:
-        """The link dropped: parts awaiting an ACK are queued again (oldest first)."""
-        flights = list(self.in_flight.values())
+    def link_lost(self, now: float = 0.0) -> list[SendResult]:
+        """The link dropped: parts awaiting an ACK, and parts handed over in the last
+        :data:`UNCONFIRMED_S` without one, are queued again (oldest first). A part the radio
+        did take before the drop is then sent twice: a repeat, never a loss."""
+        recent = [i for t, i in self.unconfirmed if now - t < UNCONFIRMED_S]
+        self.unconfirmed.clear()
+        items = [f.item for f in self.in_flight.values()] + recent
         self.in_flight.clear()
         out = []
-        for flight in reversed(flights):
-            result = self._retry_or_give_up(flight.item)
+        for item in reversed(items):
+            result = self._retry_or_give_up(item)
             if result is not None:
                 out.append(result)
         return out

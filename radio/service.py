@@ -133,7 +133,7 @@ class RadioService:
         if self._clock is not None:
             return self._clock()
         assert self.daemon is not None
-        return self.daemon.clock()
+        return self.daemon.now()
 
     def send_text(
         self,
@@ -211,6 +211,10 @@ class RadioService:
             log.info("radio connected: node !%08x %s", event.my_node_num, event.long_name)
         elif isinstance(event, Disconnected):
             self.connected = False
+            log.warning(
+                "radio disconnected (%s); what the hub must send waits for it to come back",
+                event.reason,
+            )
         elif isinstance(event, PositionReceived):
             own = self.adapter.my_node_num if self.adapter is not None else None
             if event.from_num == own and self.daemon is not None:

@@ -32,14 +32,14 @@ log = logging.getLogger("canopy.run")
 
 def offset_clock(path: Path) -> Callable[[], float]:
     """Wall time plus the number of seconds written in ``path`` (for end-to-end tests of
-    timed behaviour: overdue stewards, alert re-paging). The offset may only grow."""
+    timed behaviour: overdue stewards, alert re-paging, the clock stepping back or forward)."""
     offset = [0.0, -1.0]  # value, mtime
 
     def clock() -> float:
         try:
             mtime = path.stat().st_mtime
             if mtime != offset[1]:
-                offset[0] = max(offset[0], float(path.read_text().strip() or 0))
+                offset[0] = float(path.read_text().strip() or 0)
                 offset[1] = mtime
         except (OSError, ValueError):
             pass

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,14 @@ from hub.log import TimeSource
 
 __all__ = [
     "CLOCK_FILE",
+    "JUMP",
     "ClockError",
+    "JumpWatch",
     "ReadTime",
     "SavedClock",
     "TimeSource",
     "chrony_sample",
+    "describe_jump",
     "system_source",
 ]
 
@@ -68,9 +72,14 @@ class SavedClock:
     is needed, and :meth:`save` periodically (e.g. every few minutes and at shutdown).
     """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, monotonic: Callable[[], float] | None = None) -> None:
         self.path = Path(data_dir) / CLOCK_FILE
         self._floor = 0.0
+        # With a monotonic clock, a held-back time counts on at its rate from the moment it
+        # was first held back (a lower bound of the true time), instead of standing still
+        # for the hours a system clock that went back takes to catch up.
+        self._monotonic = monotonic
+        self._held_since: tuple[float, float] | None = None  # (floor, monotonic) then
 
     @property
     def floor(self) -> float:
@@ -106,14 +115,21 @@ class SavedClock:
         every answer, so successive calls never go backwards.
         """
         if system_time < self._floor:
+            if self._monotonic is not None:
+                mono = self._monotonic()
+                if self._held_since is None:
+                    self._held_since = (self._floor, mono)
+                self._floor = max(self._floor, self._held_since[0] + mono - self._held_since[1])
             return ReadTime(self._floor, TimeSource.UNSYNCED, held_back=True)
         self._floor = system_time
+        self._held_since = None
         return ReadTime(system_time, source, held_back=False)
 
     def observe(self, seconds: float) -> None:
         """Raise the floor to a trusted time learnt elsewhere (GPS, mesh, a steward)."""
-        if seconds == seconds and 0.0 <= seconds < 1e11:
-            self._floor = max(self._floor, seconds)
+        if seconds == seconds and 0.0 <= seconds < 1e11 and seconds > self._floor:
+            self._floor = seconds
+            self._held_since = None
 
     def save(self, system_time: float) -> float:
         """Persist ``max(floor, system_time)`` atomically and return it.
@@ -127,6 +143,45 @@ class SavedClock:
             raise ClockError(f"cannot save clock to {self.path}: {e}") from e
         self._floor = value
         return value
+
+
+JUMP = 120.0  # seconds the system clock may drift from the monotonic one before it "jumped"
+
+
+class JumpWatch:
+    """Tells when the system clock steps under a running daemon (an operator's `date -s`,
+    chrony stepping to a GPS fix, a dying RTC battery): each reading is compared with the
+    previous one carried forward on the monotonic clock. Sans-IO: the caller logs."""
+
+    def __init__(self, monotonic: Callable[[], float], threshold: float = JUMP) -> None:
+        self._monotonic = monotonic
+        self.threshold = threshold
+        self._last: tuple[float, float] | None = None  # (system time, monotonic) last read
+
+    def check(self, system_time: float) -> float:
+        """The step (seconds, negative when back) since the last reading, else 0.0."""
+        mono = self._monotonic()
+        last, self._last = self._last, (system_time, mono)
+        if last is None:
+            return 0.0
+        step = system_time - (last[0] + mono - last[1])
+        return step if abs(step) >= self.threshold else 0.0
+
+
+def describe_jump(step: float) -> str:
+    """The daemon's log line for a clock step of ``step`` seconds."""
+    minutes = round(abs(step) / 60)
+    size = f"{minutes // 60} h {minutes % 60} min"
+    if step < 0:
+        return (
+            f"clock: the system clock went back {size}; entries keep counting on from the "
+            "last claimed time, flagged unsynced, until it catches up (nothing is dated earlier)"
+        )
+    return (
+        f"clock: the system clock jumped forward {size}; entries claim the new time; a "
+        "steward past due is reminded first, and coordinators are told only if the grace "
+        "period after the reminder passes"
+    )
 
 
 def chrony_sample(true_time: float, local_time: float, leap: int = 0) -> bytes:

@@ -22,11 +22,18 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from hub.daemon import sdnotify
-from hub.daemon.clock import ClockError, SavedClock, chrony_sample, system_source
+from hub.daemon.clock import (
+    ClockError,
+    JumpWatch,
+    SavedClock,
+    chrony_sample,
+    describe_jump,
+    system_source,
+)
 from hub.daemon.core import HubCore
 from hub.daemon.ops import all_ops, run_op
 from hub.daemon.serve import ControlServer, RequestMemory
-from hub.errors import Busy, HubError, fault_of
+from hub.errors import Busy, HubError, StoreFull, fault_of
 from hub.local import DataDir, WriterLock
 from hub.log import TimeSource
 
@@ -72,7 +79,8 @@ class Daemon:
         self._requests = RequestMemory(journal=datadir.requests)
         self._loop_thread: int | None = None
         self.started_at = 0.0
-        self.saved_clock = SavedClock(datadir.root)
+        self.saved_clock = SavedClock(datadir.root, monotonic=_time.monotonic)
+        self._jumps = JumpWatch(_time.monotonic)
         self._gps: tuple[float, float] | None = None  # (GPS time, monotonic time it came)
         self.chrony_sock = CHRONY_SOCK
 
@@ -143,11 +151,20 @@ class Daemon:
                 if since < GPS_FRESH:
                     read = self.saved_clock.now(self._gps[0] + since, TimeSource.GPS)
                     return read.seconds, read.source
-            read = self.saved_clock.now(self.clock(), system_source())
+            system = self.clock()
+            step = self._jumps.check(system)
+            if step:
+                log.warning("%s", describe_jump(step))
+            read = self.saved_clock.now(system, system_source())
             return read.seconds, read.source
 
         self.core.log.wall = wall
         self._save_clock()
+
+    def now(self) -> float:
+        """The time the log would claim now (never backwards; the desk's timers run on it,
+        so a system clock that went back neither loses nor delays a reminder)."""
+        return float(self.core.log.wall()[0])
 
     def gps_time(self, gps_time: float) -> None:
         """The hub's own radio reported GPS time (loop thread).
@@ -254,6 +271,8 @@ class Daemon:
     def _run(self, job: Callable[[], None]) -> None:
         try:
             job()
+        except StoreFull as e:  # e.g. a replica heard from another hub: asked for again later
+            log.warning("%s; the hub carries on, nothing stored was damaged", e)
         except Exception:
             log.exception("job failed; the hub carries on")
 

@@ -6,9 +6,12 @@ Invariants:
   means "expect me back within 45 minutes": the shift is *due* 45 minutes after the
   check-in's claimed time. A shift without minutes is never overdue.
 - Overdue handling is a pure function of the folded state and ``now``
-  (:func:`overdue_steps`): at the due time the steward is reminded, after the grace period
-  the coordinators are told. Each step is logged as an ``overdue`` entry (author: the hub),
-  and folding that entry records the step, so a restarted hub never repeats a step.
+  (:func:`overdue_steps`): at the due time the steward is reminded, and the coordinators
+  are told only once the grace period has passed since the due time *and* since the
+  reminder was given. So a clock that jumps hours forward reminds each steward first and
+  gives them the grace to answer, rather than raising every alarm at once. Each step is
+  logged as an ``overdue`` entry (author: the hub), and folding that entry records the
+  step, so a restarted hub never repeats a step.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Shift:
     minutes: int | None = None
     text: str | None = None
     stage: str | None = None  # last overdue step taken for this shift
+    staged_at: int = 0  # the claimed time of that step's entry
     feed: str = ""  # the hub whose feed recorded the check-in
 
     @property
@@ -74,6 +78,7 @@ class Patrol:
             same_feed = shift is not None and shift.feed == feed
             if shift is not None and same_feed and stage in STAGES and shift.index < index:
                 shift.stage = str(stage)
+                shift.staged_at = body.time
         elif body.kind_name == "revoke":
             handle = f.get("handle")
             if isinstance(handle, str):
@@ -94,7 +99,7 @@ def overdue_steps(patrol: Patrol, now: float, grace: int = DEFAULT_GRACE) -> lis
             continue
         if shift.stage is None and now >= due:
             steps.append(OverdueStep(shift.handle, REMINDER, shift))
-        elif shift.stage == REMINDER and now >= due + grace:
+        elif shift.stage == REMINDER and now >= max(due, shift.staged_at) + grace:
             steps.append(OverdueStep(shift.handle, ESCALATED, shift))
     return steps
 
@@ -109,5 +114,5 @@ def next_overdue_time(patrol: Patrol, grace: int = DEFAULT_GRACE) -> float | Non
         if shift.stage is None:
             times.append(due)
         elif shift.stage == REMINDER:
-            times.append(due + grace)
+            times.append(max(due, shift.staged_at) + grace)
     return min(times) if times else None

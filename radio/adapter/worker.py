@@ -253,7 +253,7 @@ class LinkWorker:
                 if failed is not None:
                     self._emit(failed)
                 return str(e)
-            sent = self._book.handed_over(item)
+            sent = self._book.handed_over(item, time.monotonic())
             if sent is not None:
                 self._emit(sent)
 
@@ -261,7 +261,7 @@ class LinkWorker:
         with self._cond:
             was_connected, self._connected = self._connected, False
             self._iface = None
-            results = self._book.link_lost()
+            results = self._book.link_lost(time.monotonic())
             if reason != "stopped":
                 self.last_error = reason
         if reason != "stopped":

@@ -84,3 +84,32 @@ def test_chrony_sample_reaches_a_sock_refclock(tmp_path: Path) -> None:
     assert offset == pytest.approx(0.75)
     with pytest.raises(ValueError):
         chrony_sample(1.0, 1.0, leap=3)
+
+
+def test_a_clock_that_went_back_is_held_and_counts_on_at_the_monotonic_rate(
+    tmp_path: Path,
+) -> None:
+    mono = [1000.0]
+    clock = SavedClock(tmp_path, monotonic=lambda: mono[0])
+    assert clock.now(5000.0).seconds == 5000.0
+    back = clock.now(5000.0 - 3 * 3600)  # the system clock stepped 3 h back
+    assert back.held_back and back.seconds == 5000.0 and back.source.name == "UNSYNCED"
+    mono[0] += 600  # ten minutes pass: reminders must not wait 3 h for the clock
+    assert clock.now(5600.0 - 3 * 3600).seconds == 5600.0
+    assert clock.now(6000.0).seconds == 6000.0  # caught up (or corrected): the clock again
+
+
+def test_a_step_of_the_system_clock_is_told_with_its_size_and_direction() -> None:
+    from hub.daemon.clock import JUMP, JumpWatch, describe_jump
+
+    mono = [0.0]
+    watch = JumpWatch(lambda: mono[0])
+    assert watch.check(10_000.0) == 0.0  # the first reading has nothing to compare with
+    mono[0] += 5
+    assert watch.check(10_006.0) == 0.0  # drift, not a step
+    mono[0] += 5
+    assert watch.check(10_011.0 - 3 * 3600) == -3 * 3600
+    assert watch.check(10_011.0 + 3 * 3600) == 6 * 3600
+    assert watch.check(10_011.0 + 3 * 3600 + JUMP / 2) == 0.0
+    assert "went back 3 h 0 min" in describe_jump(-3 * 3600 + 1)
+    assert "jumped forward 6 h 0 min" in describe_jump(6 * 3600)

@@ -1,5 +1,7 @@
 """A JOIN code sent on the channel by mistake: burned at once, the sender told, and its text
-never published on MQTT (the real daemon, simulated mesh, meshtastic library and Mosquitto)."""
+never published on MQTT; then the broker killed under the running daemon: the radio is still
+answered, and what was written meanwhile is published once it is back (the real daemon,
+simulated mesh, meshtastic library and Mosquitto)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 from mqttkit import Collector
 from support import BrokerFactory, DaemonFactory, Handheld, SimFactory, WaitFor, run_canopy
 
+from hub.daemon import call
 from radio.desk import BURNED
 
 
@@ -21,7 +24,8 @@ def test_join_on_the_channel_is_burned_and_never_reaches_mqtt(
     mosquitto = broker()
     mesh = sim(nodes=3, topology="full", speed=50.0)
     radio = ["--radio", f"tcp://127.0.0.1:{mesh.ports[0]}", "--mqtt", mosquitto.url]
-    with running_daemon(hub_dir, *radio, "--mqtt-meshtastic-root", ""):
+    log = hub_dir.parent / "daemon.log"
+    with running_daemon(hub_dir, *radio, "--mqtt-meshtastic-root", "", log=log):
         r = run_canopy("roster", "invite", "--handle", "alice", "--json", data=hub_dir)
         assert r.code == 0, r.err
         code = r.out.split('"code": "')[1].split('"')[0]
@@ -36,6 +40,24 @@ def test_join_on_the_channel_is_burned_and_never_reaches_mqtt(
             wait_for(lambda: any(m["text"] == "evening all" for m in sub.on("/textreceived")))
             refused = thief.ask(f"JOIN {code}")
             assert refused.startswith("JOIN refused: code was sent in the clear"), refused
+
+            def mqtt() -> dict[str, object]:
+                return dict(call(hub_dir / "hub.sock", "status")["services"]["mqtt"])
+
+            wait_for(lambda: mqtt()["backlog"] == 0, what="every entry published")
+            mosquitto.kill()  # SIGKILL: no goodbye to the hub
+            wait_for(lambda: not mqtt()["connected"], what="the hub to notice the broker gone")
+            assert alice.ask("WHO") == "Nobody is on duty."  # the radio is still answered
+            wrote = run_canopy("note", "written while the broker was down", data=hub_dir)
+            assert wrote.code == 0, wrote.err
+            assert mqtt()["backlog"] == 1  # kept for the broker, not dropped
+            mosquitto.start()
+            wait_for(
+                lambda: mqtt()["connected"] and mqtt()["backlog"] == 0,
+                timeout=40,
+                what="the hub to reconnect and publish what it kept",
+            )
+            assert "mqtt: disconnects" in log.read_text()  # said plainly in the daemon's log
         finally:
             alice.close()
             thief.close()

@@ -175,6 +175,19 @@ def test_sent_without_ack_is_ok_at_once() -> None:
     assert b.handed_over(x) == SendResult(x.outgoing_id, True, "SENT")
 
 
+def test_link_loss_right_after_a_hand_over_sends_it_again() -> None:
+    b = book()
+    x, y = item(), item()
+    b.queue.push([x, y])
+    for t in (10.0, 11.0):
+        got, _ = b.take(t)
+        assert got is not None and b.handed_over(got, t) == SendResult(
+            got.outgoing_id, True, "SENT"
+        )
+    assert b.link_lost(12.5) == []  # x left 2.5 s ago: it was taken; y may not have been
+    assert b.take(13.0)[0] is y and b.take(13.0)[0] is None
+
+
 def test_link_loss_requeues_in_order_then_gives_up() -> None:
     b = book(max_attempts=2)
     x, y = item(want_ack=True), item(want_ack=True)

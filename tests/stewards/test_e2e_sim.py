@@ -37,7 +37,8 @@ def test_stewards_on_the_radio(
     sim, data, clock = mesh
     hub_num = sim.node_num(HUB)
     extra = ("--alert-ack-timeout", "2", "--alert-max-pages", "2", "--overdue-grace", "60")
-    with running_daemon(data, *hub_options(sim.ports[HUB], *extra, clock_file=clock)):
+    log = data.parent / "daemon.log"
+    with running_daemon(data, *hub_options(sim.ports[HUB], *extra, clock_file=clock), log=log):
         radios = {i: Handheld(sim.ports[i], sim.node_num(i), hub_num) for i in range(1, 6)}
         coord, alice, bob = radios[COORD], radios[ALICE], radios[BOB]
         try:
@@ -166,6 +167,28 @@ def test_stewards_on_the_radio(
             # -- revocation
             canopy_ok("roster", "revoke", "bob", "--reason", "moved away", data=data)
             assert bob.ask("IN") == "Not accepted: your enrolment was revoked."
+
+            # -- the system clock steps 3 h back, then 6 h forward, under the running daemon
+            now = 45 * 60 + 70
+            assert alice.ask("IN 30 east loop").startswith("On duty (#")
+            shift = entries(data, "checkin")[-1]
+            clock.write_text(str(now - 3 * 3600))
+            assert alice.ask("LOG after the clock went back").startswith("Note recorded (#")
+            note = entries(data, "note")[-1]
+            assert note["timestamp"] >= shift["timestamp"]  # nothing dated earlier
+            assert note["time_source"] == "unsynced"  # and flagged
+            wait_for(lambda: "system clock went back 3 h" in log.read_text(), what="a log line")
+            since_a, since_c = alice.mark(), coord.mark()
+            clock.write_text(str(now + 3 * 3600))  # alice is now 2.5 h past due
+            alice.wait(lambda t: "due back" in t, since_a)
+            assert "system clock jumped forward 6 h" in log.read_text()
+            clock.write_text(str(now + 3 * 3600 + 70))
+            coord.wait(lambda t: "OVERDUE: alice" in t, since_c)
+            steps = [e for e in entries(data, "overdue") if e["handle"] == "alice"][-2:]
+            assert [e["stage"] for e in steps] == ["reminder", "escalated"]
+            # reminded first, alarmed only after the grace: not every alarm at once
+            assert int(str(steps[1]["timestamp"])) - int(str(steps[0]["timestamp"])) >= 60
+            assert alice.ask("OUT").startswith("Off duty (#")
 
             # -- a burst of 30 from one radio: answered or refused, the hub keeps going
             def counted() -> tuple[int, int]:
