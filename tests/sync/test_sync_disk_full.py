@@ -92,7 +92,8 @@ def test_a_full_disk_under_a_replica_corrupts_nothing_and_stewards_are_answered(
             assert run_canopy("note", "own log still writes", data=a).code == 0
             (disk / "filler").unlink()  # room again
             assert run_canopy("note", "after", data=b).code == 0
-            want = [None, None, "early 0", "early 1", "early 2", "after"]
+            # the peer entry, its pin-share and the witness key, then the notes
+            want = [None, None, None, "early 0", "early 1", "early 2", "after"]
             wait_for(
                 lambda: _texts(a, bid["feed"]) == want, timeout=60, what="the replica to catch up"
             )
