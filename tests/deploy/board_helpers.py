@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -231,10 +232,20 @@ def chroot(
 # -- the wheelhouse ------------------------------------------------------------------------
 
 
+def _dependency_spec() -> bytes:
+    """What decides the dependencies' wheels: pyproject.toml's Python range and dependency
+    lists, not the rest of it (an entry point or a linter setting rebuilds nothing)."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    keep = ("requires-python", "dependencies", "optional-dependencies")
+    return json.dumps({k: project.get(k) for k in keep}, sort_keys=True).encode()
+
+
 def wheelhouse(board: Board, dest: Path) -> Path:
     """The board's offline wheelhouse in `dest`: dependencies from the cache (built by
     deploy/wheelhouse.sh on first use), Canopy's own wheel freshly built from this tree."""
-    key = _digest((REPO / "pyproject.toml").read_bytes(), WHEELHOUSE.read_bytes())
+    key = _digest(_dependency_spec(), WHEELHOUSE.read_bytes())
     cached = CACHE / f"wheelhouse-{key}" / board.machine
     with _locked(CACHE / "wheelhouse.lock"):
         if not cached.exists():
