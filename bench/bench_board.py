@@ -174,8 +174,9 @@ def bench_cli(data: Path, rounds: int) -> bool:
     canopy("init", "--name", "Bench Board", "--data", str(data))
     t_note = wall(["note", "bench note", "--data", str(data)], rounds)
     ok_note = t_note <= 0.150
-    print(f"`canopy note` end to end, no daemon: {t_note * 1e3:.0f} ms median (budget <= 150) "
-          f"{verdict(ok_note)}")  # fmt: skip
+    print(f"`canopy note` end to end, no daemon: {t_note * 1e3:.0f} ms median of {rounds} "
+          f"(budget <= 150) {verdict(ok_note)}")  # fmt: skip
+    print(f"  measured under {load()}; wall times mean little above a load of 1")
     return ok_help and ok_note
 
 
