@@ -74,18 +74,40 @@ class Proc:
     name: str
     pss_mb: float
     rss_mb: float
+    uss_mb: float = 0.0  # private pages only: what the process alone holds
 
 
 def _rollup(pid: int) -> tuple[float, float]:
     """(PSS, RSS) in MB from /proc/PID/smaps_rollup."""
-    pss = rss = 0
+    kb = _rollup_kb(pid)
+    return kb.get("Pss", 0) / 1024, kb.get("Rss", 0) / 1024
+
+
+def _rollup_kb(pid: int) -> dict[str, int]:
+    out = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         key, _, rest = line.partition(":")
-        if key == "Pss":
-            pss = int(rest.split()[0])
-        elif key == "Rss":
-            rss = int(rest.split()[0])
-    return pss / 1024, rss / 1024
+        if rest.strip().endswith("kB"):
+            out[key] = int(rest.split()[0])
+    return out
+
+
+def uss_mb(pid: int) -> float:
+    kb = _rollup_kb(pid)
+    return (kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)) / 1024
+
+
+FLOOR = (
+    "import re, gunicorn.app.wsgiapp, gunicorn.workers.gthread, flask, flask_babel, jinja2\n"
+    "print(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
+)
+
+
+def stack_floor_mb() -> float:
+    """RSS of a bare Python that has only imported the portal's third-party stack (gunicorn's
+    threaded worker, Flask, Flask-Babel, Jinja): what any worker holds before Canopy."""
+    out = subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True)
+    return int(out.stdout.strip() or 0) / 1024
 
 
 def _children() -> dict[int, list[int]]:
@@ -281,10 +303,17 @@ def main() -> int:
         print(f"daemon RSS in a running neighbourhood: {d_rss:.1f} MB (budget <= 45) "
               f"{verdict(ok_daemon)}")  # fmt: skip
         workers = [p for p in procs["portal"] if p.name == "gunicorn worker"]
+        for i, w in enumerate(workers, 1):
+            w = replace(w, uss_mb=uss_mb(w.pid))
+            print(f"  portal worker {i}: PSS {w.pss_mb:.1f} MB, USS {w.uss_mb:.1f} MB (its own "
+                  f"pages; the rest is shared with the master), RSS {w.rss_mb:.1f} MB "
+                  f"(budget <= 30) {verdict(w.rss_mb <= 30)}")  # fmt: skip
         worst = max((p.rss_mb for p in workers), default=0.0)
         ok_workers = bool(workers) and worst <= 30
         print(f"portal workers: {len(workers)}, largest RSS {worst:.1f} MB (budget <= 30 each) "
               f"{verdict(ok_workers)}")  # fmt: skip
+        print(f"  floor: gunicorn + Flask + Flask-Babel + Jinja alone, before any Canopy "
+              f"code: {stack_floor_mb():.1f} MB RSS")  # fmt: skip
     return 0 if ok_total and ok_daemon and ok_workers else 1
 
 

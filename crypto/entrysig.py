@@ -125,9 +125,10 @@ class FeedVerifier:
         body, sig = split_entry(entry)
         if len(prev) != 32 or not 0 <= seq < 2**64:
             raise MalformedData("bad position or previous entry hash")
-        msg = self._prefix + seq.to_bytes(8, "big") + prev + body
+        # the signed form (signature, then the shadow header and body) in one allocation
+        signed = b"".join((sig, self._prefix, seq.to_bytes(8, "big"), prev, body))
         try:
-            nacl.bindings.crypto_sign_open(sig + msg, self._raw)
+            nacl.bindings.crypto_sign_open(signed, self._raw)
         except nacl.exceptions.CryptoError as e:
             raise BadSignature("signature does not verify for this feed and position") from e
         return body

@@ -157,7 +157,10 @@ else
 		PIP_SOURCE+=(--no-deps)
 		mapfile -t PKG < <(find "$WHEELHOUSE" -maxdepth 1 -name '*.whl' | sort)
 	fi
-	run "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_SOURCE[@]}" "${PKG[@]}"
+	# --no-compile, then compileall on every core: pip writes the bytecode one module at a
+	# time, and a Pi has four slow cores (the hub's first start then compiles nothing)
+	run "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-compile \
+		"${PIP_SOURCE[@]}" "${PKG[@]}"
 	# segno draws the sticker; it is a declared dependency, make sure it is there.
 	if [ "$DRY_RUN" = 1 ] || ! "$VENV/bin/python" -c 'import segno' 2>/dev/null; then
 		run "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_SOURCE[@]}" segno
@@ -166,12 +169,18 @@ else
 		"$VENV/bin/python" -c 'import cbor2, cryptography.hazmat.primitives.ciphers, nacl.bindings, yaml' ||
 			die "the venv cannot import Debian's stand-ins: ${DEBIAN_STANDINS[*]}"
 	fi
+	if [ "$DRY_RUN" = 0 ]; then
+		say "+ $VENV/bin/python -m compileall -q -j 0 $VENV/lib"
+		"$VENV/bin/python" -m compileall -q -j 0 "$VENV/lib" >/dev/null ||
+			say "(some modules have no bytecode; Python compiles them when first imported)"
+	fi
 	CANOPY="$VENV/bin/canopy"
 fi
 
 # 4. The hub identity, once.
 DATA_HERE=$(R "$DATA")
-if [ -x "$CANOPY" ] && "$CANOPY" id --data "$DATA_HERE" >/dev/null 2>&1; then
+if [ -x "$CANOPY" ] && [ -e "$DATA_HERE/identity.json" ] &&
+	"$CANOPY" id --data "$DATA_HERE" >/dev/null 2>&1; then
 	say "hub already initialised in $DATA_HERE"
 else
 	run "$CANOPY" init --name "${NAME:-$(hostname)}" --data "$DATA_HERE"
@@ -179,9 +188,11 @@ fi
 HUB_ID_ARGS=()
 if [ -x "$CANOPY" ] && [ -e "$DATA_HERE/identity.json" ]; then
 	IDENT=$("$CANOPY" id --json --data "$DATA_HERE")
-	field() { "$(dirname "$CANOPY")/python" -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-	[ -n "$NAME" ] || NAME=$(field '["name"]' <<<"$IDENT")
-	HUB_ID_ARGS=(--hub-id "$(field '["feed"][:16]' <<<"$IDENT")")
+	# one interpreter for both fields: on a Pi each start costs
+	{ read -r FEED16 && IFS= read -r ID_NAME; } < <("$(dirname "$CANOPY")/python" -c \
+		'import json,sys; i=json.load(sys.stdin); print(i["feed"][:16]); print(i["name"])' <<<"$IDENT")
+	[ -n "$NAME" ] || NAME=$ID_NAME
+	HUB_ID_ARGS=(--hub-id "$FEED16")
 fi
 NAME=${NAME:-$(hostname)}
 system chown -R "$HUB_USER:$HUB_USER" "$DATA_HERE"

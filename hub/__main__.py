@@ -1,5 +1,5 @@
-"""`python -m hub` is the `canopy` command."""
+"""`python -m hub`: the `canopy` program (:mod:`hub.cli.entry`)."""
 
-from hub.cli.main import main
+from hub.cli.entry import entry
 
-main()
+entry()

@@ -106,3 +106,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return render_template("error.html", code=503, detail="log", hub_down=True), 503
 
     return app
+
+
+def warm_master(app: Flask) -> None:
+    """In the gunicorn master, before it forks the workers: compile every template once
+    (Jinja otherwise compiles each in every worker on its first page) and freeze what is
+    loaded, so that the collector never writes to those objects and the workers keep
+    sharing their pages instead of copying them (docs/board.md)."""
+    import gc
+
+    with app.app_context():
+        for name in app.jinja_env.list_templates(extensions=["html"]):
+            app.jinja_env.get_template(name)
+    gc.collect()
+    gc.freeze()

@@ -8,6 +8,7 @@ gunicorn picks up by itself, and gunicorn reports ``READY=1``.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hub.settings import by_key
 
@@ -37,3 +38,10 @@ forwarded_allow_ips = ""
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+
+
+def when_ready(server: Any) -> None:
+    """After the app is preloaded, before the workers fork (portal.app.warm_master)."""
+    from portal.app import warm_master
+
+    warm_master(server.app.wsgi())

@@ -85,3 +85,88 @@ def test_an_unknown_or_hostile_op_name_is_refused_by_name(hub_dir: Path) -> None
                 raise AssertionError(f"{name!r} ran")
     finally:
         core.close()
+
+
+def _program(args: list[str], cwd: Path = ROOT) -> tuple[int, str, str, list[str]]:
+    """Run the `canopy` program's entry point (as the installed script does) on ``args``;
+    return its exit code, output, errors and the modules it loaded."""
+    code = (
+        "import json, sys\n"
+        f"sys.argv = ['canopy', *{args!r}]\n"
+        "from hub.cli.entry import entry\n"
+        "try:\n"
+        "    entry()\n"
+        "finally:\n"
+        "    print('MODULES', json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
+    err, _, modules = p.stderr.rpartition("MODULES ")
+    return p.returncode, p.stdout, err, json.loads(modules)
+
+
+def test_a_plain_note_loads_no_click(hub_dir: Path) -> None:
+    for args in (
+        ["note", "first", "--data", str(hub_dir)],
+        ["note", "--data", str(hub_dir), "second"],
+        ["note", "third", f"--data={hub_dir}"],
+    ):
+        code, out, err, loaded = _program(args)
+        assert (code, err) == (0, ""), err
+        assert out.startswith("note recorded at index"), out
+        assert [m for m in (*NOT_FOR_A_NOTE, "click", "uuid", "socket") if m in loaded] == []
+    shown = run_canopy("log", "show", "--json", data=hub_dir)
+    texts = [json.loads(line)["text"] for line in shown.out.splitlines()]
+    assert texts == ["first", "second", "third"]
+
+
+def _click_note(args: list[str]) -> tuple[int, str, str]:
+    p = subprocess.run(
+        [sys.executable, "-c", "from hub.cli.main import main; main(prog_name='canopy')", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_any_other_note_line_is_clicks_and_writes_nothing(hub_dir: Path) -> None:
+    a_file = hub_dir / "identity.json"
+    d = str(hub_dir)
+    for args in (
+        ["note"],
+        ["note", "-x", "--data", d],
+        ["note", "a", "b", "--data", d],
+        ["note", "a", "--data", str(a_file)],
+        ["note", "a", "--dat", d],
+    ):
+        code, out, err, loaded = _program(args)
+        assert "click" in loaded, args
+        assert (code, out, err) == _click_note(args), args
+        assert code != 0 and "Error: " in err, (args, err)
+    code, out, _, loaded = _program(["note", "--help"])
+    assert code == 0 and "Append a signed note" in out and "click" in loaded
+    assert run_canopy("log", "show", "--json", data=hub_dir).out.strip() == ""
+
+
+def test_a_refused_note_says_the_same_with_or_without_click(hub_dir: Path, tmp_path: Path) -> None:
+    cases = (
+        ["note", "bell \x07 in the text", "--data", str(hub_dir)],
+        ["note", "x" * 1001, "--data", str(hub_dir)],
+        ["note", "no hub here", "--data", str(tmp_path / "nothing")],
+    )
+    for args in cases:
+        code, out, err, loaded = _program(args)
+        assert "click" not in loaded
+        assert (code, out, err) == _click_note(args), args
+        assert code == 1 and err.startswith("Error: ") and out == "", (args, err)
+    assert run_canopy("log", "show", "--json", data=hub_dir).out.strip() == ""
+
+
+def test_the_busy_exit_is_the_same_in_both_paths() -> None:
+    from hub.cli.common import EXIT_BUSY
+    from hub.cli.entry import EXIT_BUSY as FAST_BUSY
+
+    assert FAST_BUSY == EXIT_BUSY

@@ -145,3 +145,30 @@ def test_cli_refuses_a_bad_jobs_count(tmp_path: Path, jobs: str) -> None:
     r = run_canopy("log", "verify", str(tmp_path), "--jobs", jobs)
     assert r.code == 2
     assert "--jobs" in r.err and "Traceback" not in r.err
+
+
+@pytest.mark.parametrize("size", [2 * MIN_CHUNK + 1, N - 1, N - MIN_CHUNK // 2])
+def test_a_partial_last_chunk_gives_the_same_tree(feed: list[bytes], size: int) -> None:
+    """Chunks are whole Merkle subtrees folded by the parent; a feed that is not a multiple
+    of the chunk size must still give the serial root."""
+    part = feed[:size]
+    got = verify_parallel(KEY.public, part, 2)
+    assert got == verify_entries(KEY.public, part)
+    assert got.root == root_from_leaf_hashes([leaf_hash(e) for e in part])
+
+
+def test_without_fork_the_entries_travel_with_the_chunks(feed: list[bytes]) -> None:
+    """Where processes cannot fork (not Linux), workers cannot inherit the entries: each
+    chunk carries its own, and checking those chunks gives the serial tree and first error.
+    (Run here in this process: a spawned pool would only add its start-up.)"""
+    from hub.log.parallel import _check_chunk, _chunks
+
+    chunks = _chunks(KEY.public, feed, 2, inherit=False)
+    assert len(chunks) > 2 and all(c.entries is not None for c in chunks)
+    results = [_check_chunk(c) for c in chunks]
+    assert [r.error for r in results] == [None] * len(chunks)
+    root = root_from_leaf_hashes([r.root for r in results])
+    assert root == verify_entries(KEY.public, feed).root
+    hostile = HOSTILE["bad signature, first of a chunk"](feed)
+    errors = [_check_chunk(c).error for c in _chunks(KEY.public, hostile, 2, inherit=False)]
+    assert next(e for e in errors if e is not None) == _single(hostile)

@@ -29,9 +29,8 @@ This module is the client half (and what both halves share); the daemon's server
 from __future__ import annotations
 
 import json
-import socket
+import os
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,7 @@ def call(
     when the connection fails, and the class the daemon named when it refused.
     """
     if op != "ping" and "rid" not in args:
-        args["rid"] = uuid.uuid4().hex
+        args["rid"] = os.urandom(16).hex()  # not uuid: it loads `platform`, start-up time
     attempt = 0
     lost: ConnectionLost | None = None
     deadline = 0.0
@@ -93,6 +92,12 @@ def call(
 
 
 def _call_once(sock_path: Path, op: str, timeout: float, args: dict[str, Any]) -> dict[str, Any]:
+    if not os.path.exists(sock_path):
+        # no daemon has ever listened here: say so without loading `socket`, which a note
+        # written under the lock (the CLI with no daemon) would otherwise pay for at start-up
+        raise DaemonNotRunning("the hub daemon is not running")
+    import socket
+
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:

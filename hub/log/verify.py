@@ -17,7 +17,7 @@ from crypto.keys import PublicKey
 from crypto.merkle import CompactRange, leaf_hash
 from crypto.note import Checkpoint, Verifier, open_note
 from hub.errors import EntryError, VerifyError
-from hub.log.entry import decode_body
+from hub.log.entry import body_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +69,14 @@ def check_entry(
     """Check entry ``i`` after an entry hashing to ``prev`` claimed at ``last_time``; return
     its leaf hash and claimed time, or raise :class:`VerifyError` naming it and why."""
     try:
-        body = decode_body(verifier.verify(i, prev, entry))
+        time = body_time(verifier.verify(i, prev, entry))
     except CryptoError as e:
         raise VerifyError(f"entry {i}: {e}") from e
     except EntryError as e:
         raise VerifyError(f"entry {i}: signed, but {e}") from e
-    if body.time < last_time:
+    if time < last_time:
         raise VerifyError(f"entry {i}: claimed time goes backwards")
-    return leaf_hash(entry), body.time
+    return leaf_hash(entry), time
 
 
 def verify_checkpoint(note: str, verifier: Verifier, verified: VerifiedFeed) -> Checkpoint:

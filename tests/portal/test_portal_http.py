@@ -135,3 +135,25 @@ def test_content_commands_show_on_the_portal(data: Path, portal: str, tmp_path: 
     assert b"<h1>Neighbours first</h1>" in html and b"<script>alert" not in html
     assert b"calling-help" in get(portal, "/protocols")[2]
     assert b"Open <em>late</em>." in get(portal, "/")[2]
+
+
+def test_the_master_compiles_every_template_and_freezes_before_forking(hub_dir: Path) -> None:
+    """portal.app.warm_master (gunicorn's when_ready): the workers fork with every template
+    compiled and the loaded objects frozen, so their pages stay shared (docs/board.md)."""
+    import gc
+
+    from portal.app import create_app, warm_master
+
+    app = create_app({"DATA": str(hub_dir), "TESTING": True})
+    names = app.jinja_env.list_templates(extensions=["html"])
+    assert "base.html" in names and "log.html" in names
+    try:
+        warm_master(app)
+        assert gc.get_freeze_count() > 0
+        cache = app.jinja_env.cache
+        assert cache is not None
+        cached = {key[1] for key in cache}  # (loader ref, name) pairs
+        assert set(names) <= cached, set(names) - cached
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()
