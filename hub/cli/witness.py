@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -61,6 +62,23 @@ def checkpoint_cmd(feed: str | None, cosigned: bool, data: Path | None) -> None:
         click.echo(peer_checkpoint(dd, feed.lower()), nl=False)
     else:
         click.echo(own_checkpoint(dd, cosigned), nl=False)
+        warn_rollback(dd)
+
+
+def rollback_text(rolled: dict[str, Any]) -> str:
+    return (
+        f"ROLLBACK: this hub's log holds {rolled.get('held')} entries, but it had signed "
+        f"{rolled.get('signed')} ({rolled.get('source', '?')}): it was restored from an old "
+        "copy. Its peers hold the newer one; every new entry forks its history from theirs. "
+        "Restore the newer copy (docs/witness.md)."
+    )
+
+
+def warn_rollback(dd: DataDir) -> None:
+    """Say on stderr, loudly, that the own log went back (a checkpoint of it is not current)."""
+    rolled = WitnessFiles(dd).rollback()
+    if rolled is not None:
+        click.echo(rollback_text(rolled), err=True)
 
 
 @click.group("witness")
@@ -84,10 +102,12 @@ def status_cmd(as_json: bool, data: Path | None) -> None:
     click.echo(f"witness key: {res['witness_vkey']}")
     for f in res["feeds"]:
         by = ", ".join(f["witnessed_by"]) or "nobody yet"
-        warn = "  SPLIT VIEW" if f["split_view"] else ""
+        warn = f"  {str(f.get('what') or 'split-view').upper()}" if f["split_view"] else ""
         click.echo(f"{f['name']:<20} witnessed by {by}{warn}")
     counts = " ".join(f"{k}={v}" for k, v in res["counts"].items()) or "none"
     click.echo(f"counts: {counts}; evidence files: {res['evidence']}")
+    if res.get("rolled_back"):
+        click.echo(rollback_text(res["rolled_back"]))
 
 
 VERDICTS = {

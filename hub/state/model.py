@@ -63,6 +63,7 @@ class SplitView:
     by: str  # the feed whose entry holds the evidence
     entry: int
     time: int
+    what: str = "split-view"  # or "rollback" (kind 31), "key-change" (radio announcements)
 
 
 @dataclass(slots=True)
@@ -142,12 +143,13 @@ class HubState:
         self.patrol.apply(e.index, e.body, e.feed)
         self.mandates.apply(e)
         fs.apply(e)
-        if e.body.kind_name in ("witness", "split-view", "fork"):
+        if e.body.kind_name in ("witness", "split-view", "fork", "rollback"):
             self._witnessing(e)
 
     def _witnessing(self, e: LoggedEntry) -> None:
         """A hub's witness key (kind 32, its latest counts) and split-view evidence
-        (kind 33, or a ``fork`` entry, from any feed read: the first about a hub is kept)."""
+        (kind 33, a ``fork`` or ``rollback`` entry, from any feed read: the first about a
+        hub is kept). A key change is a kind 33 whose statements are radio announcements."""
         f = e.body.named_fields()
         if e.body.kind_name == "witness":
             name, key = f.get("name"), f.get("key")
@@ -156,7 +158,13 @@ class HubState:
             return
         feed = f.get("feed")
         if isinstance(feed, bytes) and len(feed) == 32 and feed.hex() not in self.split_views:
-            self.split_views[feed.hex()] = SplitView(feed.hex(), e.feed, e.index, e.body.time)
+            what = "split-view"
+            if e.body.kind_name == "rollback":
+                what = "rollback"
+            elif (a := f.get("a")) is not None and isinstance(a, bytes) and a[:7] == b"radio !":
+                what = "key-change"
+            sv = SplitView(feed.hex(), e.feed, e.index, e.body.time, what)
+            self.split_views[feed.hex()] = sv
 
     def _federation(self, e: LoggedEntry) -> None:
         f = e.body.named_fields()
