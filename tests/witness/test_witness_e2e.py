@@ -236,15 +236,23 @@ def test_a_hub_showing_a_peer_another_history_is_caught_and_kept_as_evidence(
     assert run_canopy("note", "the story told to the bakery", data=x).code == 0
     assert run_canopy("note", "the story told to the laundry", data=twin).code == 0
     # a chain without relaying: the twin is heard only by the laundry, the hub only by
-    # the bakery; bakery and laundry hear each other
-    mesh = sim(nodes=4, topology="chain", hop_limit=0)
+    # the bakery; bakery and laundry hear each other; the bakery's coordinator (node 4)
+    # hears the bakery only
+    topology = tmp_path / "topology.json"
+    links = [{"a": 0, "b": 1}, {"a": 1, "b": 2}, {"a": 2, "b": 3}, {"a": 2, "b": 4}]
+    topology.write_text(json.dumps({"nodes": 5, "links": links}))
+    mesh = sim(nodes=5, topology=topology, hop_limit=0)
     radio = [f"tcp://127.0.0.1:{p}" for p in mesh.ports]
-    with (
-        running_daemon(twin, "--radio", radio[0], *FAST_SYNC),
-        running_daemon(b, "--radio", radio[1], *FAST_SYNC),
-        running_daemon(a, "--radio", radio[2], *FAST_SYNC),
-        running_daemon(x, "--radio", radio[3], *FAST_SYNC),
-    ):
+    with ExitStack() as stack:
+        stack.enter_context(running_daemon(a, "--radio", radio[2], *FAST_SYNC))
+        coord = Handheld(mesh.ports[4], mesh.node_num(4), mesh.node_num(2))
+        stack.callback(coord.close)
+        _coordinator(a, coord)
+        since = coord.mark()
+        for data, r in ((twin, radio[0]), (b, radio[1]), (x, radio[3])):
+            stack.enter_context(running_daemon(data, "--radio", r, *FAST_SYNC))
+        # the coordinator's radio hears it from the bakery, whoever caught it first
+        coord.wait(lambda t: t.startswith("SPLIT VIEW: hub Corner showed two"), since, 90)
         for data in (a, b):
             wait_for(
                 lambda d=data: _caught(d),
