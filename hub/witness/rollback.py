@@ -47,6 +47,7 @@ class HeadDesk:
         self.sent_at = 0.0
         self.sent_size = -1
         self.sent_ts = 0
+        self.starts = 0  # start heads sent
         self.told = True  # nothing to tell the coordinators yet
         self._relayed: set[str] = set()
         self._window: dict[bytes, deque[float]] = {}
@@ -152,7 +153,9 @@ class HeadDesk:
         if core.radio is None and core.mqtt is None:
             return
         size = len(own)
-        first = self.sent_size < 0
+        # the start head goes out twice, a gap apart: a rolled-back hub is caught by it,
+        # and the radio link may not have been up for the first
+        first = self.sent_size < 0 or (self.starts < 2 and now - self.sent_at >= self.svc.min_gap)
         grew = size != self.sent_size and now - self.sent_at >= self.svc.min_gap
         if not (first or grew or now - self.sent_at >= REFRESH):
             return
@@ -160,6 +163,7 @@ class HeadDesk:
         ts = max(int(now), self.sent_ts, mine.timestamp if mine is not None else 0)
         h = sign_head(self.key, self.origin, size, own.compact.root(), ts)
         self.sent_at, self.sent_size, self.sent_ts = now, size, ts
+        self.starts += first
         if mine is None or size >= mine.size:
             self.book[self.own] = h
             self.svc.files.set_head(self.own, h.to_json())

@@ -156,6 +156,7 @@ MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
         TimeSource.NTP,
         "bo",
     ),
+    ("rollback", {"feed": b"\xcc" * 32, "a": b"x", "b": b"y"}, 7700, TimeSource.NTP, ""),
 ]
 
 
