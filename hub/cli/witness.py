@@ -91,7 +91,7 @@ def witness_group() -> None:
 @data_option
 @handle_errors
 def status_cmd(as_json: bool, data: Path | None) -> None:
-    """Per hub: who cosigned it; counts of refused cosignatures; evidence kept."""
+    """Per hub: who cosigned it; counts of refused frames; evidence kept; a rollback."""
     dd = get_datadir(data)
     dd.require_initialised()
     res = call(dd.socket, "witness_status")
