@@ -1,0 +1,95 @@
+"""A hub restored from an old copy of its log finds out itself when it starts: it holds a
+head it signed (or a cosignature of its own log) larger than its log. The real daemon
+and witness service run in-process (no radio: nothing else is needed); the person's
+path is the `canopy` CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from support import daemon_thread, run_canopy, wait_for
+from witness_helpers import checkpoint_at
+
+from crypto.note import Checkpoint, parse_note
+from hub.daemon import Daemon
+from hub.local import DataDir, load_identity, load_signing_key
+from hub.witness import WitnessFiles, WitnessService
+from hub.witness.heads import sign_head
+
+
+def _status(data: Path) -> dict[str, object]:
+    r = run_canopy("witness", "status", "--json", data=data)
+    assert r.code == 0, r.err
+    return dict(json.loads(r.out))
+
+
+def _kinds(data: Path) -> list[str]:
+    out = run_canopy("log", "show", "--json", data=data).out
+    return [json.loads(line)["kind"] for line in out.splitlines()]
+
+
+def _daemon(data: Path) -> Daemon:
+    d = Daemon(DataDir(data))
+    d.services.append(WitnessService(scan=0.2))
+    return d
+
+
+def test_a_hub_restored_from_an_old_copy_finds_it_at_start_and_writes_nothing_on_top(
+    tmp_path: Path,
+) -> None:
+    data, other = tmp_path / "bakery", tmp_path / "laundry"
+    for d, name in ((data, "Bakery"), (other, "Laundry")):
+        assert run_canopy("init", "--name", name, data=d).code == 0
+    vkey = json.loads(run_canopy("id", "--json", data=other).out)["vkey"]
+    assert run_canopy("peer", "add", vkey, data=data).code == 0
+    dd = DataDir(data)
+    ident = load_identity(dd)
+    feed = ident.feed.hex()
+    assert run_canopy("note", "before the backup", data=data).code == 0
+    path = dd.feed_path(feed)
+    backup = path.read_bytes()  # two entries: the peer and the note
+    for text in ("after the backup", "and another"):
+        assert run_canopy("note", text, data=data).code == 0
+    newer = path.read_bytes()
+    # the head the hub signed at four entries (its daemon sends one on the mesh)
+    cp = Checkpoint.parse(parse_note(checkpoint_at(data, 4)).text)
+    head = sign_head(load_signing_key(dd, ident), ident.origin, 4, cp.root, int(time.time()))
+    WitnessFiles(dd).set_head(feed, head.to_json())
+    path.write_bytes(backup)  # restored from the old copy
+
+    with daemon_thread(_daemon(data)):
+        rolled = _status(data)["rolled_back"]
+        assert isinstance(rolled, dict)
+        assert rolled["held"] == 2 and rolled["signed"] == 4 and "signed" in rolled["source"]
+        r = run_canopy("checkpoint", data=data)
+        assert r.code == 0 and r.out.splitlines()[1] == "2"
+        assert "ROLLBACK: this hub's log holds 2 entries, but it had signed 4" in r.err
+        assert "ROLLBACK" in run_canopy("witness", "status", data=data).out
+        assert _kinds(data) == ["peer", "note"]  # it named no key on the old log (a fork)
+    kept = list((data / "witness" / "evidence").glob("*-rollback-*.txt"))
+    assert len(kept) == 1 and head.note() in kept[0].read_text()
+
+    path.write_bytes(newer)  # the newer copy is back: the finding clears at the next start
+    with daemon_thread(_daemon(data)):
+        assert _status(data)["rolled_back"] is None
+        assert "ROLLBACK" not in run_canopy("checkpoint", data=data).err
+        wait_for(lambda: "witness" in _kinds(data), 10, what="the witness key named")
+    assert not (data / "witness" / "rollback.json").exists()
+
+
+def test_a_cosignature_of_the_own_log_larger_than_it_is_a_rollback_too(tmp_path: Path) -> None:
+    """A witness's cosignature the hub accepted (so its log held that size then)."""
+    data = tmp_path / "bakery"
+    assert run_canopy("init", "--name", "Bakery", data=data).code == 0
+    assert run_canopy("note", "one", data=data).code == 0
+    feed = load_identity(DataDir(data)).feed.hex()
+    sigs = data / "witness" / "sigs"
+    sigs.mkdir(parents=True)
+    rec = {"name": "canopy/laundry/x/witness", "size": 7, "root": "11" * 32, "line": "— x y\n"}
+    (sigs / f"{feed}.json").write_text(json.dumps({"cc" * 32: rec, "dd" * 32: "junk"}))
+    with daemon_thread(_daemon(data)):
+        rolled = _status(data)["rolled_back"]
+        assert isinstance(rolled, dict) and rolled["held"] == 1 and rolled["signed"] == 7
+        assert "cosignature by canopy/laundry/x/witness" in str(rolled["source"])
