@@ -25,6 +25,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from crypto.errors import CryptoError
+from crypto.head import proves_rollback
+from crypto.keys import PublicKey
 from hub.log import LoggedEntry
 from hub.state.alerts import AlertBook
 from hub.state.corrections import RETRACT, AuthorIndex
@@ -64,6 +67,17 @@ class SplitView:
     entry: int
     time: int
     what: str = "split-view"  # or "rollback" (kind 31), "key-change" (radio announcements)
+
+
+def _proves_rollback(feed: bytes, a: object, b: object) -> bool:
+    """Two head notes signed by ``feed``'s key, the later smaller (crypto.head)."""
+    if not isinstance(a, bytes) or not isinstance(b, bytes):
+        return False
+    try:
+        key = PublicKey(feed)
+        return proves_rollback(key, a.decode("utf-8"), b.decode("utf-8"))
+    except (CryptoError, UnicodeDecodeError):
+        return False
 
 
 @dataclass(slots=True)
@@ -160,6 +174,8 @@ class HubState:
         if isinstance(feed, bytes) and len(feed) == 32 and feed.hex() not in self.split_views:
             what = "split-view"
             if e.body.kind_name == "rollback":
+                if not _proves_rollback(feed, f.get("a"), f.get("b")):
+                    return  # a peer's word alone does not mark a hub: the heads must prove it
                 what = "rollback"
             elif (a := f.get("a")) is not None and isinstance(a, bytes) and a[:7] == b"radio !":
                 what = "key-change"

@@ -17,7 +17,8 @@ that the hub presented a smaller log as current after having signed a larger one
 hub never signs such a pair: its log never shrinks, and it dates its heads no earlier than
 the last one it signed. A replayed old head is never later than the held one, so it is
 counted as ``head-old`` and proves nothing; a head not signed by the feed's key is
-``head-bad-signature``. Sans-IO: bytes, keys and time in; verdicts out.
+``head-bad-signature``. Sans-IO: bytes, keys and time in; verdicts out. The text and the proof
+anyone can check are in :mod:`crypto.head`.
 """
 
 from __future__ import annotations
@@ -26,15 +27,12 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+from crypto.head import head_text
 from crypto.keys import PublicKey, SigningKey
-from crypto.note import SIG_PREFIX, Checkpoint, key_id
+from crypto.note import SIG_PREFIX, key_id
 from hub.witness.frames import FEED_ID, HeadFrame
 
-PREFIX = "canopy-head/v1"
-
-
-def head_text(origin: str, size: int, root: bytes, timestamp: int) -> str:
-    return f"{PREFIX}\ntime {timestamp}\n{Checkpoint(origin, size, root).body()}"
+__all__ = ["Head", "head_text", "judge", "open_head", "sign_head"]
 
 
 @dataclass(frozen=True, slots=True)

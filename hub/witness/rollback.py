@@ -241,8 +241,10 @@ class HeadDesk:
         else:
             assert held is not None
             counts[f"conflict-{verdict}"] += 1
+            if verdict == "rollback" and h.feed in self._relayed:
+                return  # caught already: its every later head would be one more file
             self.svc._conflict(Conflict(verdict, h.feed, held.note(), h.note()))
-            if verdict == "rollback" and h.feed not in self._relayed:
+            if verdict == "rollback":
                 self._relayed.add(h.feed)  # the rolled-back hub hears what it had signed
                 self.svc._send(fr.encode_head(held.frame()))
 

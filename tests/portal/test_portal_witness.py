@@ -13,9 +13,10 @@ from support import run_canopy
 from crypto.cosignature import Cosigner, cosign
 from crypto.note import Checkpoint, parse_note
 from hub.daemon import HubCore
-from hub.local import DataDir, create_identity, load_identity
+from hub.local import DataDir, create_identity, load_identity, load_signing_key
 from hub.witness import WitnessFiles, witness_key, witness_name
 from hub.witness.core import Heard, Known
+from hub.witness.heads import sign_head
 
 PAGES = ["/", "/log", "/alerts", "/charter", "/hubs", "/verify", "/audits"]
 
@@ -117,10 +118,21 @@ def test_a_rollback_and_a_key_change_warn_on_every_page_in_every_language(
     assert r.code == 0, r.err
     for path in PAGES:
         assert 'role="alert"' not in client.get(path).get_data(as_text=True)
+    cdd = DataDir(tmp_path / "corner")
+    ident, key = load_identity(cdd), load_signing_key(cdd, load_identity(cdd))
+    earlier = sign_head(key, ident.origin, 9, bytes(32), 1000).note().encode()
+    later = sign_head(key, ident.origin, 4, bytes(32), 2000).note().encode()
     core = HubCore(DataDir(data))
     core.open()
     try:
-        core.log.append("rollback", {"feed": bytes.fromhex(corner), "a": b"head 9", "b": b"4"})
+        # a peer's word alone (heads that prove nothing) marks no hub
+        for a, b in ((b"head 9", b"4"), (later, earlier), (earlier, earlier)):
+            core.log.append("rollback", {"feed": bytes.fromhex(corner), "a": a, "b": b})
+        core.close()
+        for path in PAGES:
+            assert 'role="alert"' not in client.get(path).get_data(as_text=True), path
+        core.open()
+        core.log.append("rollback", {"feed": bytes.fromhex(corner), "a": earlier, "b": later})
         said = b"radio !5eed0001 announced hub Kiosk with key " + other.feed.hex().encode()
         core.log.append(
             "split-view", {"feed": other.feed.raw, "a": said, "b": b"radio !5eed0001 x"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crypto.errors import BadSignature
+from crypto.head import proves_rollback
 from crypto.keys import SigningKey
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from crypto.note import Verifier, open_note
@@ -100,3 +101,20 @@ def test_the_head_frame_fits_one_packet_and_matches_the_documented_vector() -> N
     assert decode_head(raw) == f
     big = HeadFrame(bytes(4), 2**32 - 1, bytes(32), 2**40, bytes(64))
     assert len(encode_head(big)) == MAX_HEAD == 114
+
+
+def test_a_rollback_entry_proves_itself_to_anyone_with_the_hubs_key() -> None:
+    """What every hub checks before it warns of a peer's `rollback` entry."""
+    big, small = head(6, T), head(4, T + 1)
+    assert proves_rollback(KEY.public, big.note(), small.note())
+    assert not proves_rollback(KEY.public, small.note(), big.note())  # grew: no rollback
+    assert not proves_rollback(KEY.public, big.note(), head(4, T).note())  # not later
+    assert not proves_rollback(KEY.public, big.note(), big.note())
+    mallory = SigningKey(bytes(32))
+    assert not proves_rollback(KEY.public, big.note(), head(4, T + 1, key=mallory).note())
+    assert not proves_rollback(mallory.public, big.note(), small.note())
+    forged = small.note().replace("\n4\n", "\n3\n")  # the text changed under its signature
+    assert not proves_rollback(KEY.public, big.note(), forged)
+    assert not proves_rollback(KEY.public, big.note(), "not a note")
+    other = sign_head(KEY, "canopy/other/0000", 4, bytes(32), T + 1)  # another origin
+    assert not proves_rollback(KEY.public, big.note(), other.note())
