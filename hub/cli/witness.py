@@ -145,6 +145,26 @@ def check_cmd(file: Path, as_json: bool, data: Path | None) -> None:
         raise SystemExit(2)
 
 
+@witness_group.command("recover")
+@click.argument(
+    "bundle", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="DIR"
+)
+@data_option
+@handle_errors
+def recover_cmd(bundle: Path, data: Path | None) -> None:
+    """Put back entries of this hub's own log lost to a restored old copy, from an export
+    of another copy (a peer's `canopy log export --feed <this hub's feed>`). Each must be
+    signed by this hub and extend its log; one that differs from what it holds refuses
+    the whole bundle."""
+    dd = get_datadir(data)
+    with open_writer(dd) as w:
+        res = w.request("log_recover", path=str(bundle.resolve()))
+    click.echo(
+        f"recovered {res['recovered']} entries of this hub's log: it holds {res['size']} "
+        f"(was {res['before']})"
+    )
+
+
 POSTER = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>

@@ -14,7 +14,8 @@ new one against it and against the replica.
   from an old copy. It writes nothing about it into its own log (any new entry would fork
   its history from the copies its peers hold), keeps ``DIR/witness/rollback.json`` (read by
   ``canopy checkpoint``, ``canopy witness status`` and every page of its portal), stops
-  writing its ``witness`` entry, and tells its coordinators by radio.
+  writing its ``witness`` entry, and tells its coordinators by radio. The finding ends
+  when the log holds the signed size and root again (``canopy witness recover``).
 """
 
 from __future__ import annotations
@@ -81,13 +82,7 @@ class HeadDesk:
         """At start: a head this hub signed, or a size its witnesses cosigned, larger than
         its log means it was restored from an old copy."""
         size = self._size()
-        if self.rolled is not None:
-            signed = int(self.rolled.get("signed", 0))
-            root = self.svc._root_at(self.own, signed) if 0 < signed <= size else None
-            if root is not None and root.hex() == self.rolled.get("root"):
-                log.warning("witness: the own log holds its signed size %d again", signed)
-                self.svc.files.set_rollback(None)  # the newer copy is back
-                self.rolled = None
+        self._recovered()
         mine = self.book.get(self.own)
         if mine is not None and mine.size > size:
             self._rolled_back(mine.size, mine.root, mine.note(), "a head this hub signed")
@@ -100,6 +95,20 @@ class HeadDesk:
                 body = Checkpoint(self.origin, n, root).body()
                 what = f"a cosignature by {r.get('name', '?')}"
                 self._rolled_back(n, root, f"{body}\n{r.get('line', '')}", what)
+
+    def _recovered(self) -> None:
+        """The finding ends when the own log holds the signed size and root again (the
+        newer copy restored, or ``canopy witness recover``)."""
+        if self.rolled is None:
+            return
+        signed = int(self.rolled.get("signed", 0))
+        if not 0 < signed <= self._size():
+            return
+        root = self.svc._root_at(self.own, signed)
+        if root is not None and root.hex() == self.rolled.get("root"):
+            log.warning("witness: the own log holds its signed size %d again", signed)
+            self.svc.files.set_rollback(None)
+            self.rolled = None
 
     def _rolled_back(self, signed: int, root: bytes, evidence: str, source: str) -> None:
         if self.rolled is not None and int(self.rolled.get("signed", 0)) >= signed:
@@ -145,6 +154,7 @@ class HeadDesk:
 
     # -- sending the own head -----------------------------------------------------------------
     def tick(self, now: float) -> None:
+        self._recovered()
         self._tell()
         core = self.core
         own = core.log.own

@@ -6,6 +6,7 @@ path is the `canopy` CLI."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -47,12 +48,21 @@ def test_a_hub_restored_from_an_old_copy_finds_it_at_start_and_writes_nothing_on
     dd = DataDir(data)
     ident = load_identity(dd)
     feed = ident.feed.hex()
+    twin = tmp_path / "twin"  # the same key, another entry 1: not this log's history
+    shutil.copytree(data, twin)
+    assert run_canopy("note", "another history", data=twin).code == 0
     assert run_canopy("note", "before the backup", data=data).code == 0
     path = dd.feed_path(feed)
     backup = path.read_bytes()  # two entries: the peer and the note
     for text in ("after the backup", "and another"):
         assert run_canopy("note", text, data=data).code == 0
-    newer = path.read_bytes()
+    # a copy of the newer log elsewhere (what a peer's `log export --feed` holds)
+    bundles = {name: tmp_path / name for name in ("newer", "forked", "garbage")}
+    for name, source in (("newer", data), ("forked", twin)):
+        r = run_canopy("log", "export", "--out", str(bundles[name]), data=source)
+        assert r.code == 0, r.err
+    bundles["garbage"].mkdir()
+    (bundles["garbage"] / f"{feed}.entries").write_bytes(b"\xff not entries")
     # the head the hub signed at four entries (its daemon sends one on the mesh)
     cp = Checkpoint.parse(parse_note(checkpoint_at(data, 4)).text)
     head = sign_head(load_signing_key(dd, ident), ident.origin, 4, cp.root, int(time.time()))
@@ -71,11 +81,22 @@ def test_a_hub_restored_from_an_old_copy_finds_it_at_start_and_writes_nothing_on
     kept = list((data / "witness" / "evidence").glob("*-rollback-*.txt"))
     assert len(kept) == 1 and head.note() in kept[0].read_text()
 
-    path.write_bytes(newer)  # the newer copy is back: the finding clears at the next start
-    with daemon_thread(_daemon(data)):
-        assert _status(data)["rolled_back"] is None
+    with daemon_thread(_daemon(data)):  # still rolled back; put back from the copy
+        assert _status(data)["rolled_back"] is not None
+        for name, why in (
+            ("forked", "entry 1 differs from this hub's: another history"),
+            ("garbage", "is not an export's entries"),
+            ("", "no entries of this hub's own feed"),
+        ):
+            r = run_canopy("witness", "recover", str(bundles.get(name, other)), data=data)
+            assert r.code == 1 and why in r.err, (name, r.out, r.err)
+        assert _kinds(data) == ["peer", "note"]  # nothing of them was stored
+        r = run_canopy("witness", "recover", str(bundles["newer"]), data=data)
+        assert r.code == 0 and "recovered 2 entries" in r.out and "holds 4 (was 2)" in r.out
+        wait_for(lambda: _status(data)["rolled_back"] is None, 10, what="the finding cleared")
         assert "ROLLBACK" not in run_canopy("checkpoint", data=data).err
         wait_for(lambda: "witness" in _kinds(data), 10, what="the witness key named")
+        assert _kinds(data)[:4] == ["peer", "note", "note", "note"]
     assert not (data / "witness" / "rollback.json").exists()
 
 
