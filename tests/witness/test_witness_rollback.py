@@ -14,8 +14,9 @@ from support import daemon_thread, run_canopy, wait_for
 from witness_helpers import checkpoint_at
 
 from crypto.note import Checkpoint, parse_note
-from hub.daemon import Daemon
-from hub.local import DataDir, load_identity, load_signing_key
+from hub.daemon import Daemon, HubCore
+from hub.local import DataDir, create_identity, load_signing_key
+from hub.log import LogView
 from hub.witness import WitnessFiles, WitnessService
 from hub.witness.heads import sign_head
 
@@ -31,6 +32,24 @@ def _kinds(data: Path) -> list[str]:
     return [json.loads(line)["kind"] for line in out.splitlines()]
 
 
+def _notes(data: Path, *texts: str) -> None:
+    """Entries written by the hub (how they got there is not what is tested here)."""
+    core = HubCore(DataDir(data))
+    core.open()
+    try:
+        for t in texts:
+            core.log.append("note", {"text": t})
+    finally:
+        core.close()
+
+
+def _entries(data: Path) -> bytes:
+    """The own feed as an export's ``<feed>.entries`` (the entries one after another)."""
+    view = LogView(DataDir(data))
+    reader = view.reader()
+    return b"".join(reader.read_range(0, len(reader)))
+
+
 def _daemon(data: Path) -> Daemon:
     d = Daemon(DataDir(data))
     d.services.append(WitnessService(scan=0.2))
@@ -41,26 +60,24 @@ def test_a_hub_restored_from_an_old_copy_finds_it_at_start_and_writes_nothing_on
     tmp_path: Path,
 ) -> None:
     data, other = tmp_path / "bakery", tmp_path / "laundry"
-    for d, name in ((data, "Bakery"), (other, "Laundry")):
-        assert run_canopy("init", "--name", name, data=d).code == 0
-    vkey = json.loads(run_canopy("id", "--json", data=other).out)["vkey"]
-    assert run_canopy("peer", "add", vkey, data=data).code == 0
     dd = DataDir(data)
-    ident = load_identity(dd)
+    ident = create_identity(dd, "Bakery")
+    vkey = create_identity(DataDir(other), "Laundry").verifier.to_string()
+    assert run_canopy("peer", "add", vkey, data=data).code == 0
     feed = ident.feed.hex()
     twin = tmp_path / "twin"  # the same key, another entry 1: not this log's history
     shutil.copytree(data, twin)
-    assert run_canopy("note", "another history", data=twin).code == 0
-    assert run_canopy("note", "before the backup", data=data).code == 0
+    _notes(twin, "another history")
+    _notes(data, "before the backup")
     path = dd.feed_path(feed)
     backup = path.read_bytes()  # two entries: the peer and the note
-    for text in ("after the backup", "and another"):
-        assert run_canopy("note", text, data=data).code == 0
+    _notes(data, "after the backup", "and another")
     # a copy of the newer log elsewhere (what a peer's `log export --feed` holds)
     bundles = {name: tmp_path / name for name in ("newer", "forked", "garbage")}
-    for name, source in (("newer", data), ("forked", twin)):
-        r = run_canopy("log", "export", "--out", str(bundles[name]), data=source)
-        assert r.code == 0, r.err
+    r = run_canopy("log", "export", "--out", str(bundles["newer"]), data=data)
+    assert r.code == 0, r.err
+    bundles["forked"].mkdir()
+    (bundles["forked"] / f"{feed}.entries").write_bytes(_entries(twin))
     bundles["garbage"].mkdir()
     (bundles["garbage"] / f"{feed}.entries").write_bytes(b"\xff not entries")
     # the head the hub signed at four entries (its daemon sends one on the mesh)
@@ -103,9 +120,8 @@ def test_a_hub_restored_from_an_old_copy_finds_it_at_start_and_writes_nothing_on
 def test_a_cosignature_of_the_own_log_larger_than_it_is_a_rollback_too(tmp_path: Path) -> None:
     """A witness's cosignature the hub accepted (so its log held that size then)."""
     data = tmp_path / "bakery"
-    assert run_canopy("init", "--name", "Bakery", data=data).code == 0
-    assert run_canopy("note", "one", data=data).code == 0
-    feed = load_identity(DataDir(data)).feed.hex()
+    feed = create_identity(DataDir(data), "Bakery").feed.hex()
+    _notes(data, "one")
     sigs = data / "witness" / "sigs"
     sigs.mkdir(parents=True)
     rec = {"name": "canopy/laundry/x/witness", "size": 7, "root": "11" * 32, "line": "— x y\n"}
