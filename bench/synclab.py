@@ -296,9 +296,12 @@ class OnAir:
     frame: int  # sync frame type (first payload byte), 0 for other ports
 
 
-def make_protocol(kind: str, store: LogStore, rng: random.Random, name: str) -> SyncProtocol:
+def make_protocol(
+    kind: str, store: LogStore, rng: random.Random, name: str, hop_limit: int = 1
+) -> SyncProtocol:
     if kind == "engine":
-        return SyncEngine(store.own, store, engine_airtime, SyncPolicy(), rng, name=name)
+        policy = SyncPolicy(hop_limit=hop_limit)  # as the daemon: it sends with its policy's
+        return SyncEngine(store.own, store, engine_airtime, policy, rng, name=name)
     if kind == "flood":
         return Flood(store, rng)
     return Walk(store, rng)
@@ -333,7 +336,9 @@ class Net:
         core = HubCore(DataDir(hub.path), self.clock)
         core.open()
         hub.core, hub.store = core, LogStore(core)
-        hub.proto = make_protocol(hub.kind, hub.store, random.Random(hub.seed), hub.name)
+        hub.proto = make_protocol(
+            hub.kind, hub.store, random.Random(hub.seed), hub.name, self.hop_limit
+        )
         hub.proto.start(self.clock.t)
         hub.ticked_at = -1.0
 

@@ -7,17 +7,23 @@
   into the signed log; the sealed key is kept outside it, so destroying it (retention)
   makes the box unreadable for everyone, for good, while the log's bytes stay the same.
 - :func:`unseal` reverses it with the review private key.
+- Steward radios: :func:`seal_pin` puts a node number and key in a ``SecretBox`` under a
+  hub's pin secret (:func:`derive_pin_secret`, or one the neighbourhood installed);
+  :func:`share_pin_secrets` seals those secrets to a federated hub's Ed25519 feed key
+  (converted to Curve25519), which :func:`open_pin_secrets` opens with that hub's seed.
 
 Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import nacl.exceptions
 import nacl.public
 import nacl.secret
+import nacl.signing
 
 from crypto.errors import CryptoError, MalformedData
 
@@ -92,3 +98,46 @@ def open_pin(secret: bytes, pin: bytes) -> tuple[int, bytes]:
     if len(inner) != 40:
         raise UnsealError("the pin is not a node number and a key")
     return int.from_bytes(inner[:8], "big"), inner[8:]
+
+
+PIN_SECRET_CONTEXT = b"canopy pin secret v1"
+MAX_SHARED_SECRETS = 4
+SHARE_OVERHEAD = 48  # SealedBox: an ephemeral public key (32) and a MAC (16)
+
+
+def derive_pin_secret(seed: bytes) -> bytes:
+    """A hub's own pin secret, derived one way from its Ed25519 signing seed: every hub has
+    one without any setup, and knowing it tells nothing about the seed."""
+    if len(seed) != KEY_BYTES:
+        raise MalformedData("an Ed25519 seed is 32 bytes")
+    return hashlib.blake2b(PIN_SECRET_CONTEXT, key=seed, digest_size=KEY_BYTES).digest()
+
+
+def share_pin_secrets(peer_feed: bytes, secrets: list[bytes]) -> bytes:
+    """``secrets`` (1 to 4 pin secrets) sealed to a peer hub: NaCl ``SealedBox`` to the
+    Curve25519 form of its Ed25519 feed key, so only that hub's signing key opens it."""
+    if len(peer_feed) != KEY_BYTES:
+        raise MalformedData("a hub's feed key is 32 bytes")
+    if not 1 <= len(secrets) <= MAX_SHARED_SECRETS or any(len(s) != KEY_BYTES for s in secrets):
+        raise MalformedData(f"1 to {MAX_SHARED_SECRETS} pin secrets of 32 bytes each")
+    try:
+        public = nacl.signing.VerifyKey(peer_feed).to_curve25519_public_key()
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as e:
+        raise MalformedData("not a usable Ed25519 feed key") from e
+    return bytes(nacl.public.SealedBox(public).encrypt(b"".join(secrets)))
+
+
+def open_pin_secrets(seed: bytes, box: bytes) -> list[bytes]:
+    """The pin secrets a peer sealed to this hub (its Ed25519 signing ``seed``); raises
+    :class:`UnsealError` for a box to another hub, or damaged."""
+    if len(seed) != KEY_BYTES:
+        raise UnsealError("an Ed25519 seed is 32 bytes")
+    private = nacl.signing.SigningKey(seed).to_curve25519_private_key()
+    try:
+        inner = nacl.public.SealedBox(private).decrypt(box)
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as e:
+        raise UnsealError("the shared pin secrets do not open with this hub's key") from e
+    n, rest = divmod(len(inner), KEY_BYTES)
+    if rest or not 1 <= n <= MAX_SHARED_SECRETS:
+        raise UnsealError("the shared box does not hold 32-byte pin secrets")
+    return [inner[i * KEY_BYTES : (i + 1) * KEY_BYTES] for i in range(n)]

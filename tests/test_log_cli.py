@@ -62,6 +62,23 @@ def test_note_show_json(hub_dir: Path) -> None:
     assert len(plain) == 3 and "patrol note 1" in plain[1]
 
 
+def test_an_entry_about_another_hub_keeps_its_own_feed_in_json(
+    hub_dir: Path, tmp_path: Path
+) -> None:
+    """A peer entry names the other hub's feed as `subject`; `feed` stays the feed the entry
+    is in (it was overwritten, so MQTT subscribers filed the entry under the wrong feed)."""
+    other = tmp_path / "other"
+    assert run_canopy("init", "--name", "Other", data=other).code == 0
+    them = json.loads(run_canopy("id", "--json", data=other).out)
+    us = json.loads(run_canopy("id", "--json", data=hub_dir).out)
+    assert run_canopy("peer", "add", them["vkey"], data=hub_dir).code == 0
+    shown = run_canopy("log", "show", "--json", data=hub_dir).out
+    rows = [json.loads(line) for line in shown.splitlines()]
+    peer = next(row for row in rows if row["kind"] == "peer")
+    assert peer["feed"] == us["feed"] and peer["subject"] == them["feed"]
+    assert all(row["feed"] == us["feed"] for row in rows)
+
+
 def test_export_and_verify_roundtrip(hub_dir: Path, tmp_path: Path) -> None:
     _notes(hub_dir, 5)
     out = tmp_path / "bundle"

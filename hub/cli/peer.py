@@ -32,12 +32,17 @@ def peer_group() -> None:
 def add_cmd(vkey: str, name: str | None, as_json: bool, data: Path | None) -> None:
     """Federate with the hub whose verifier key is VKEY (`canopy id --json` there prints it).
 
-    Writes a signed `peer` entry: every hub's log says publicly whom it federates with.
+    Writes a signed `peer` entry: every hub's log says publicly whom it federates with;
+    and a `pin-share` entry: this hub's pin secrets sealed to that hub, so it recognises
+    the radios of stewards enrolled here. For a hub federated before pin secrets were
+    shared, it writes only the `pin-share`.
     """
     with open_writer(get_datadir(data)) as w:
         res = w.request("peer_add", vkey=vkey, name=name)
     if as_json:
         echo_json({k: res[k] for k in ("feed", "name", "index")})
+    elif res.get("pins"):
+        click.echo(f"shared this hub's pin secrets with {res['name']}, entry #{res['index']}")
     else:
         click.echo(f"federated with {res['name']} ({res['feed'][:16]}…), entry #{res['index']}")
 

@@ -20,8 +20,10 @@ from hub.privacy import (
     policy_from,
     read_private,
     read_public,
+    rebuild_key,
     review_sealed,
     save_policy,
+    split_key,
 )
 
 
@@ -44,8 +46,8 @@ def keygen_cmd(out: Path) -> None:
     click.echo(f"wrote {pub} (give it to hubs: canopy review set-key {pub})")
     click.echo(f"wrote {key} (private: reviewers only, never on a hub)")
     click.echo(
-        f"wrote {out / 'pin.key'} (secret of the federated hubs: canopy review set-key "
-        f"{pub} --pin {out / 'pin.key'} on each, so no public entry shows a steward's radio)"
+        f"wrote {out / 'pin.key'} (optional: one pin secret for every federated hub instead "
+        f"of each hub's own: canopy review set-key {pub} --pin {out / 'pin.key'} on each)"
     )
 
 
@@ -80,15 +82,46 @@ def set_key_cmd(pubfile: Path, pinfile: Path | None, data: Path | None, **settin
     echo_json(policy.to_json())
 
 
-@review_group.command("show")
+@review_group.command("split")
 @click.option("--key", "keyfile", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--shares", "n", required=True, type=int, help="How many shares (N, up to 255).")
+@click.option("--threshold", "k", required=True, type=int, help="How many rebuild it (K, >= 2).")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory."
+)
+@handle_errors
+def split_cmd(keyfile: Path, n: int, k: int, out: Path) -> None:
+    """Split review.key among coordinators: N share files (0600), any K of which rebuild
+    it in memory (`canopy review show --share F ...`); fewer tell nothing about it.
+
+    Give each coordinator one share, then delete review.key yourself."""
+    paths = split_key(read_private(keyfile), n, k, out)
+    for p in paths:
+        click.echo(f"wrote {p}")
+    click.echo(f"any {k} of these {n} shares open sealed details; {keyfile} is unchanged")
+
+
+@review_group.command("show")
+@click.option("--key", "keyfile", default=None, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--share",
+    "sharefiles",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A share of a split key (repeat, K times); instead of --key.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @data_option
 @handle_errors
-def show_cmd(keyfile: Path, as_json: bool, data: Path | None) -> None:
+def show_cmd(
+    keyfile: Path | None, sharefiles: tuple[Path, ...], as_json: bool, data: Path | None
+) -> None:
     """Open the sealed details in a copy of a hub's data (or an export bundle) with the
-    review private key; details whose key retention destroyed show as erased."""
-    private = read_private(keyfile)
+    review private key, or K shares of it (rebuilt in memory only); details whose key
+    retention destroyed show as erased."""
+    if (keyfile is None) == (not sharefiles):
+        raise PrivacyError("give the review key: --key review.key, or --share FILE K times")
+    private = read_private(keyfile) if keyfile is not None else rebuild_key(list(sharefiles))
     root = get_datadir(data).root
     n = opened = 0
     for r in review_sealed(root, private):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # loaded on first use: a CLI write under the lock needs none 
     from hub.daemon.ports import MqttPort, RadioPort, StatusPort, SyncPort, WitnessPort
     from hub.daemon.webcodes import WebCodes
     from hub.local import NodeList
+    from hub.privacy import PinKeyring
     from hub.state import HubState, Rules
 
 
@@ -46,12 +47,15 @@ class HubCore:
         self._state: HubState | None = None
         self._nodes: NodeList | None = None
         self._deliveries: DeliveryStore | None = None
+        self._pins: PinKeyring | None = None
 
     def open(self) -> None:
         """Open the log; the local state file is opened when first needed."""
         from hub.privacy import Sealer
 
-        self.log.prepare = Sealer(self.datadir).prepare
+        sealer = Sealer(self.datadir)
+        self._pins = sealer.pins
+        self.log.prepare = sealer.prepare
         self.log.open()
         self._opened = True
 
@@ -111,15 +115,34 @@ class HubCore:
             from hub.state import HubState
 
             ident = self.log.identity
-            from hub.privacy import pin_opener
-
             name = ident.name if ident is not None else ""
-            self._state = HubState(self.log.feed_hex, name, pin_opener(self.datadir))
+            self._state = HubState(self.log.feed_hex, name, self.pins, self.pins.learn)
             self._fold_all()
             self.log.listeners.insert(0, self._fold)
         return self._state
 
+    @property
+    def pins(self) -> PinKeyring:
+        """This hub's pin secrets (hub.privacy): seal enrolments, open peers' pins."""
+        if self._pins is None:
+            from hub.privacy import PinKeyring
+
+            self._pins = PinKeyring(self.datadir)
+        return self._pins
+
     def _fold_all(self) -> None:
+        """Fold every feed; again, from the start, while a fold learns a pin secret that
+        opens an enrolment folded before it (once per new secret: they are kept)."""
+        state = self._state
+        assert state is not None
+        learned = state.pins_learned
+        self._fold_once()
+        while state.pins_learned != learned:
+            learned = state.pins_learned
+            state.reset()
+            self._fold_once()
+
+    def _fold_once(self) -> None:
         state, own = self._state, self.log.own
         assert state is not None and own is not None
         for e in iter_entries(own, self.log.feed_hex):
@@ -133,8 +156,11 @@ class HubCore:
         """Fold a new entry; a change of federation folds everything again, in place, so
         the running hub counts exactly what a restarted one would."""
         assert self._state is not None
+        learned = self._state.pins_learned
         self._state.apply(e)
-        if e.feed == self._state.own and e.body.kind_name in ("peer", "unpeer"):
+        if self._state.pins_learned != learned or (
+            e.feed == self._state.own and e.body.kind_name in ("peer", "unpeer")
+        ):
             self._state.reset()
             self._fold_all()
 

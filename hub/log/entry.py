@@ -201,6 +201,8 @@ KINDS: tuple[KindSpec, ...] = (
             Field("by", bytes, True, 32),
         ),
     ),
+    # 34: a hub's pin secrets sealed to one federated hub (docs/privacy.md, steward radios)
+    KindSpec(34, "pin-share", (Field("feed", bytes, False, 32), Field("box", bytes, False, 176))),
 )
 BY_NAME: dict[str, KindSpec] = {k.name: k for k in KINDS}
 BY_CODE: dict[int, KindSpec] = {k.code: k for k in KINDS}
@@ -243,7 +245,11 @@ class Body:
             "author": self.author or "hub",
         }
         for name, value in self.named_fields().items():
-            data[name] = value.hex() if isinstance(value, bytes) else value
+            # `feed` names the feed an entry is in, wherever an entry is shown; an entry about
+            # another hub's feed (peer, unpeer, fork, split-view, pin-share) names that one
+            # `subject`, so the two can never be taken for each other
+            key = "subject" if name == "feed" else name
+            data[key] = value.hex() if isinstance(value, bytes) else value
         if self.kind_name == "correction":  # a flag on the wire (1), a boolean to readers
             data["retract"] = data.get("retract") == 1
         return data

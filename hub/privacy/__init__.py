@@ -12,6 +12,7 @@ from hub.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hub.privacy.keystore import KeyStore as KeyStore
+    from hub.privacy.pins import PinKeyring as PinKeyring
     from hub.privacy.pins import install_pin_secret as install_pin_secret
     from hub.privacy.pins import new_pin_secret as new_pin_secret
     from hub.privacy.pins import pin_opener as pin_opener
@@ -39,11 +40,14 @@ if TYPE_CHECKING:
     from hub.privacy.sealer import Sealer as Sealer
     from hub.privacy.sealer import check_report as check_report
     from hub.privacy.sealer import public_part_problem as public_part_problem
+    from hub.privacy.shares import rebuild_key as rebuild_key
+    from hub.privacy.shares import split_key as split_key
 
 __all__ = [
     "DEFAULT_POLICY",
     "POLICY_KINDS",
     "KeyStore",
+    "PinKeyring",
     "Policy",
     "PrivacyError",
     "RetentionResult",
@@ -65,9 +69,11 @@ __all__ = [
     "raw_is_public",
     "read_private",
     "read_public",
+    "rebuild_key",
     "review_sealed",
     "run_retention",
     "save_policy",
+    "split_key",
     "withheld",
 ]
 __getattr__, __dir__ = lazy_exports(
@@ -83,6 +89,7 @@ __getattr__, __dir__ = lazy_exports(
         "public_fields": "hub.privacy.policy",
         "public_json": "hub.privacy.policy",
         "new_pin_secret": "hub.privacy.pins",
+        "PinKeyring": "hub.privacy.pins",
         "install_pin_secret": "hub.privacy.pins",
         "pin_opener": "hub.privacy.pins",
         "public_prefix": "hub.privacy.policy",
@@ -99,6 +106,8 @@ __getattr__, __dir__ = lazy_exports(
         "read_public": "hub.privacy.review",
         "review_sealed": "hub.privacy.review",
         "Sealer": "hub.privacy.sealer",
+        "rebuild_key": "hub.privacy.shares",
+        "split_key": "hub.privacy.shares",
         "check_report": "hub.privacy.sealer",
         "public_part_problem": "hub.privacy.sealer",
     },

@@ -1,27 +1,46 @@
 """Steward radios kept out of public view: enrolments sealed to the federated hubs.
 
 A radio broadcasts its node number and key to anyone in range, so a public link from a
-handle to them would let anyone follow a steward. With a **pin secret** (32 random bytes
-that every federated hub holds: ``DATA/pin.key``, 0600, made by ``canopy review keygen``
-and installed with ``canopy review set-key --pin FILE``), a JOIN is written as an
-``enrol-sealed`` entry whose ``pin`` is the node number and key in a NaCl ``secretbox``
-under that secret: every hub with the secret recognises the steward's radio, nobody else
-can read or match it. Without a secret, JOIN writes the plain ``enrol`` as before.
+handle to them would let anyone follow a steward. No enrolment is ever written with them
+in the clear: a JOIN (and a renewal) is written as ``enrol-sealed``, whose ``pin`` is the
+node number and key in a NaCl ``secretbox`` under this hub's **pin secret**:
+
+- every hub has one without any setup, derived one way from its signing key
+  (:func:`crypto.seal.derive_pin_secret`); a neighbourhood may instead install one shared
+  file on every hub (``canopy review set-key --pin FILE``: ``DATA/pin.key``, 0600), which
+  then seals;
+- ``canopy peer add`` also writes a ``pin-share`` entry (kind 34): this hub's pin secrets
+  sealed to the new peer's feed key, which only that hub opens, while folding this hub's
+  feed. What it learns is kept in ``DATA/pin-shared.keys`` (0600), so a restart opens the
+  same pins without folding twice.
+
+Every hub holding a secret recognises the steward's radio; the public, a broker listener
+or another neighbourhood's hub sees a random-looking box that matches nothing.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 
-from crypto.seal import KEY_BYTES, UnsealError, open_pin, seal_pin
-from hub.local import DataDir, atomic_write
+from crypto.seal import (
+    KEY_BYTES,
+    UnsealError,
+    derive_pin_secret,
+    open_pin,
+    open_pin_secrets,
+    seal_pin,
+    share_pin_secrets,
+)
+from hub.errors import EntryError
+from hub.local import DataDir, atomic_write, load_identity, load_signing_key
 from hub.log import FieldValue
 from hub.privacy.policy import PrivacyError
 
 PIN_FILE = "pin.key"
+SHARED_FILE = "pin-shared.keys"
+MAX_LEARNED = 256  # secrets learned from peers: each costs a fold again, so a bound
 
 
 def new_pin_secret(path: Path) -> None:
@@ -30,23 +49,31 @@ def new_pin_secret(path: Path) -> None:
     atomic_write(path, (os.urandom(KEY_BYTES).hex() + "\n").encode(), mode=0o600)
 
 
-def read_pin_secret(path: Path) -> bytes:
+def _read_secret_file(path: Path, many: bool) -> list[bytes]:
     try:
         mode = os.stat(path).st_mode
-        text = path.read_text(encoding="ascii").strip()
+        text = path.read_text(encoding="ascii")
     except FileNotFoundError as e:
         raise PrivacyError(f"no pin secret at {path}") from e
     except (OSError, UnicodeDecodeError) as e:
         raise PrivacyError(f"cannot read the pin secret {path}: {e}") from e
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise PrivacyError(f"{path} is readable by others: chmod 600 it first")
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        secret = b""
-    if len(secret) != KEY_BYTES:
-        raise PrivacyError(f"{path} is not a pin secret (64 hex digits)")
-    return secret
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    out: list[bytes] = []
+    for line in lines if many else lines[:1] or [""]:
+        try:
+            secret = bytes.fromhex(line)
+        except ValueError:
+            secret = b""
+        if len(secret) != KEY_BYTES:
+            raise PrivacyError(f"{path} is not a pin secret (64 hex digits a line)")
+        out.append(secret)
+    return out
+
+
+def read_pin_secret(path: Path) -> bytes:
+    return _read_secret_file(path, many=False)[0]
 
 
 def install_pin_secret(datadir: DataDir, source: Path) -> None:
@@ -55,32 +82,95 @@ def install_pin_secret(datadir: DataDir, source: Path) -> None:
 
 
 def hub_pin_secret(datadir: DataDir) -> bytes | None:
+    """The neighbourhood's installed pin secret, or None (the hub's own derived one seals)."""
     path = datadir.root / PIN_FILE
     return read_pin_secret(path) if path.exists() else None
 
 
-def seal_enrol(secret: bytes, fields: dict[str, FieldValue]) -> tuple[str, dict[str, FieldValue]]:
-    """``enrol`` with a node number and key → ``enrol-sealed`` with them in ``pin``."""
-    node, pkey = fields.get("node"), fields.get("pkey")
-    if not isinstance(node, int) or not isinstance(pkey, bytes) or len(pkey) != 32:
-        return "enrol", fields
-    out = {k: v for k, v in fields.items() if k not in ("node", "pkey")}
-    out["pin"] = seal_pin(secret, node, pkey)
-    return "enrol-sealed", out
+class PinKeyring:
+    """This hub's pin secrets: its own (the first seals), and those peers shared with it.
 
+    Callable as the roster's ``unpin``; :meth:`learn` is the state's hook for a
+    ``pin-share`` entry addressed to this hub. Keys are read on first use.
+    """
 
-def pin_opener(datadir: DataDir) -> Callable[[object], tuple[int | None, bytes | None]] | None:
-    """The roster's ``unpin`` for this hub, or None without a pin secret."""
-    secret = hub_pin_secret(datadir)
-    if secret is None:
-        return None
+    def __init__(self, datadir: DataDir) -> None:
+        self.datadir = datadir
+        self._seed: bytes | None = None
+        self._feed = b""
+        self._learned: list[bytes] | None = None
 
-    def unpin(pin: object) -> tuple[int | None, bytes | None]:
+    def _load(self) -> bytes:
+        if self._seed is None:
+            ident = load_identity(self.datadir)
+            self._seed = load_signing_key(self.datadir, ident).seed
+            self._feed = ident.feed.raw
+        return self._seed
+
+    def own(self) -> list[bytes]:
+        """This hub's secrets, the sealing one first (an installed one, else derived)."""
+        derived = derive_pin_secret(self._load())
+        installed = hub_pin_secret(self.datadir)
+        return [derived] if installed is None or installed == derived else [installed, derived]
+
+    def learned(self) -> list[bytes]:
+        if self._learned is None:
+            path = self.datadir.root / SHARED_FILE
+            self._learned = _read_secret_file(path, many=True) if path.exists() else []
+        return self._learned
+
+    def __call__(self, pin: object) -> tuple[int | None, bytes | None]:
+        """A sealed pin's ``(node, pkey)``, or ``(None, None)`` when no secret opens it
+        (another neighbourhood's, or a hub that has not shared with this one yet)."""
         if not isinstance(pin, bytes):
             return None, None
-        try:
-            return open_pin(secret, pin)
-        except UnsealError:  # another neighbourhood's secret: grants its role, pins nothing
-            return None, None
+        for secret in self.own() + self.learned():
+            try:
+                return open_pin(secret, pin)
+            except UnsealError:
+                continue
+        return None, None
 
-    return unpin
+    def share(self, peer_feed: bytes) -> bytes:
+        """The ``box`` of a ``pin-share`` entry to ``peer_feed``: this hub's own secrets."""
+        return share_pin_secrets(peer_feed, self.own())
+
+    def learn(self, to: bytes, box: bytes) -> bool:
+        """Keep the secrets of a ``pin-share`` entry addressed to this hub; True when one
+        is new (pins folded before it may open now). Another hub's box, or a damaged one,
+        teaches nothing."""
+        seed = self._load()
+        if to != self._feed:
+            return False
+        try:
+            secrets = open_pin_secrets(seed, box)
+        except UnsealError:
+            return False
+        known = set(self.own()) | set(self.learned())
+        new = [s for s in secrets if s not in known]
+        if not new or len(self.learned()) + len(new) > MAX_LEARNED:
+            return False  # nothing new, or a peer flooding this hub with secrets
+        self._learned = self.learned() + new
+        text = "".join(s.hex() + "\n" for s in self._learned)
+        atomic_write(self.datadir.root / SHARED_FILE, text.encode(), mode=0o600)
+        return True
+
+    def seal_enrol(self, fields: dict[str, FieldValue]) -> tuple[str, dict[str, FieldValue]]:
+        """``enrol`` with a radio → ``enrol-sealed`` with it in ``pin``; without one the
+        plain ``enrol`` (a handle and role only). A radio that cannot be sealed is refused,
+        never written in the clear."""
+        if "node" not in fields and "pkey" not in fields:
+            return "enrol", fields
+        node, pkey = fields.get("node"), fields.get("pkey")
+        if not isinstance(node, int) or not isinstance(pkey, bytes) or len(pkey) != 32:
+            raise EntryError("an enrolment's radio is a node number and a 32-byte key, together")
+        if not 0 <= node < 2**64:
+            raise EntryError("a node number is 0 to 2^64-1")
+        out = {k: v for k, v in fields.items() if k not in ("node", "pkey")}
+        out["pin"] = seal_pin(self.own()[0], node, pkey)
+        return "enrol-sealed", out
+
+
+def pin_opener(datadir: DataDir) -> PinKeyring:
+    """The roster's ``unpin`` for this hub (its keyring)."""
+    return PinKeyring(datadir)

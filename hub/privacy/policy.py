@@ -37,6 +37,7 @@ SEALED_FIELDS = {
     "report": ("sid", "box"),
     "sealed-note": ("sid", "box"),
     "enrol-sealed": ("pin",),
+    "pin-share": ("box",),
 }
 RADIO_FIELDS = {"enrol": ("node", "pkey")}
 POLICY_FILE = "privacy.json"

@@ -15,7 +15,7 @@ from hub.errors import EntryError
 from hub.local import DataDir
 from hub.log import FieldValue, text_problem
 from hub.privacy.keystore import KeyStore
-from hub.privacy.pins import hub_pin_secret, seal_enrol
+from hub.privacy.pins import PinKeyring
 from hub.privacy.policy import Policy, load_policy
 
 MAX_DETAILS_BYTES = 1000
@@ -53,14 +53,14 @@ class Sealer:
     def __init__(self, datadir: DataDir) -> None:
         self.datadir = datadir
         self.keys = KeyStore(datadir)
+        self.pins = PinKeyring(datadir)
 
     def prepare(
         self, kind: str, fields: dict[str, FieldValue], now: int
     ) -> tuple[str, dict[str, FieldValue]]:
         policy = load_policy(self.datadir)
         if kind == "enrol":
-            secret = hub_pin_secret(self.datadir)
-            return seal_enrol(secret, fields) if secret is not None else (kind, fields)
+            return self.pins.seal_enrol(fields)
         if kind == "note" and policy.mode("note") == "sealed":
             kind, fields = "sealed-note", {"details": fields.get("text")}
         elif kind == "incident" and policy.mode("incident") == "sealed":

@@ -7,7 +7,9 @@ Invariants:
 
 - Folding is pure (no I/O, no clock) and idempotent: an entry at or below a feed's folded
   size is ignored; a gap (an entry past the next expected index) raises ``ValueError``,
-  because a fold that skipped entries would silently lie.
+  because a fold that skipped entries would silently lie. The one exception is injected:
+  the hub's pin keyring (``unpin``, ``learn``) opens sealed pins and keeps a secret a peer
+  shared with this hub (a ``pin-share``), so that a restart folds the same roster.
 - People are neighbourhood-wide: the roster and the patrol take entries from every feed, so
   a steward enrolled at one hub is known at every hub folding that feed.
 - What a hub says about itself stays per feed (:class:`FeedState`): alerts are numbered by
@@ -23,6 +25,7 @@ Invariants:
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crypto.errors import CryptoError
@@ -122,10 +125,18 @@ class FeedState:
 class HubState:
     """The fold of every feed this hub reads; ``own`` is the hub's own feed (hex)."""
 
-    def __init__(self, own: str, name: str = "", unpin: Unpin | None = None) -> None:
+    def __init__(
+        self,
+        own: str,
+        name: str = "",
+        unpin: Unpin | None = None,
+        learn: Callable[[bytes, bytes], bool] | None = None,
+    ) -> None:
         self.own = own
         self.name = name
         self.unpin = unpin  # opens sealed enrolments' pins (Roster)
+        self.learn = learn  # keeps pin secrets a peer shared with this hub (hub.privacy)
+        self.pins_learned = 0  # how many pin-share entries taught a new secret (never reset)
         self.reset()
 
     def reset(self) -> None:
@@ -138,6 +149,7 @@ class HubState:
         self.forks: dict[str, Fork] = {}
         self.witnesses: dict[str, tuple[str, bytes]] = {}  # feed -> (cosigner name, key)
         self.split_views: dict[str, SplitView] = {}
+        self.pins_shared: set[str] = set()  # feeds this hub sealed its pin secrets to
 
     def apply(self, e: LoggedEntry) -> None:
         """Fold one entry; see the module docstring for the rules."""
@@ -159,6 +171,22 @@ class HubState:
         fs.apply(e)
         if e.body.kind_name in ("witness", "split-view", "fork", "rollback"):
             self._witnessing(e)
+        elif e.body.kind_name == "pin-share":
+            self._pin_share(e)
+
+    def _pin_share(self, e: LoggedEntry) -> None:
+        """A hub's pin secrets sealed to one peer (kind 34): this hub's own to a peer are
+        noted; a peer's to this hub are learned, so its sealed enrolments pin radios here.
+        A pin opened only after its enrolment was folded needs a fold again (the daemon
+        does it when :attr:`pins_learned` grows)."""
+        f = e.body.named_fields()
+        to, box = f.get("feed"), f.get("box")
+        if not isinstance(to, bytes) or not isinstance(box, bytes) or len(to) != 32:
+            return
+        if e.feed == self.own:
+            self.pins_shared.add(to.hex())
+        elif to.hex() == self.own and self.learn is not None and self.learn(to, box):
+            self.pins_learned += 1
 
     def _witnessing(self, e: LoggedEntry) -> None:
         """A hub's witness key (kind 32, its latest counts) and split-view evidence

@@ -19,6 +19,10 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
   one slot apart; a hub that overhears an answer cancels its own. Answers, pushes of new
   own entries, summaries and checkpoints are sent by :mod:`hub.sync.responder`; entries
   travel as a byte stream (:mod:`hub.sync.stream`), split across frames where one is full.
+- **Repairs** (:mod:`hub.sync.stream`): the heads and tails of entries split across a lost
+  frame are kept, and the request names them, so the answer is the lost bytes only.
+- **Pacing across relays** (:mod:`hub.sync.pacer`): one frame at a time, and quiet while
+  another hub's frames arrive, so bursts do not collide at a relay with hidden hubs.
 - **Airtime**: everything sync sends is charged to a ledger capped at ``share`` of the
   duty-cycle budget per sliding hour; over the cap, sync waits (alerts never do: they go
   through the radio's queue first).
@@ -35,6 +39,7 @@ from hub.errors import InputError
 from hub.log import ForkFound
 from hub.sync import frames as fr
 from hub.sync import stream
+from hub.sync.pacer import Pacer
 from hub.sync.records import (
     HOUR,
     Action,
@@ -73,6 +78,7 @@ class SyncEngine:
         self.counts: dict[str, int] = {}
         self.ledger = Ledger(airtime, self.budget, self._count)
         self.out = Responder(own, store, p, self.ledger)
+        self.pacer = Pacer(airtime, p.hop_limit)
         self.feeds: dict[bytes, FeedSync] = {}
         self.hubs: dict[bytes, HubHeard] = {}
         self.senders = SenderLimit(p.requests_per_sender, 600.0)
@@ -110,7 +116,8 @@ class SyncEngine:
     def next_wake(self) -> float:
         times = [self.trickle.next_wake(), self._announce_at, *self.out.wakes()]
         times += [f.request_due for f in self.feeds.values() if f.request_due is not None]
-        return min(times)
+        paced = self.pacer.wake()
+        return min(times + ([paced] if paced is not None else []))
 
     # -- receiving -----------------------------------------------------------------------
     def on_frame(self, data: bytes, sender: int, now: float) -> list[Action]:
@@ -121,6 +128,7 @@ class SyncEngine:
             self._count(f"dropped-{e.reason}")
             return []
         self._count(f"heard-{type(frame).__name__.lower()}")
+        self.pacer.heard(now)
         if isinstance(frame, fr.Summary):
             self._on_summary(frame, now)
         elif isinstance(frame, fr.Request):
@@ -196,7 +204,7 @@ class SyncEngine:
             self._claim(fs, r.start, now)  # the asker holds r.start entries
         place = self.out.place(r, fs.feed)
         delay = self.slot * (place + 0.25) + self.rng.uniform(0, self.slot / 4)
-        self.out.plan(r, fs.feed, now, delay)
+        self._count("obsolete-answer", self.out.plan(r, fs.feed, now, delay, sender))
 
     def take_entries(self, feed: bytes, start: int, raws: list[bytes], now: float) -> list[Action]:
         """Entries heard another way (MQTT), of a feed this hub keeps; else ignored."""
@@ -208,24 +216,58 @@ class SyncEngine:
         return self._on_entries(fs, start, raws, now)
 
     def _on_stream(self, e: fr.Entries, now: float) -> list[Action]:
-        """A piece of an answer (or push): whole entries, and an entry split across frames."""
+        """A piece of an answer (or push): whole entries, and an entry split across frames.
+        Heads and tails of split entries are kept, so a repair need not send them again."""
         fs = self.feeds.get(e.feed)
         if fs is None:
             self._count("ignored-entries")
             return []
-        partial = fs.partial if fs.feed != self.own else None
+        mine = self.store.size(fs.feed)
+        theirs = fs.feed != self.own
+        head = fs.heads.get(e.index) if theirs and e.offset else None
+        partial = stream.Partial(e.index, head) if head is not None else None
         try:
             got = stream.take(e, partial)
         except fr.FrameError as x:
             self._count(f"dropped-{x.reason}")
             return []
         self._heard(fs, e.index, got.end, now)
-        if fs.feed != self.own:
-            fs.partial = got.partial
+        raws, start = got.raws, got.start
+        if theirs:
+            if head is not None and len(head) == e.offset:
+                del fs.heads[e.index]  # it was continued
+            if got.partial is not None and got.partial != partial:
+                fs.keep_piece(got.partial.data, got.partial.index, mine)
+            if got.orphan is not None:
+                fs.keep_piece(got.orphan, got.orphan.index, mine)
             self._count("orphan-piece", got.broken)
-        if not got.raws:
+            joined = self._join(fs, got.partial)
+            if joined is not None:
+                at, raw = joined
+                if raws and start + len(raws) == at:
+                    raws = [*raws, raw]
+                elif not raws:
+                    start, raws = at, [raw]
+                else:
+                    fs.keep_early(at, [raw], mine)
+        if not raws:
             return []
-        return self._on_entries(fs, got.start, got.raws, now)
+        return self._on_entries(fs, start, raws, now)
+
+    def _join(self, fs: FeedSync, piece: stream.Partial | None) -> tuple[int, bytes] | None:
+        """A head and a tail of one entry that meet: the whole entry (stored form)."""
+        index = piece.index if piece is not None else -1
+        if index not in fs.heads or index not in fs.tails:
+            return None
+        head, tail = fs.heads[index], fs.tails[index]
+        if len(head) != tail.offset:
+            return None
+        del fs.heads[index], fs.tails[index]
+        try:
+            return index, stream.from_air(head + tail.data)
+        except fr.FrameError:
+            self._count("orphan-piece")
+            return None
 
     def _heard(self, fs: FeedSync, lo: int, hi: int, now: float) -> None:
         """Someone sent positions ``[lo, hi)``: answers and asks of ours they cover go."""
@@ -254,6 +296,8 @@ class SyncEngine:
             return [ForkDetected(fs.feed, e.index, e.ours, e.theirs)]
         except InputError as e:
             self._count(f"rejected-{getattr(e, 'reason', 'entry')}")
+            # what verified before the refused entry is stored: count it
+            self._count("stored", max(0, self.store.size(fs.feed) - mine))
             return []
         self._count("stored", max(0, size - mine))
         if mine < size >= fs.heard_size:
@@ -297,7 +341,9 @@ class SyncEngine:
                 want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
                 if want > 0 and self._afford(now):
                     fid = fs.feed[: fr.FEED_ID]
-                    out += self._send(fr.encode(fr.Request(fid, mine, want)), now)
+                    skip, upto = fs.repair(mine, want)
+                    req = fr.Request(fid, mine, want, skip, upto)
+                    out += self._send(fr.encode(req), now)
                     fs.asked_at, fs.request_start, fs.served_at = now, mine, now
             elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
                 self._plan_request(fs, now)  # an earlier ask got nothing: ask again later
@@ -311,7 +357,7 @@ class SyncEngine:
             self._announce_at = now + self.policy.announce_every
             if self.name and self._afford(now):
                 out += self._send(fr.encode(fr.Announce(self.own, self.name)), now)
-        return out
+        return self.pacer.put(out, now)
 
     def _fetching(self, now: float) -> bool:
         """Catching up (a request out or due, an answer arriving): our requests say what we

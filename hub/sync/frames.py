@@ -65,11 +65,16 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """Send me entries ``[start, start + count)`` of ``feed``; no session, no state."""
+    """Send me entries ``[start, start + count)`` of ``feed``; no session, no state. A
+    repair names the bytes the asker already holds at both ends: ``skip`` bytes of entry
+    ``start``'s air form (the answer begins after them) and, when ``upto`` is not 0, the
+    last asked entry's air form from byte ``upto`` on (the answer stops before it)."""
 
     feed: bytes
     start: int
     count: int
+    skip: int = 0
+    upto: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +190,11 @@ def encode(frame: Frame) -> bytes:
         out += _id(frame.feed, FEED_ID)
         put_uint(out, frame.start)
         put_uint(out, frame.count)
+        _check_range(frame.count, frame.skip, frame.upto, ValueError)
+        if frame.skip or frame.upto:
+            put_uint(out, frame.skip)
+        if frame.upto:
+            put_uint(out, frame.upto)
     elif isinstance(frame, Entries):
         pieces(frame, ValueError)
         out.append(ENTRIES)
@@ -239,11 +249,18 @@ def decode(data: bytes) -> Frame:
         return Summary(hub, tuple(feeds))
     if kind == REQUEST:
         feed, start, count = r.take(FEED_ID, "feed"), r.uint("start"), r.uint("count")
+        has_skip = r.left() > 0
+        skip = r.uint("skip") if has_skip else 0
+        has_upto = r.left() > 0
+        upto = r.uint("upto") if has_upto else 0
         if r.left():
             raise FrameError("malformed", "bytes after a request")
         if not 1 <= count <= MAX_COUNT:
             raise FrameError("absurd", f"count {count}")
-        return Request(feed, start, count)
+        if (has_upto and not upto) or (has_skip and not has_upto and not skip):
+            raise FrameError("malformed", "a repair range sent with nothing in it")
+        _check_range(count, skip, upto, FrameError)
+        return Request(feed, start, count, skip, upto)
     if kind == ENTRIES:
         feed, index, offset = r.take(FEED_ID, "feed"), r.uint("index"), r.uint("offset")
         length = r.uint("length") if offset else 0
@@ -267,6 +284,15 @@ def decode(data: bytes) -> Frame:
             raise FrameError("malformed", "bytes after a checkpoint")
         return SignedCheckpoint(feed, size, root, sig)
     raise FrameError("unknown-type", f"0x{kind:02x}")
+
+
+def _check_range(count: int, skip: int, upto: int, error: type[Exception]) -> None:
+    """A repair's byte range must be inside entries: ``skip`` and ``upto`` below the
+    largest air form, and before each other when both fall in the one entry asked."""
+    ok = skip < MAX_AIR and upto < MAX_AIR and not (count == 1 and upto and upto <= skip)
+    if not ok:
+        detail = f"bytes {skip}..{upto} of {count} entries"
+        raise FrameError("absurd", detail) if error is FrameError else error(detail)
 
 
 def pieces(e: Entries, error: type[Exception] = FrameError) -> Pieces:

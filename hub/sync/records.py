@@ -6,13 +6,15 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.mesh import BROADCAST
 from hub.settings import SYNC_HOP_LIMIT, SYNC_IMAX, SYNC_IMIN, SYNC_SHARE
 from hub.sync import frames as fr
-from hub.sync.stream import Partial
+from hub.sync.stream import Tail
 
 HOUR = 3600.0
+MAX_PIECES = 8  # heads (and tails) of split entries kept per feed for repairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,8 @@ class FeedSync:
     served_at: float = -1e18  # when a request for it, or entries of it, were last heard
     progress_at: float = -1e18  # when entries of it were last stored
     gap_frames: int = 0  # frames heard past a gap since then
-    partial: Partial | None = None  # the head of an entry split across frames
+    heads: dict[int, bytes] = field(default_factory=dict)  # first bytes of split entries
+    tails: dict[int, Tail] = field(default_factory=dict)  # last bytes, their heads lost
     diverged: bool = False
     early: dict[int, bytes] = field(default_factory=dict)  # heard past a gap, unverified
 
@@ -89,7 +92,33 @@ class FeedSync:
         while end + len(out) in self.early:
             out.append(self.early.pop(end + len(out)))
         self.early = {i: raw for i, raw in self.early.items() if i > end + len(out)}
+        self.forget_pieces(end + len(out))
         return out
+
+    def keep_piece(self, piece: bytes | Tail, index: int, held: int) -> None:
+        """Keep the head (bytes) or the tail of a split entry for a repair: within
+        MAX_COUNT positions of the copy, at most MAX_PIECES of each kind."""
+        if not held <= index < held + fr.MAX_COUNT:
+            return
+        kept: dict[int, Any] = self.tails if isinstance(piece, Tail) else self.heads
+        kept[index] = piece
+        while len(kept) > MAX_PIECES:
+            del kept[max(kept)]
+
+    def forget_pieces(self, held: int) -> None:
+        """Pieces of entries the copy now holds are of no more use."""
+        self.heads = {i: h for i, h in self.heads.items() if i >= held}
+        self.tails = {i: t for i, t in self.tails.items() if i >= held}
+
+    def repair(self, held: int, count: int) -> tuple[int, int]:
+        """The bytes a request for ``count`` entries from ``held`` can leave out: (skip,
+        upto), the head of the first and the tail of the last entry this hub holds."""
+        skip = len(self.heads.get(held, b""))
+        tail = self.tails.get(held + count - 1)
+        upto = tail.offset if tail is not None else 0
+        if count == 1 and upto and upto <= skip:
+            upto = 0
+        return skip, upto
 
     def hole(self, held: int) -> int:
         """How many entries a request should ask for before what is kept early."""

@@ -64,6 +64,8 @@ class Responder:
         self.own, self.store, self.policy, self.ledger = own, store, policy, ledger
         self.answers: dict[tuple[bytes, int], tuple[float, int]] = {}  # (id, start) -> due
         self.planned: dict[tuple[bytes, int], float] = {}  # (id, start) -> its back-off
+        self.ranges: dict[tuple[bytes, int], tuple[int, int]] = {}  # repairs: (skip, upto)
+        self.askers: dict[tuple[bytes, int], set[int]] = {}  # radios that asked for it
         self.push_from: int | None = None
         self.push_due: float | None = None
         self.checkpoint_sent = store.size(own)  # what a restart sent before is not resent
@@ -78,13 +80,44 @@ class Responder:
         return times + ([self.checkpoint_due] if self.checkpoint_due is not None else [])
 
     # -- planning ------------------------------------------------------------------------
-    def plan(self, r: fr.Request, feed: bytes, now: float, delay: float) -> None:
-        """Someone asked: answer after ``delay`` unless someone else does first."""
+    def plan(self, r: fr.Request, feed: bytes, now: float, delay: float, sender: int = 0) -> int:
+        """Someone asked: answer after ``delay`` unless someone else does first. A request
+        from further on tells that the asker holds what it asked for before: an answer
+        planned for nobody else is dropped. Returns how many were dropped so."""
+        stale = [k for k, who in self.askers.items() if k[0] == r.feed and k[1] < r.start]
+        dropped = 0
+        for k in stale:
+            self.askers[k].discard(sender)
+            if not self.askers[k]:
+                dropped += k in self.answers
+                self._forget(k)
+        self._plan(r, feed, now, delay)
+        if (r.feed, r.start) in self.answers:
+            self.askers.setdefault((r.feed, r.start), set()).add(sender)
+        return dropped
+
+    def _forget(self, key: tuple[bytes, int]) -> None:
+        self.answers.pop(key, None)
+        self.planned.pop(key, None)
+        self.ranges.pop(key, None)
+        self.askers.pop(key, None)
+
+    def _plan(self, r: fr.Request, feed: bytes, now: float, delay: float) -> None:
         size = self.store.size(feed)
-        if r.start >= size or (r.feed, r.start) in self.answers:
+        key, count = (r.feed, r.start), min(r.count, size - r.start)
+        upto = r.upto if count == r.count else 0
+        if r.start >= size:
             return
-        self.answers[(r.feed, r.start)] = (now + delay, min(r.count, size - r.start))
-        self.planned[(r.feed, r.start)] = delay
+        if key in self.answers:  # asked again (by another hub): send what either lacks
+            due, was = self.answers[key]
+            skip, upto_was = self.ranges.get(key, (0, 0))
+            same_end = was == count and upto and upto_was
+            self.answers[key] = (due, max(was, count))
+            self.ranges[key] = (min(skip, r.skip), max(upto, upto_was) if same_end else 0)
+            return
+        self.answers[key] = (now + delay, count)
+        self.ranges[key] = (r.skip, upto)
+        self.planned[key] = delay
 
     def place(self, r: fr.Request, feed: bytes) -> int:
         """Our place in line for this request: the feed's own hub first."""
@@ -97,8 +130,7 @@ class Responder:
             k for k, (_, n) in self.answers.items() if k[0] == fid and lo < k[1] + n and k[1] < hi
         ]
         for key in gone:
-            del self.answers[key]
-            self.planned.pop(key, None)
+            self._forget(key)
         if (
             fid == self.own[: fr.FEED_ID]
             and self.push_from is not None
@@ -143,20 +175,27 @@ class Responder:
                     continue
                 if not self.ledger.afford(now):
                     break
-                self.planned.pop(key, None)
-                del self.answers[key]
+                skip, upto = self.ranges.get(key, (0, 0))
+                self._forget(key)
                 feed = next((k for k in self.store.feeds() if k[: fr.FEED_ID] == key[0]), None)
                 if feed is not None:
-                    out += self.entries(feed, key[1], count, now)
+                    out += self.entries(feed, key[1], count, now, skip, upto)
         return out
 
-    def entries(self, feed: bytes, start: int, count: int, now: float) -> list[Action]:
+    def entries(
+        self, feed: bytes, start: int, count: int, now: float, skip: int = 0, upto: int = 0
+    ) -> list[Action]:
         """Entries ``[start, start + count)`` as one stream of full frames (an answer or a
-        push), as many as ``answer_frames`` and the ledger allow."""
+        push), as many as ``answer_frames`` and the ledger allow; a repair leaves out the
+        ``skip`` first and the last entry's bytes from ``upto`` on, which the asker holds."""
         raws = self.store.read(feed, start, start + count)
         if not raws:
             return []
-        frames, _ = stream.pack(feed[: fr.FEED_ID], start, raws, self.policy.answer_frames)
+        airs = [len(stream.to_air(r)) for r in (raws[0], raws[-1])]
+        skip = skip if skip < airs[0] else 0  # a range no entry has: send it whole
+        upto = upto if upto < airs[1] and len(raws) == count else 0
+        fid, most = feed[: fr.FEED_ID], self.policy.answer_frames
+        frames, _ = stream.pack(fid, start, raws, most, skip, upto)
         out: list[Action] = []
         for frame in frames:
             if out and not self.ledger.afford(now):

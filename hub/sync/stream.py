@@ -70,36 +70,42 @@ def _body_len(air: bytes) -> int:
 
 
 def pack(
-    fid: bytes, start: int, raws: list[bytes], max_frames: int
+    fid: bytes, start: int, raws: list[bytes], max_frames: int, skip: int = 0, upto: int = 0
 ) -> tuple[list[fr.Entries], int]:
     """Entries from ``start`` as full frames of one stream, and how many entries they carry
     whole. At most ``max_frames`` frames, ending on an entry boundary, unless the first entry
-    alone needs more (then all of its frames)."""
+    alone needs more (then all of its frames). A repair leaves out the bytes the asker holds:
+    the first ``skip`` bytes of the first entry and, when ``upto`` is not 0, the last
+    entry's from byte ``upto`` on."""
     airs = [to_air(r) for r in raws]
     count = len(airs)
     while True:
-        frames = _cut(fid, start, airs[:count])
+        frames = _cut(fid, start, airs[:count], skip, upto if count == len(airs) else 0)
         if len(frames) <= max_frames or count == 1:
             return frames, count
         count -= 1
 
 
-def _cut(fid: bytes, start: int, airs: list[bytes]) -> list[fr.Entries]:
+def _cut(fid: bytes, start: int, airs: list[bytes], skip: int, upto: int) -> list[fr.Entries]:
     frames: list[fr.Entries] = []
-    i = off = 0
-    while i < len(airs):
+    last = len(airs) - 1
+    i, off = 0, min(skip, len(airs[0]) - 1) if airs else 0
+    while i <= last and not (upto and i == last and off >= upto):
         first, first_off = i, off
         length = len(airs[i]) if off else 0
         room = fr.MAX_FRAME - 1 - fr.FEED_ID - fr.uint_len(start + i) - fr.uint_len(off)
         room -= fr.uint_len(length) if off else 0
         chunk = bytearray()
-        while room > 0 and i < len(airs):
-            take = airs[i][off : off + room]
+        while room > 0 and i <= last:
+            stop = upto if upto and i == last else len(airs[i])
+            take = airs[i][off : min(off + room, stop)]
             chunk += take
             room -= len(take)
             off += len(take)
             if off == len(airs[i]):
                 i, off = i + 1, 0
+            elif off == stop:
+                break
         frames.append(fr.Entries(fid, start + first, first_off, length, bytes(chunk)))
     return frames
 
@@ -121,6 +127,16 @@ class Partial:
 
 
 @dataclass(frozen=True, slots=True)
+class Tail:
+    """The last bytes (air form) of entry ``index``, from byte ``offset`` to its end: heard
+    at the start of a frame whose entry head this hub lacks (the frame before was lost)."""
+
+    index: int
+    offset: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Heard:
     """What one entries frame gives a hub: whole entries (stored form) from ``start``, the
     partial entry to keep now, and the positions it touched."""
@@ -130,13 +146,14 @@ class Heard:
     partial: Partial | None
     end: int  # one past the last position the frame carries bytes of
     broken: int  # entries dropped: a continuation without its head, or a bad air form
+    orphan: Tail | None = None  # a continuation without its head, kept for a repair
 
 
 def take(e: fr.Entries, partial: Partial | None) -> Heard:
     """Read frame ``e`` against the ``partial`` entry a hub holds the head of."""
     p = fr.pieces(e)
     raws: list[bytes] = []
-    start, broken = p.first, 0
+    start, broken, orphan = p.first, 0, None
     if e.offset:
         if partial is not None and partial.index == e.index and len(partial.data) == e.offset:
             data = partial.data + p.lead
@@ -149,6 +166,8 @@ def take(e: fr.Entries, partial: Partial | None) -> Heard:
                 partial = None
             else:
                 partial = Partial(e.index, data)
+        elif e.offset + len(p.lead) == e.length:
+            orphan = Tail(e.index, e.offset, p.lead)
         else:
             broken += 1
     for air in p.entries:
@@ -159,4 +178,4 @@ def take(e: fr.Entries, partial: Partial | None) -> Heard:
     end = tail_at + (1 if p.tail else 0)
     if e.offset and not p.entries and not p.tail:
         end = e.index + 1
-    return Heard(start, raws, partial, end, broken)
+    return Heard(start, raws, partial, end, broken, orphan)

@@ -163,7 +163,7 @@ def test_alerts_page_says_which_hub_raised_each(client: FlaskClient, bakery: Bak
 def test_log_lists_every_hub_and_filters_by_hub(
     client: FlaskClient, bakery: Bakery, idx: dict[str, int]
 ) -> None:
-    own = len(idx) + 1  # the seeded entries and the peer entry
+    own = len(idx) + 2  # the seeded entries, the peer entry and its pin-share
     html = page(client, "/log")
     assert f"{own + 6} entries in the log" in html
     assert f'<option value="{bakery.feed[:16]}">Bakery</option>' in html

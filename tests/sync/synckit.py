@@ -14,7 +14,7 @@ from hub.local import DataDir, create_identity
 from hub.sync import ForkDetected, LogStore, Send, SyncEngine, SyncPolicy
 from radio.outqueue import airtime_seconds
 
-POLICY = SyncPolicy(imin=5.0, imax=60.0, slot=1.0)
+POLICY = SyncPolicy(imin=5.0, imax=60.0, slot=1.0, hop_limit=0)  # every hub hears every other
 
 
 class Clock:

@@ -67,8 +67,11 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
         mara = Handheld(mesh.ports[2], mesh.node_num(2), mesh.node_num(0))
         try:
             mara.ask(f"JOIN {invite['code']}", lambda t: "Welcome, mara!" in t)
+            # her radio is sealed under the bakery's own pin secret (no neighbourhood
+            # secret was ever configured); the laundry opens it with the secret the
+            # bakery's `pin-share` (written by `peer add`) sealed to it
             wait_for(
-                lambda: any(e["kind"] == "enrol" for e in _entries(laundry, bid["feed"])),
+                lambda: any(e["kind"] == "enrol-sealed" for e in _entries(laundry, bid["feed"])),
                 timeout=60,
                 what="the enrolment at the laundry",
             )
@@ -78,6 +81,14 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
             assert "On duty" in answer, answer
         finally:
             mara.close()
+        [member] = _json("roster", "list", data=bakery)["members"]
+        assert member["node"] == mesh.node_num(2)
+        radio_ids = [str(member["node"]), f"{member['node']:08x}", member["pkey"]]
+        replica = _entries(laundry, bid["feed"])
+        assert "pin-share" in [e["kind"] for e in replica]
+        shown = json.dumps(replica)
+        assert [n for n in radio_ids if n in shown] == [], "a radio in the replica's log"
+        assert all(e["kind"] != "enrol" for e in replica)
         own = _entries(laundry, lid["feed"])
         assert [(e["kind"], e["author"]) for e in own if e["kind"] == "checkin"] == [
             ("checkin", "mara")
@@ -92,6 +103,10 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
         wait_for(exported, timeout=60, what="a bakery checkpoint the replica matches")
         v = run_canopy("log", "verify", str(out), "--vkey", bid["vkey"])
         assert v.code == 0 and "OK" in v.out, v.out + v.err
+        bundle = b"".join(p.read_bytes() for p in out.iterdir())  # what anyone may copy
+        assert bytes.fromhex(member["pkey"]) not in bundle
+        assert member["node"].to_bytes(8, "big") not in bundle
+        assert b"\x1a" + member["node"].to_bytes(4, "big") not in bundle
         status = _json("sync", "status", data=laundry)
         held = {f["feed"]: f for f in status["feeds"]}
         assert held[bid["feed"]]["lag"] == 0 and held[bid["feed"]]["held"] >= 2

@@ -25,7 +25,8 @@ def _vectors() -> dict[str, bytes]:
 
 def test_the_documented_vectors_decode_as_described_and_re_encode() -> None:
     v = _vectors()
-    names = {"summary", "request", "entries", "continued", "split", "announce", "checkpoint"}
+    names = {"summary", "request", "repair", "entries", "continued", "split", "announce"}
+    names.add("checkpoint")
     assert set(v) == names
     s = fr.decode(v["summary"])
     assert isinstance(s, fr.Summary) and s.hub == A[:4]
@@ -34,6 +35,7 @@ def test_the_documented_vectors_decode_as_described_and_re_encode() -> None:
         ("3d4017c3", 40, "a0b1c2d3"),
     ]
     assert fr.decode(v["request"]) == fr.Request(bytes.fromhex("3d4017c3"), 40, 32)
+    assert fr.decode(v["repair"]) == fr.Request(bytes.fromhex("3d4017c3"), 40, 3, 96, 30)
     e = fr.decode(v["entries"])
     assert isinstance(e, fr.Entries) and (e.index, e.offset) == (300, 0)
     p = fr.pieces(e)
@@ -145,7 +147,10 @@ def test_a_continuation_is_taken_only_at_the_byte_its_head_ends() -> None:
     assert head is not None and head.index == mid.index
     wrong = fr.Entries(A[:4], mid.index, mid.offset + 1, mid.length, mid.data[1:])
     h = take(wrong, head)
-    assert h.broken == 1 and (not h.raws or h.start > mid.index)
+    assert not h.raws or h.start > mid.index  # not joined to a head it does not continue
+    # kept apart as a tail for a repair (the engine joins it only to a head that ends where
+    # it begins; a join that is not an entry is dropped, and the store verifies the rest)
+    assert h.orphan is not None and (h.orphan.index, h.orphan.offset) == (mid.index, mid.offset + 1)
     h = take(mid, head)
     assert h.raws and h.start == mid.index and h.raws[0] == raws[mid.index]
 

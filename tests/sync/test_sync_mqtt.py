@@ -41,10 +41,14 @@ def test_hubs_on_one_broker_sync_without_radios_and_fill_gaps(
         running_daemon(b, "--mqtt", mosquitto.url, *FAST_SYNC),
     ):
         assert run_canopy("note", "live", data=a).code == 0
-        # the peer entry first; the daemon names its witness key (docs/witness.md) at start
-        want = [None, *(f"early {i}" for i in range(5)), None, "live"]
+        # the peer entry and its pin-share first; the daemon names its witness key
+        # (docs/witness.md) at start
+        want = [None, None, *(f"early {i}" for i in range(5)), None, "live"]
         wait_for(lambda: _texts(b, aid["feed"]) == want, timeout=60, what="A's feed at B")
         status = json.loads(run_canopy("sync", "status", "--json", data=b).out)
         counts = status["counts"]
         assert counts.get("stored", 0) == len(want)  # each entry stored once
+        # an entry about another hub's feed (the peer entry) arrives over MQTT under its own
+        # feed, never under the one it names (that was refused as a bad signature)
+        assert not any(k.startswith("rejected-") for k in counts), counts
         assert counts.get("heard-entries", 0) >= 1  # the gap came in answer frames

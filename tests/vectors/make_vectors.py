@@ -156,6 +156,13 @@ MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
         TimeSource.NTP,
         "bo",
     ),
+    (
+        "pin-share",
+        {"feed": bytes(range(32, 64)), "box": bytes(range(80))},
+        7630,
+        TimeSource.NTP,
+        "",
+    ),
     ("rollback", {"feed": b"\xcc" * 32, "a": b"x", "b": b"y"}, 7700, TimeSource.NTP, ""),
 ]
 

@@ -48,13 +48,31 @@ def peer_add(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     state = core.state
     current = state.peers.get(feed)
     if current is not None and current.until is None:
-        raise InputError(f"already federated with {current.name} (since entry #{current.entry})")
+        if feed in state.pins_shared:
+            raise InputError(
+                f"already federated with {current.name} (since entry #{current.entry})"
+            )
+        # federated before hubs shared pin secrets: share them now, so it recognises
+        # the radios of the stewards this hub enrols
+        done = core.log.append("pin-share", {"feed": bytes.fromhex(feed), "box": _box(core, feed)})
+        return {"ok": True, "feed": feed, "name": current.name, "index": done.index, "pins": True}
     name = text_arg(args, "name", False, 64) or _name_from(origin) or feed[:8]
+    box = _box(core, feed)  # before any entry: a key it cannot seal to writes nothing
     fields: dict[str, Any] = {"feed": bytes.fromhex(feed), "name": name}
     if origin:
         fields["origin"] = origin
     done = core.log.append("peer", fields)
-    return {"ok": True, "feed": feed, "name": name, "index": done.index}
+    core.log.append("pin-share", {"feed": fields["feed"], "box": box})
+    return {"ok": True, "feed": feed, "name": name, "index": done.index, "pins": False}
+
+
+def _box(core: HubCore, feed: str) -> bytes:
+    """This hub's pin secrets sealed to the peer, for a ``pin-share`` entry
+    (docs/privacy.md): it then recognises the radios of the stewards this hub enrols."""
+    try:
+        return core.pins.share(bytes.fromhex(feed))
+    except CryptoError as e:  # a feed key that is no Ed25519 point
+        raise InputError(f"cannot seal this hub's pin secrets to that key: {e}") from e
 
 
 @op("peer_remove")
