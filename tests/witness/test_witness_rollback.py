@@ -64,13 +64,15 @@ def test_a_hub_restored_from_an_old_copy_finds_it_at_start_and_writes_nothing_on
     ident = create_identity(dd, "Bakery")
     vkey = create_identity(DataDir(other), "Laundry").verifier.to_string()
     assert run_canopy("peer", "add", vkey, data=data).code == 0
+    first = _kinds(data)  # what federating wrote: the peer entry (and its companions)
+    k = len(first)
     feed = ident.feed.hex()
-    twin = tmp_path / "twin"  # the same key, another entry 1: not this log's history
+    twin = tmp_path / "twin"  # the same key, another entry k: not this log's history
     shutil.copytree(data, twin)
     _notes(twin, "another history")
     _notes(data, "before the backup")
     path = dd.feed_path(feed)
-    backup = path.read_bytes()  # two entries: the peer and the note
+    backup = path.read_bytes()  # k + 1 entries: what federating wrote and the note
     _notes(data, "after the backup", "and another")
     # a copy of the newer log elsewhere (what a peer's `log export --feed` holds)
     bundles = {name: tmp_path / name for name in ("newer", "forked", "garbage")}
@@ -80,40 +82,42 @@ def test_a_hub_restored_from_an_old_copy_finds_it_at_start_and_writes_nothing_on
     (bundles["forked"] / f"{feed}.entries").write_bytes(_entries(twin))
     bundles["garbage"].mkdir()
     (bundles["garbage"] / f"{feed}.entries").write_bytes(b"\xff not entries")
-    # the head the hub signed at four entries (its daemon sends one on the mesh)
-    cp = Checkpoint.parse(parse_note(checkpoint_at(data, 4)).text)
-    head = sign_head(load_signing_key(dd, ident), ident.origin, 4, cp.root, int(time.time()))
+    # the head the hub signed at k + 3 entries (its daemon sends one on the mesh)
+    n = k + 3
+    cp = Checkpoint.parse(parse_note(checkpoint_at(data, n)).text)
+    head = sign_head(load_signing_key(dd, ident), ident.origin, n, cp.root, int(time.time()))
     WitnessFiles(dd).set_head(feed, head.to_json())
     path.write_bytes(backup)  # restored from the old copy
 
     with daemon_thread(_daemon(data)):
         rolled = _status(data)["rolled_back"]
         assert isinstance(rolled, dict)
-        assert rolled["held"] == 2 and rolled["signed"] == 4 and "signed" in rolled["source"]
+        assert rolled["held"] == k + 1 and rolled["signed"] == n and "signed" in rolled["source"]
         r = run_canopy("checkpoint", data=data)
-        assert r.code == 0 and r.out.splitlines()[1] == "2"
-        assert "ROLLBACK: this hub's log holds 2 entries, but it had signed 4" in r.err
+        assert r.code == 0 and r.out.splitlines()[1] == str(k + 1)
+        assert f"ROLLBACK: this hub's log holds {k + 1} entries, but it had signed {n}" in r.err
         assert "ROLLBACK" in run_canopy("witness", "status", data=data).out
-        assert _kinds(data) == ["peer", "note"]  # it named no key on the old log (a fork)
+        assert _kinds(data) == [*first, "note"]  # it named no key on the old log (a fork)
     kept = list((data / "witness" / "evidence").glob("*-rollback-*.txt"))
     assert len(kept) == 1 and head.note() in kept[0].read_text()
 
     with daemon_thread(_daemon(data)):  # still rolled back; put back from the copy
         assert _status(data)["rolled_back"] is not None
         for name, why in (
-            ("forked", "entry 1 differs from this hub's: another history"),
+            ("forked", f"entry {k} differs from this hub's: another history"),
             ("garbage", "is not an export's entries"),
             ("", "no entries of this hub's own feed"),
         ):
             r = run_canopy("witness", "recover", str(bundles.get(name, other)), data=data)
             assert r.code == 1 and why in r.err, (name, r.out, r.err)
-        assert _kinds(data) == ["peer", "note"]  # nothing of them was stored
+        assert _kinds(data) == [*first, "note"]  # nothing of them was stored
         r = run_canopy("witness", "recover", str(bundles["newer"]), data=data)
-        assert r.code == 0 and "recovered 2 entries" in r.out and "holds 4 (was 2)" in r.out
+        assert r.code == 0 and "recovered 2 entries" in r.out, r.out + r.err
+        assert f"holds {n} (was {k + 1})" in r.out
         wait_for(lambda: _status(data)["rolled_back"] is None, 10, what="the finding cleared")
         assert "ROLLBACK" not in run_canopy("checkpoint", data=data).err
         wait_for(lambda: "witness" in _kinds(data), 10, what="the witness key named")
-        assert _kinds(data)[:4] == ["peer", "note", "note", "note"]
+        assert _kinds(data)[:n] == [*first, "note", "note", "note"]
     assert not (data / "witness" / "rollback.json").exists()
 
 
