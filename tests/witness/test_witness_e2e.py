@@ -168,7 +168,7 @@ def test_three_hubs_cosign_each_other_and_the_export_verifies_with_witnesses(
             coord.wait(lambda t: t.startswith("ROLLBACK: hub Kiosk went back"), since, 30)
             assert list((bakery / "witness" / "evidence").glob("*rollback*.txt"))
             shown = run_canopy("log", "show", "--kind", "rollback", "--json", data=bakery).out
-            assert json.loads(shown.splitlines()[0])["feed"] == kiosk_feed
+            assert json.loads(shown.splitlines()[0])["subject"] == kiosk_feed
             rolled = wait_for(
                 lambda: _json("witness", "status", data=kiosk)["rolled_back"],
                 timeout=30,

@@ -171,7 +171,7 @@ def _hostile_heads_then_a_rollback(
         what="the laundry's rollback caught at the bakery",
     )
     entry = json.loads(run_canopy("log", "show", "--kind", "rollback", "--json", data=a).out)
-    assert entry["feed"] == lfeed
+    assert entry["subject"] == lfeed  # the hub the entry is about
     verifier = Verifier(ident.origin, ident.feed)
     earlier = open_note(bytes.fromhex(entry["a"]).decode(), [verifier]).text
     later = open_note(bytes.fromhex(entry["b"]).decode(), [verifier]).text
