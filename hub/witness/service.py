@@ -265,13 +265,16 @@ class WitnessService:
         if payload[:1] == bytes([fr.HEAD]):
             self.heads.on_frame(payload)
             return
+        self._hear(payload, fresh=True)
+
+    def _hear(self, payload: bytes, fresh: bool) -> None:
         try:
             frame = fr.decode(payload)
         except fr.FrameError as e:
             self.wc.counts[e.reason] += 1
             return
         witnesses, feeds = self._known()
-        out = self.wc.hear(frame, self._core.clock(), witnesses, feeds, self._root_at)
+        out = self.wc.hear(frame, self._core.clock(), witnesses, feeds, self._root_at, fresh)
         if out is None:
             why = self.wc.last_drop
             log.debug("witness: cosignature by %s dropped: %s", frame.key_id.hex(), why)
@@ -338,8 +341,8 @@ class WitnessService:
         if e.feed != self._core.log.feed_hex and self._waiting:
             waiting = list(self._waiting)
             self._waiting.clear()
-            for payload in waiting:
-                self.on_frame(payload, 0)
+            for payload in waiting:  # retries must not use up the sender's flood allowance
+                self._hear(payload, fresh=False)
         if e.body.kind_name not in ("split-view", "fork", "rollback"):
             return
         feed = e.body.named_fields().get("feed")
