@@ -1,5 +1,8 @@
 """Witnessing: airtime per hub per hour at a steady log rate, and cosignature checks per second.
 
+The airtime includes the hub's own signed heads (frame ``21``, :mod:`hub.witness.heads`):
+one when its log grew, at most once per MIN_GAP, and again every REFRESH.
+
 Airtime follows the witness service's own schedule (:mod:`hub.witness.service`: a look
 every SCAN s; a feed that grew is cosigned at most once per MIN_GAP, an unchanged one again
 every REFRESH) over real encoded frames, priced with the radio's airtime formula
@@ -32,7 +35,8 @@ from crypto.keys import SigningKey  # noqa: E402
 from crypto.merkle import leaf_hash, root_from_leaf_hashes  # noqa: E402
 from crypto.note import Checkpoint  # noqa: E402
 from hub.witness.core import Known, WitnessCore  # noqa: E402
-from hub.witness.frames import CosigFrame, encode  # noqa: E402
+from hub.witness.frames import CosigFrame, encode, encode_head  # noqa: E402
+from hub.witness.heads import judge, open_head, sign_head  # noqa: E402
 from hub.witness.service import MIN_GAP, REFRESH, SCAN  # noqa: E402
 from radio.outqueue import airtime_seconds  # noqa: E402
 
@@ -58,14 +62,22 @@ def frame_bytes(size: int) -> int:
     return len(encode(CosigFrame(bytes(4), size, bytes(32), c.key_id, 1_800_000_000, sig)))
 
 
+def head_bytes(size: int) -> int:
+    key = SigningKey(bytes(32))
+    h = sign_head(key, "canopy/corner-shop/d75a980182b10ab7", size, bytes(32), 1_800_000_000)
+    return len(encode_head(h.frame()))
+
+
 def airtime_per_hour(hubs: int, per_hour: float, hours: float, seed: int) -> tuple[float, int]:
-    """Seconds on air one hub spends cosigning its peers, per hour, and frames sent."""
+    """Seconds on air one hub spends cosigning its peers and signing its own heads, per
+    hour, and frames sent."""
     rng = random.Random(seed)
     peers = hubs - 1
-    size = [0] * peers
+    size = [0] * hubs  # the peers', then the own log (index ``peers``)
     cosigned = [(-1, -1e9)] * peers  # (size, when)
+    head = (-1, -1e9)  # the own head last sent: (size, when)
     writes: list[tuple[float, int]] = []
-    for p in range(peers):
+    for p in range(hubs):
         t = 0.0
         while True:
             t += rng.expovariate(per_hour / 3600.0)
@@ -86,6 +98,11 @@ def airtime_per_hour(hubs: int, per_hour: float, hours: float, seed: int) -> tup
                 cosigned[p] = (size[p], t)
                 air += airtime_seconds(frame_bytes(size[p]), PRESET)
                 frames += 1
+        own, (last_size, last_at) = size[peers], head
+        if own and t - last_at >= MIN_GAP and (own > last_size or t - last_at >= REFRESH):
+            head = (own, t)
+            air += airtime_seconds(head_bytes(own), PRESET)
+            frames += 1
         t += SCAN
     return air / hours, frames
 
@@ -132,6 +149,26 @@ def verifications(n: int) -> tuple[float, float]:
     return full, bare
 
 
+def head_checks(n: int) -> float:
+    """Heard heads checked per second: decode, the feed key's signature, the verdict."""
+    key = SigningKey(bytes(range(32)))
+    origin = "canopy/corner/cccc"
+    leaves = [leaf_hash(bytes([i % 256, i // 256])) for i in range(1000)]
+    heads = [
+        sign_head(key, origin, 1 + i % 1000, root_from_leaf_hashes(leaves[: 1 + i % 10]), i)
+        for i in range(n)
+    ]
+    frames = [h.frame() for h in heads]
+    feed = key.public.hex()
+    held = None
+    t0 = time.perf_counter()
+    for f in frames:
+        h = open_head(f, feed, origin)
+        if judge(held, h) == "keep":
+            held = h
+    return n / (time.perf_counter() - t0)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer simulated hours and checks")
@@ -152,7 +189,13 @@ def main() -> int:
             f"{SYNC_SHARE:.0f} s share) (budget <= {AIR_BUDGET:.0f} s) {verdict(good)}"
         )
     full, bare = verifications(300 if args.quick else 3000)
-    for what, rate in (("heard cosignatures checked", full), ("cosignature signatures", bare)):
+    heads = head_checks(300 if args.quick else 3000)
+    print(f"head frame: {head_bytes(812)} bytes")
+    for what, rate in (
+        ("heard cosignatures checked", full),
+        ("cosignature signatures", bare),
+        ("heard heads checked", heads),
+    ):
         good = rate >= VERIFY_BUDGET
         ok &= good
         print(f"{what}: {rate:,.0f}/s (budget >= {VERIFY_BUDGET:.0f}/s) {verdict(good)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -61,6 +62,23 @@ def checkpoint_cmd(feed: str | None, cosigned: bool, data: Path | None) -> None:
         click.echo(peer_checkpoint(dd, feed.lower()), nl=False)
     else:
         click.echo(own_checkpoint(dd, cosigned), nl=False)
+        warn_rollback(dd)
+
+
+def rollback_text(rolled: dict[str, Any]) -> str:
+    return (
+        f"ROLLBACK: this hub's log holds {rolled.get('held')} entries, but it had signed "
+        f"{rolled.get('signed')} ({rolled.get('source', '?')}): it was restored from an old "
+        "copy. Its peers hold the newer one; every new entry forks its history from theirs. "
+        "Restore the newer copy (docs/witness.md)."
+    )
+
+
+def warn_rollback(dd: DataDir) -> None:
+    """Say on stderr, loudly, that the own log went back (a checkpoint of it is not current)."""
+    rolled = WitnessFiles(dd).rollback()
+    if rolled is not None:
+        click.echo(rollback_text(rolled), err=True)
 
 
 @click.group("witness")
@@ -73,7 +91,7 @@ def witness_group() -> None:
 @data_option
 @handle_errors
 def status_cmd(as_json: bool, data: Path | None) -> None:
-    """Per hub: who cosigned it; counts of refused cosignatures; evidence kept."""
+    """Per hub: who cosigned it; counts of refused frames; evidence kept; a rollback."""
     dd = get_datadir(data)
     dd.require_initialised()
     res = call(dd.socket, "witness_status")
@@ -84,10 +102,12 @@ def status_cmd(as_json: bool, data: Path | None) -> None:
     click.echo(f"witness key: {res['witness_vkey']}")
     for f in res["feeds"]:
         by = ", ".join(f["witnessed_by"]) or "nobody yet"
-        warn = "  SPLIT VIEW" if f["split_view"] else ""
+        warn = f"  {str(f.get('what') or 'split-view').upper()}" if f["split_view"] else ""
         click.echo(f"{f['name']:<20} witnessed by {by}{warn}")
     counts = " ".join(f"{k}={v}" for k, v in res["counts"].items()) or "none"
     click.echo(f"counts: {counts}; evidence files: {res['evidence']}")
+    if res.get("rolled_back"):
+        click.echo(rollback_text(res["rolled_back"]))
 
 
 VERDICTS = {
@@ -123,6 +143,26 @@ def check_cmd(file: Path, as_json: bool, data: Path | None) -> None:
         click.echo(VERDICTS[res["verdict"]].format(name=name, **res))
     if res["verdict"] == "split-view":
         raise SystemExit(2)
+
+
+@witness_group.command("recover")
+@click.argument(
+    "bundle", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="DIR"
+)
+@data_option
+@handle_errors
+def recover_cmd(bundle: Path, data: Path | None) -> None:
+    """Put back entries of this hub's own log lost to a restored old copy, from an export
+    of another copy (a peer's `canopy log export --feed <this hub's feed>`). Each must be
+    signed by this hub and extend its log; one that differs from what it holds refuses
+    the whole bundle."""
+    dd = get_datadir(data)
+    with open_writer(dd) as w:
+        res = w.request("log_recover", path=str(bundle.resolve()))
+    click.echo(
+        f"recovered {res['recovered']} entries of this hub's log: it holds {res['size']} "
+        f"(was {res['before']})"
+    )
 
 
 POSTER = """<!doctype html>

@@ -57,7 +57,7 @@ class SyncPort(Protocol):
 class WitnessPort(Protocol):
     """The witness service: cosignatures heard on the witness port or over MQTT."""
 
-    WIRE_TYPE: int  # byte 0 of its frames (they share the sync topic on MQTT)
+    WIRE_TYPES: frozenset[int]  # byte 0 of its frames (they share the sync topic on MQTT)
 
     def on_frame(self, payload: bytes, sender: int) -> None: ...
 

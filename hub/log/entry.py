@@ -180,6 +180,16 @@ KINDS: tuple[KindSpec, ...] = (
             Field("pin", bytes, False, 80),
         ),
     ),
+    # 31: a rollback (docs/witness.md): two heads signed by one hub, the later smaller
+    KindSpec(
+        31,
+        "rollback",
+        (
+            Field("feed", bytes, False, 32),
+            Field("a", bytes, False, 1000),
+            Field("b", bytes, False, 1000),
+        ),
+    ),
     KindSpec(32, "witness", (_text("name", max_len=128), Field("key", bytes, False, 32))),
     KindSpec(
         33,

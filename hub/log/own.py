@@ -11,11 +11,12 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable
 
-from crypto.entrysig import ZERO_HASH, sign_entry, split_entry
+from crypto.entrysig import ZERO_HASH, FeedVerifier, sign_entry, split_entry
+from crypto.errors import CryptoError
 from crypto.keys import SigningKey
 from crypto.merkle import root_from_leaf_hashes
 from crypto.note import Checkpoint, sign_note
-from hub.errors import StoreError
+from hub.errors import EntryError, StoreError
 from hub.local import DataDir, Identity, load_identity, load_signing_key
 from hub.log.checkpoints import Checkpoints
 from hub.log.entry import FieldValue, LoggedEntry, TimeSource, decode_body, encode_body, make_body
@@ -76,6 +77,34 @@ class HubLog:
                 listener(e)
 
         return self.replicas.store(feed, start, raws, tell)
+
+    def recover_own(self, raws: list[bytes]) -> list[LoggedEntry]:
+        """Put back entries of the own feed that this hub signed and lost (its data
+        restored from an old copy), from another copy of its history (a peer's export of
+        its replica). Entries already held must be identical (else it is not this log's
+        history: refused, nothing stored); each new one must verify against the own key and
+        the chain. Listeners are told as for an append. Raises :class:`EntryRejected`."""
+        if self.own is None or self.identity is None:
+            raise StoreError("log is not open")
+        own = self.own
+        for i, raw in enumerate(raws[: len(own)]):
+            if own.read(i) != raw:
+                raise EntryRejected("fork", f"entry {i} differs from this hub's: another history")
+        verifier = FeedVerifier(self.identity.feed)
+        out: list[LoggedEntry] = []
+        for i in range(len(own), len(raws)):
+            prev = own.last_leaf if i else ZERO_HASH
+            try:
+                body = decode_body(verifier.verify(i, prev, raws[i]))
+            except (CryptoError, EntryError) as e:
+                raise EntryRejected("bad-signature", f"entry {i}: {e}") from e
+            own.append(raws[i])
+            self._last_time = max(self._last_time, body.time)
+            done = LoggedEntry(self.feed_hex, i, raws[i], body)
+            out.append(done)
+            for listener in list(self.listeners):
+                listener(done)
+        return out
 
     @property
     def feed_hex(self) -> str:

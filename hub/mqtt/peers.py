@@ -71,8 +71,8 @@ class PeerInbound:
 
     def _frame(self, payload: bytes) -> None:
         witness = self.daemon.core.witness if self.daemon is not None else None
-        if witness is not None and payload[:1] == bytes([witness.WIRE_TYPE]):
-            witness.on_frame(payload, 0)  # a cosignature shares the sync topic
+        if witness is not None and payload[:1] and payload[0] in witness.WIRE_TYPES:
+            witness.on_frame(payload, 0)  # cosignatures and heads share the sync topic
             self._count("witness_frames")
             return
         sync = self.daemon.core.sync if self.daemon is not None else None

@@ -28,6 +28,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from crypto.errors import CryptoError
+from crypto.head import proves_rollback
+from crypto.keys import PublicKey
 from hub.log import LoggedEntry
 from hub.state.alerts import AlertBook
 from hub.state.corrections import RETRACT, AuthorIndex
@@ -66,6 +69,18 @@ class SplitView:
     by: str  # the feed whose entry holds the evidence
     entry: int
     time: int
+    what: str = "split-view"  # or "rollback" (kind 31), "key-change" (radio announcements)
+
+
+def _proves_rollback(feed: bytes, a: object, b: object) -> bool:
+    """Two head notes signed by ``feed``'s key, the later smaller (crypto.head)."""
+    if not isinstance(a, bytes) or not isinstance(b, bytes):
+        return False
+    try:
+        key = PublicKey(feed)
+        return proves_rollback(key, a.decode("utf-8"), b.decode("utf-8"))
+    except (CryptoError, UnicodeDecodeError):
+        return False
 
 
 @dataclass(slots=True)
@@ -154,7 +169,7 @@ class HubState:
         self.patrol.apply(e.index, e.body, e.feed)
         self.mandates.apply(e)
         fs.apply(e)
-        if e.body.kind_name in ("witness", "split-view", "fork"):
+        if e.body.kind_name in ("witness", "split-view", "fork", "rollback"):
             self._witnessing(e)
         elif e.body.kind_name == "pin-share":
             self._pin_share(e)
@@ -175,7 +190,8 @@ class HubState:
 
     def _witnessing(self, e: LoggedEntry) -> None:
         """A hub's witness key (kind 32, its latest counts) and split-view evidence
-        (kind 33, or a ``fork`` entry, from any feed read: the first about a hub is kept)."""
+        (kind 33, a ``fork`` or ``rollback`` entry, from any feed read: the first about a
+        hub is kept). A key change is a kind 33 whose statements are radio announcements."""
         f = e.body.named_fields()
         if e.body.kind_name == "witness":
             name, key = f.get("name"), f.get("key")
@@ -184,7 +200,15 @@ class HubState:
             return
         feed = f.get("feed")
         if isinstance(feed, bytes) and len(feed) == 32 and feed.hex() not in self.split_views:
-            self.split_views[feed.hex()] = SplitView(feed.hex(), e.feed, e.index, e.body.time)
+            what = "split-view"
+            if e.body.kind_name == "rollback":
+                if not _proves_rollback(feed, f.get("a"), f.get("b")):
+                    return  # a peer's word alone does not mark a hub: the heads must prove it
+                what = "rollback"
+            elif (a := f.get("a")) is not None and isinstance(a, bytes) and a[:7] == b"radio !":
+                what = "key-change"
+            sv = SplitView(feed.hex(), e.feed, e.index, e.body.time, what)
+            self.split_views[feed.hex()] = sv
 
     def _federation(self, e: LoggedEntry) -> None:
         f = e.body.named_fields()

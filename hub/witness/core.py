@@ -141,11 +141,13 @@ class WitnessCore:
         witnesses: dict[bytes, Known],
         feeds: dict[bytes, tuple[str, str]],
         root_at: Callable[[str, int], bytes | None],
+        fresh: bool = True,
     ) -> Heard | Conflict | None:
         """Check one cosignature. ``witnesses`` by key ID; ``feeds`` maps a feed id to
         ``(feed hex, origin)``; ``root_at(feed, size)`` is this hub's root of that feed
-        at ``size``, ``None`` when it holds fewer entries."""
-        if self._flooded(f.key_id, now):
+        at ``size``, ``None`` when it holds fewer entries. A frame tried again (``fresh``
+        false: kept while early) was counted against the flood window when it came."""
+        if fresh and self._flooded(f.key_id, now):
             self._drop("flood")
             return None
         w = witnesses.get(f.key_id)

@@ -27,6 +27,7 @@ from hub.log import FieldValue, LoggedEntry
 from hub.state import COORDINATOR
 from hub.witness import frames as fr
 from hub.witness.core import Conflict, Heard, Known, WitnessCore, cosign_decision, key_changes
+from hub.witness.rollback import HeadDesk
 from hub.witness.store import WitnessFiles, with_lines, witness_key, witness_name
 
 if TYPE_CHECKING:
@@ -36,15 +37,26 @@ log = logging.getLogger("canopy.witness")
 SCAN = 2.0  # seconds between looks at the peers' checkpoints
 REFRESH = 6 * 3600.0  # a cosignature of an unchanged log is renewed this often
 MIN_GAP = 1800.0  # at most one cosignature per feed in this many seconds ([sync] witness_gap)
-KEYS_EVERY = 30  # ticks between looks at the hubs sync heard announce (key changes)
+KEYS_EVERY = 3  # ticks between looks at the hubs sync heard announce (key changes)
 WAITING = 16  # frames from witnesses not known yet, kept to try again
+
+
+KINDS = ("split-view", "key-change", "rollback")  # conflicts that are logged for every hub
+ALERTS = {  # what the coordinators hear when a hub's evidence is folded (<= 200 bytes)
+    "split-view": "SPLIT VIEW: hub {name} showed two different histories. Evidence kept; "
+    "check its log.",
+    "key-change": "KEY CHANGE: hub {name} is heard with another key. Evidence kept; check "
+    "who runs it.",
+    "rollback": "ROLLBACK: hub {name} went back to an older copy of its log. Evidence "
+    "kept; check its log.",
+}
 
 
 class WitnessService:
     """Implements the daemon's Service protocol and the core's WitnessPort."""
 
     name = "witness"
-    WIRE_TYPE = fr.COSIGNATURE
+    WIRE_TYPES = frozenset((fr.COSIGNATURE, fr.HEAD))
 
     def __init__(self, scan: float = SCAN, min_gap: float = MIN_GAP) -> None:
         self.scan, self.min_gap = scan, min_gap
@@ -59,6 +71,7 @@ class WitnessService:
         # cosignatures by witnesses whose ``witness`` entry has not arrived yet: tried again
         # when one does (sync and witnessing race at a hub's start)
         self._waiting: deque[bytes] = deque(maxlen=WAITING)
+        self.heads = HeadDesk(self)
 
     def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -86,6 +99,7 @@ class WitnessService:
                     continue
                 self.wc.remember(h)
         self.cosigned = self.files.cosigned()
+        self.heads.start()
         self._name_key()
         core.witness = self
         core.log.listeners.append(self._on_append)
@@ -96,8 +110,8 @@ class WitnessService:
         """Name the witness key in the own log (a ``witness`` entry) once the hub has a
         peer to witness or be witnessed by, and again if the key changed."""
         core = self._core
-        if not core.state.federated():
-            return
+        if not core.state.federated() or self.heads.rolled is not None:
+            return  # a rolled-back log takes no entry of ours: it would fork its history
         if core.state.witnesses.get(core.log.feed_hex) != (self.me.name, self.me.public.raw):
             core.log.append("witness", {"name": self.me.name, "key": self.me.public.raw})
 
@@ -125,6 +139,7 @@ class WitnessService:
             for feed in self._core.state.federated():
                 if feed not in self._core.log.replicas.forked:
                     self._look_at(feed)
+            self.heads.tick(self._core.clock())
             self._ticks += 1
             if self._ticks % KEYS_EVERY == 0:
                 self._look_at_keys()
@@ -247,13 +262,19 @@ class WitnessService:
     def on_frame(self, payload: bytes, sender: int) -> None:
         if self.daemon is None or self._stopped:
             return
+        if payload[:1] == bytes([fr.HEAD]):
+            self.heads.on_frame(payload)
+            return
+        self._hear(payload, fresh=True)
+
+    def _hear(self, payload: bytes, fresh: bool) -> None:
         try:
             frame = fr.decode(payload)
         except fr.FrameError as e:
             self.wc.counts[e.reason] += 1
             return
         witnesses, feeds = self._known()
-        out = self.wc.hear(frame, self._core.clock(), witnesses, feeds, self._root_at)
+        out = self.wc.hear(frame, self._core.clock(), witnesses, feeds, self._root_at, fresh)
         if out is None:
             why = self.wc.last_drop
             log.debug("witness: cosignature by %s dropped: %s", frame.key_id.hex(), why)
@@ -290,9 +311,20 @@ class WitnessService:
         core = self._core
         path = self.files.keep_evidence(c)
         log.warning("witness: %s about %s kept in %s", c.kind, c.feed[:16], path)
-        if c.kind not in ("split-view", "key-change") or c.feed in core.state.split_views:
+        if c.kind not in KINDS or c.feed in core.state.split_views:
             return
-        fields: dict[str, FieldValue] = {
+        if c.kind == "rollback":
+            fields: dict[str, FieldValue] = {
+                "feed": bytes.fromhex(c.feed),
+                "a": c.a.encode()[:1000],
+                "b": c.b.encode()[:1000],
+            }
+            try:
+                core.log.append("rollback", fields)
+            except HubError as e:
+                log.error("witness: rollback evidence not logged: %s", e)
+            return
+        fields = {
             "feed": bytes.fromhex(c.feed),
             "a": c.a.encode()[:4000],
             "b": c.b.encode()[:4000],
@@ -309,18 +341,18 @@ class WitnessService:
         if e.feed != self._core.log.feed_hex and self._waiting:
             waiting = list(self._waiting)
             self._waiting.clear()
-            for payload in waiting:
-                self.on_frame(payload, 0)
-        if e.body.kind_name not in ("split-view", "fork"):
+            for payload in waiting:  # retries must not use up the sender's flood allowance
+                self._hear(payload, fresh=False)
+        if e.body.kind_name not in ("split-view", "fork", "rollback"):
             return
         feed = e.body.named_fields().get("feed")
         if not isinstance(feed, bytes) or feed.hex() in self._alerted:
             return
         self._alerted.add(feed.hex())
         core = self._core
-        name = core.state.hub_name(feed.hex())
-        text = (
-            f"SPLIT VIEW: hub {name} showed two different histories. Evidence kept; check its log."
+        sv = core.state.split_views.get(feed.hex())
+        text = ALERTS[sv.what if sv is not None else "split-view"].format(
+            name=core.state.hub_name(feed.hex())
         )
         if core.radio is None:
             return
@@ -345,6 +377,7 @@ class WitnessService:
                     "witnessed_by": sorted(st.hub_name(w) for w in recs if w != own or feed != own),
                     "cosigned_here": (self.cosigned[feed][0] if feed in self.cosigned else None),
                     "split_view": feed in st.split_views,
+                    "what": st.split_views[feed].what if feed in st.split_views else None,
                     "forked": feed in st.forks,
                 }
             )
@@ -355,4 +388,5 @@ class WitnessService:
             "airtime_s": round(self.airtime_s, 2),
             "evidence": len(self.files.evidence()),
             "feeds": feeds,
+            **self.heads.status(),
         }

@@ -7,6 +7,10 @@
   witness (this hub's own cosignatures of its peers included).
 - ``DIR/witness/checkpoint.note``: this hub's newest checkpoint that holds cosignatures,
   with every cosignature line held for it.
+- ``DIR/witness/heads.json``: per feed, the largest signed head heard (this hub's own:
+  the largest it signed), :mod:`hub.witness.heads`.
+- ``DIR/witness/rollback.json``: present while this hub knows its own log is shorter than
+  one it signed before (restored from an old copy); what it knows and how.
 - ``DIR/witness/evidence/``: conflicting statements, one text file each, never deleted.
 """
 
@@ -134,6 +138,29 @@ class WitnessFiles:
     def set_own_note(self, note: str) -> None:
         self._ensure()
         atomic_write(self.note_path, note.encode("utf-8"))
+
+    # -- signed heads and the own rollback ------------------------------------------------
+    def heads(self) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in _load(self.dir / "heads.json").items() if isinstance(v, dict)}
+
+    def set_head(self, feed: str, record: dict[str, Any]) -> None:
+        data = self.heads()
+        data[feed] = record
+        self._ensure()
+        atomic_write(self.dir / "heads.json", json.dumps(data, indent=1).encode())
+
+    def rollback(self) -> dict[str, Any] | None:
+        """What this hub knows of its own rollback, or ``None``."""
+        data = _load(self.dir / "rollback.json")
+        return data or None
+
+    def set_rollback(self, data: dict[str, Any] | None) -> None:
+        path = self.dir / "rollback.json"
+        if data is None:
+            path.unlink(missing_ok=True)
+            return
+        self._ensure()
+        atomic_write(path, json.dumps(data, indent=1).encode())
 
     # -- evidence ----------------------------------------------------------------------------
     def keep_evidence(self, c: Conflict) -> Path:

@@ -116,10 +116,15 @@ class LogState:
         for kind, keys in by_kind.items():
             self.kind_lines.setdefault(kind, Timeline()).extend(keys)
 
-    def version(self) -> tuple[int, int]:
+    def version(self) -> tuple[int, int, int]:
         """What a cached page depends on: entries folded from every feed (any feed's growth
-        moves it) and the roles that ended since."""
-        return self.hub.epoch(self.clock())
+        moves it), the roles that ended since, and this hub finding (or clearing) its own
+        rollback (a file, not an entry: docs/witness.md; every page warns of it)."""
+        try:
+            rolled = (self.view.datadir.root / "witness" / "rollback.json").stat().st_mtime_ns
+        except OSError:
+            rolled = 0
+        return (*self.hub.epoch(self.clock()), rolled)
 
     # -- the feeds --------------------------------------------------------------------
     def held(self, feed: str) -> int:

@@ -38,15 +38,23 @@ def witness_stamp() -> int:
 
 
 def split_views() -> list[dict[str, Any]]:
-    """Hubs with evidence of a split view or a fork, for the warning on every page."""
+    """Hubs with evidence of a split view, a fork, a rollback or a key change, for the
+    warning on every page; this hub too when it found its own log rolled back (it keeps
+    that in a file, not in its log: an entry would fork its history)."""
     try:
-        st = get_hub().folded().hub
+        hub = get_hub()
+        st = hub.folded().hub
     except HubError:  # no hub (the error page): nothing to warn of
         return []
-    return [
-        {"feed": sv.feed, "name": st.hub_name(sv.feed), "time": sv.time}
+    out = [
+        {"feed": sv.feed, "name": st.hub_name(sv.feed), "time": sv.time, "what": sv.what}
         for sv in st.split_views.values()
     ]
+    rolled = WitnessFiles(hub.datadir).rollback()
+    if rolled is not None and st.own not in st.split_views:
+        since = rolled.get("since")
+        out.append({"feed": st.own, "name": st.hub_name(st.own), "time": since, "what": "rollback"})
+    return out
 
 
 def cosigned_text() -> str:

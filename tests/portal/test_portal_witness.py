@@ -13,9 +13,10 @@ from support import run_canopy
 from crypto.cosignature import Cosigner, cosign
 from crypto.note import Checkpoint, parse_note
 from hub.daemon import HubCore
-from hub.local import DataDir, create_identity, load_identity
+from hub.local import DataDir, create_identity, load_identity, load_signing_key
 from hub.witness import WitnessFiles, witness_key, witness_name
 from hub.witness.core import Heard, Known
+from hub.witness.heads import sign_head
 
 PAGES = ["/", "/log", "/alerts", "/charter", "/hubs", "/verify", "/audits"]
 
@@ -104,3 +105,51 @@ def test_a_split_view_warns_on_every_page_in_every_language(
 def test_checkpoint_without_a_running_hub_says_so(client: FlaskClient) -> None:
     r = client.get("/checkpoint")
     assert r.status_code == 503 and b"no checkpoint available" in r.data
+
+
+def test_a_rollback_and_a_key_change_warn_on_every_page_in_every_language(
+    client: FlaskClient, data: Path, corner: str, tmp_path: Path
+) -> None:
+    """A peer's `rollback` entry about the corner hub and a key change of another hub
+    (a `split-view` entry whose statements are radio announcements); then this hub's own
+    rollback, which it keeps in a file (an entry would fork its history)."""
+    other = create_identity(DataDir(tmp_path / "kiosk"), "Kiosk")
+    r = run_canopy("peer", "add", other.verifier.to_string(), "--name", "Kiosk", data=data)
+    assert r.code == 0, r.err
+    for path in PAGES:
+        assert 'role="alert"' not in client.get(path).get_data(as_text=True)
+    cdd = DataDir(tmp_path / "corner")
+    ident, key = load_identity(cdd), load_signing_key(cdd, load_identity(cdd))
+    earlier = sign_head(key, ident.origin, 9, bytes(32), 1000).note().encode()
+    later = sign_head(key, ident.origin, 4, bytes(32), 2000).note().encode()
+    core = HubCore(DataDir(data))
+    core.open()
+    try:
+        # a peer's word alone (heads that prove nothing) marks no hub
+        for a, b in ((b"head 9", b"4"), (later, earlier), (earlier, earlier)):
+            core.log.append("rollback", {"feed": bytes.fromhex(corner), "a": a, "b": b})
+        core.close()
+        for path in PAGES:
+            assert 'role="alert"' not in client.get(path).get_data(as_text=True), path
+        core.open()
+        core.log.append("rollback", {"feed": bytes.fromhex(corner), "a": earlier, "b": later})
+        said = b"radio !5eed0001 announced hub Kiosk with key " + other.feed.hex().encode()
+        core.log.append(
+            "split-view", {"feed": other.feed.raw, "a": said, "b": b"radio !5eed0001 x"}
+        )
+    finally:
+        core.close()
+    for path in PAGES:
+        html = client.get(path).get_data(as_text=True)
+        assert "the hub Corner went back to an older copy of its log" in html, path
+        assert "the hub Kiosk is heard with another key" in html, path
+        assert "showed two different histories" not in html, path
+        es = client.get(path + "?lang=es").get_data(as_text=True)
+        assert "el hub Corner volvió a una copia antigua" in es, path
+        assert "el hub Kiosk se oye con otra clave" in es, path
+    me = load_identity(DataDir(data)).name
+    assert f"the hub {me} went back" not in client.get("/").get_data(as_text=True)
+    WitnessFiles(DataDir(data)).set_rollback({"held": 3, "signed": 5, "root": "00", "since": 1})
+    for path in PAGES:  # the cached pages key on the finding too
+        html = client.get(path).get_data(as_text=True)
+        assert f"the hub {me} went back to an older copy of its log" in html, path

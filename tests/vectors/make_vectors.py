@@ -163,6 +163,7 @@ MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
         TimeSource.NTP,
         "",
     ),
+    ("rollback", {"feed": b"\xcc" * 32, "a": b"x", "b": b"y"}, 7700, TimeSource.NTP, ""),
 ]
 
 

@@ -144,6 +144,18 @@ def test_a_flood_from_one_key_is_cut_off_and_counted() -> None:
     assert w.hear(w.frame(4, ts=NOW + 700), now=NOW + 700) is not None
 
 
+def test_a_frame_tried_again_while_early_does_not_use_up_the_flood_allowance() -> None:
+    """A cosignature kept as early is tried again on every entry a replica takes; those
+    retries are not the witness sending (it failed under a busy start before)."""
+    w = World()
+    for i in range(RATE):
+        w.hear(w.frame(3, ts=NOW + i), now=NOW + i)
+    late = w.frame(5, ts=NOW + 100)
+    assert w.hear(late, now=NOW + 100) is None and w.core.last_drop == "flood"
+    out = w.core.hear(decode(encode(late)), NOW + 100, w.witnesses, w.feeds, w.root_at, fresh=False)
+    assert isinstance(out, Heard) and out.size == 5
+
+
 def test_cosign_decision_needs_the_replica_and_consistency() -> None:
     leaves = _leaves(b"corner", 8)
     root = root_from_leaf_hashes

@@ -13,10 +13,20 @@ import shutil
 import subprocess
 import sys
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from support import DaemonFactory, SimFactory, WaitFor, free_port, run_canopy, stop, wait_for
+from support import (
+    DaemonFactory,
+    Handheld,
+    SimFactory,
+    WaitFor,
+    free_port,
+    run_canopy,
+    stop,
+    wait_for,
+)
 
 FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60", "--witness-gap", "5")
 
@@ -84,9 +94,25 @@ def _cosigned(data: Path) -> str:
     return r.out if r.code == 0 else ""
 
 
+def _coordinator(data: Path, radio: Handheld) -> None:
+    """Enrol the radio as a coordinator of the hub (an invite, then JOIN by DM)."""
+    inv = _json("roster", "invite", "--handle", "coord", "--role", "coordinator", data=data)
+    assert radio.ask(f"JOIN {inv['code']}").startswith("Welcome, coord!")
+
+
+def _size(data: Path) -> int:
+    """The size of the hub's current checkpoint (its log)."""
+    r = run_canopy("checkpoint", data=data)
+    assert r.code == 0, r.err
+    return int(r.out.splitlines()[1])
+
+
 def test_three_hubs_cosign_each_other_and_the_export_verifies_with_witnesses(
     tmp_path: Path, sim: SimFactory, running_daemon: DaemonFactory, wait_for: WaitFor
 ) -> None:
+    """Then: the kiosk restored from an old copy of its data (a rollback) and the laundry
+    replaced by a hub with another key on its radio (a key change) are caught; the bakery's
+    coordinator hears of each by radio, and the portals warn."""
     hubs = [_hub(tmp_path, n) for n in ("Bakery", "Laundry", "Kiosk")]
     for a, me in hubs:
         for _, b in hubs:
@@ -95,44 +121,105 @@ def test_three_hubs_cosign_each_other_and_the_export_verifies_with_witnesses(
     ids = [i for _, i in hubs]
     assert all(i["witness_vkey"].split("+")[0].endswith("/witness") for i in ids)
     assert len({i["witness_vkey"] for i in ids}) == 3
-    mesh = sim(nodes=3, topology="full")
+    mesh = sim(nodes=4, topology="full")
     radio = [f"tcp://127.0.0.1:{p}" for p in mesh.ports]
-    with (
-        running_daemon(hubs[0][0], "--radio", radio[0], *FAST_SYNC),
-        running_daemon(hubs[1][0], "--radio", radio[1], *FAST_SYNC),
-        running_daemon(hubs[2][0], "--radio", radio[2], *FAST_SYNC),
-    ):
-        assert run_canopy("note", "Lights out on Elm St", data=hubs[0][0]).code == 0
-        for data, me in hubs:
-            others = [i["witness_vkey"].split("+")[0] for i in ids if i is not me]
+    bakery, laundry, kiosk = (d for d, _ in hubs)
+    kiosk_feed, laundry_feed = ids[2]["feed"], ids[1]["feed"]
+    with ExitStack() as outer:
+        outer.enter_context(running_daemon(bakery, "--radio", radio[0], *FAST_SYNC))
+        coord = Handheld(mesh.ports[3], mesh.node_num(3), mesh.node_num(0))
+        outer.callback(coord.close)
+        _coordinator(bakery, coord)
+        first_laundry = ExitStack()
+        outer.enter_context(first_laundry)
+        first_laundry.enter_context(running_daemon(laundry, "--radio", radio[1], *FAST_SYNC))
+        with running_daemon(kiosk, "--radio", radio[2], *FAST_SYNC):
+            assert run_canopy("note", "Lights out on Elm St", data=bakery).code == 0
+            for data, me in hubs:
+                others = [i["witness_vkey"].split("+")[0] for i in ids if i is not me]
+                wait_for(
+                    lambda d=data, o=others: all(name in _cosigned(d) for name in o),
+                    timeout=60,
+                    what=f"both peers' cosignatures at {me['name']}",
+                )
+            _export_and_poster(tmp_path, bakery, ids)
+            # the kiosk's backup, then an entry the backup lacks, signed and heard
+            backup = tmp_path / "kiosk-backup"
+            shutil.copytree(kiosk, backup, ignore=shutil.ignore_patterns("*.sock"))
+            assert run_canopy("note", "Kiosk: the shutter is stuck", data=kiosk).code == 0
+            signed = _size(kiosk)
             wait_for(
-                lambda d=data, o=others: all(name in _cosigned(d) for name in o),
-                timeout=60,
-                what=f"both peers' cosignatures at {me['name']}",
+                lambda: (
+                    _json("witness", "status", data=bakery)["heads"].get(kiosk_feed, 0) >= signed
+                ),
+                timeout=30,
+                what="the kiosk's signed head at the bakery",
             )
-        bakery = hubs[0][0]
-        status = _json("witness", "status", data=bakery)
-        assert status["counts"].get("accepted", 0) >= 2
-        assert status["counts"].get("cosigned", 0) >= 2
-        out = tmp_path / "bundle"
-        assert run_canopy("log", "export", "--out", str(out), data=bakery).code == 0
-        w = [i["witness_vkey"] for i in ids[1:]]
-        v = run_canopy("log", "verify", str(out), "--witness", w[0], "--witness", w[1])
-        assert v.code == 0 and "OK 2 witness(es)" in v.out, v.out + v.err
-        # a witness the bundle does not carry fails a --min it cannot meet
-        mine = ids[0]["witness_vkey"]  # the bakery does not witness itself
-        v = run_canopy("log", "verify", str(out), "--witness", mine, "--min", "1")
-        assert v.code != 0 and "1 required" in v.err, v.out + v.err
-        printed = run_canopy("checkpoint", "--cosigned", data=bakery).out
-        poster = tmp_path / "poster.html"
-        r = run_canopy("poster", "--out", str(poster), data=bakery)
-        assert r.code == 0 and "2 cosignature(s)" in r.out, r.out + r.err
-        page = poster.read_text()
-        assert "<svg" in page and "@page" in page and "A4" in page
-        saved = tmp_path / "saved.note"
-        saved.write_text(printed)
-        v = run_canopy("log", "verify", str(out), "--checkpoint", str(saved))
-        assert v.code == 0 and "OK the saved checkpoint" in v.out, v.out + v.err
+        shutil.rmtree(kiosk)
+        shutil.copytree(backup, kiosk)  # restored from the old copy; it writes nothing new
+        assert _size(kiosk) == signed - 1
+        since = coord.mark()
+        with running_daemon(kiosk, "--radio", radio[2], *FAST_SYNC):
+            wait_for(
+                lambda: _json("witness", "status", data=bakery)["feeds"][-1]["what"] == "rollback",
+                timeout=60,
+                what="the kiosk's rollback caught at the bakery",
+            )
+            coord.wait(lambda t: t.startswith("ROLLBACK: hub Kiosk went back"), since, 30)
+            assert list((bakery / "witness" / "evidence").glob("*rollback*.txt"))
+            shown = run_canopy("log", "show", "--kind", "rollback", "--json", data=bakery).out
+            assert json.loads(shown.splitlines()[0])["subject"] == kiosk_feed
+            rolled = wait_for(
+                lambda: _json("witness", "status", data=kiosk)["rolled_back"],
+                timeout=30,
+                what="the kiosk finding its own rollback",
+            )
+            assert rolled["held"] == signed - 1 and rolled["signed"] == signed
+            assert "ROLLBACK: this hub's log holds" in run_canopy("checkpoint", data=kiosk).err
+            assert _size(kiosk) == signed - 1  # it wrote nothing on top (no fork)
+            assert (kiosk / "witness" / "rollback.json").exists()  # its portal warns of it
+        # the laundry's radio now speaks for a hub with another key
+        first_laundry.close()
+        impostor, _ = _hub(tmp_path / "other", "Laundry")
+        since = coord.mark()
+        with running_daemon(impostor, "--radio", radio[1], *FAST_SYNC):
+            wait_for(
+                lambda: _json("witness", "status", data=bakery)["feeds"][1]["what"] == "key-change",
+                timeout=60,
+                what="the laundry's key change caught at the bakery",
+            )
+            coord.wait(lambda t: t.startswith("KEY CHANGE: hub Laundry"), since, 30)
+            assert list((bakery / "witness" / "evidence").glob("*key-change*.txt"))
+            status = _json("witness", "status", data=bakery)
+            assert [f["feed"] for f in status["feeds"]][1] == laundry_feed
+        home = _portal_home(bakery, tmp_path / "portal-bakery.log")
+        assert "the hub Kiosk went back to an older copy of its log" in home
+        assert "the hub Laundry is heard with another key" in home
+
+
+def _export_and_poster(tmp_path: Path, bakery: Path, ids: list[dict[str, str]]) -> None:
+    status = _json("witness", "status", data=bakery)
+    assert status["counts"].get("accepted", 0) >= 2
+    assert status["counts"].get("cosigned", 0) >= 2
+    out = tmp_path / "bundle"
+    assert run_canopy("log", "export", "--out", str(out), data=bakery).code == 0
+    w = [i["witness_vkey"] for i in ids[1:]]
+    v = run_canopy("log", "verify", str(out), "--witness", w[0], "--witness", w[1])
+    assert v.code == 0 and "OK 2 witness(es)" in v.out, v.out + v.err
+    # a witness the bundle does not carry fails a --min it cannot meet
+    mine = ids[0]["witness_vkey"]  # the bakery does not witness itself
+    v = run_canopy("log", "verify", str(out), "--witness", mine, "--min", "1")
+    assert v.code != 0 and "1 required" in v.err, v.out + v.err
+    printed = run_canopy("checkpoint", "--cosigned", data=bakery).out
+    poster = tmp_path / "poster.html"
+    r = run_canopy("poster", "--out", str(poster), data=bakery)
+    assert r.code == 0 and "2 cosignature(s)" in r.out, r.out + r.err
+    page = poster.read_text()
+    assert "<svg" in page and "@page" in page and "A4" in page
+    saved = tmp_path / "saved.note"
+    saved.write_text(printed)
+    v = run_canopy("log", "verify", str(out), "--checkpoint", str(saved))
+    assert v.code == 0 and "OK the saved checkpoint" in v.out, v.out + v.err
 
 
 def test_a_hub_showing_a_peer_another_history_is_caught_and_kept_as_evidence(
@@ -148,21 +235,30 @@ def test_a_hub_showing_a_peer_another_history_is_caught_and_kept_as_evidence(
     assert run_canopy("note", "the story told to the bakery", data=x).code == 0
     assert run_canopy("note", "the story told to the laundry", data=twin).code == 0
     # a chain without relaying: the twin is heard only by the laundry, the hub only by
-    # the bakery; bakery and laundry hear each other
-    mesh = sim(nodes=4, topology="chain", hop_limit=0)
+    # the bakery; bakery and laundry hear each other; the bakery's coordinator (node 4)
+    # hears the bakery only
+    topology = tmp_path / "topology.json"
+    links = [{"a": 0, "b": 1}, {"a": 1, "b": 2}, {"a": 2, "b": 3}, {"a": 2, "b": 4}]
+    topology.write_text(json.dumps({"nodes": 5, "links": links}))
+    mesh = sim(nodes=5, topology=topology, hop_limit=0)
     radio = [f"tcp://127.0.0.1:{p}" for p in mesh.ports]
-    with (
-        running_daemon(twin, "--radio", radio[0], *FAST_SYNC),
-        running_daemon(b, "--radio", radio[1], *FAST_SYNC),
-        running_daemon(a, "--radio", radio[2], *FAST_SYNC),
-        running_daemon(x, "--radio", radio[3], *FAST_SYNC),
-    ):
+    with ExitStack() as stack:
+        stack.enter_context(running_daemon(a, "--radio", radio[2], *FAST_SYNC))
+        coord = Handheld(mesh.ports[4], mesh.node_num(4), mesh.node_num(2))
+        stack.callback(coord.close)
+        _coordinator(a, coord)
+        since = coord.mark()
+        for data, r in ((twin, radio[0]), (b, radio[1]), (x, radio[3])):
+            stack.enter_context(running_daemon(data, "--radio", r, *FAST_SYNC))
         for data in (a, b):
             wait_for(
                 lambda d=data: _caught(d),
-                timeout=60,
+                timeout=90,
                 what=f"the split view of the corner hub caught at {data.name}",
             )
+        # the coordinator's radio hears it from the bakery, whoever caught it first
+        told = ("SPLIT VIEW: hub Corner showed two", "FORK: hub Corner signed two")
+        coord.wait(lambda t: t.startswith(told), since, 30)
         for data in (a, b):  # the evidence is kept, and logged for every peer and portal
             kept = list((data / "witness" / "evidence").glob("*split-view*.txt"))
             assert kept or list((data / "evidence").glob("*.entry"))

@@ -1,6 +1,7 @@
 """Witnessing over MQTT: two hubs on one broker and no radio cosign each other; hostile
-frames on the sync topic (garbage, an unknown witness, a forged signature, a replay) are
-dropped and counted, and nothing of them is kept."""
+frames on the sync topic (garbage, an unknown witness, a forged signature, a replay; heads
+forged, replayed or claiming another hub's feed) are dropped and counted, and nothing of
+them is kept; a real rollback statement is caught."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from support import BrokerFactory, DaemonFactory, WaitFor, run_canopy
 from witness_helpers import checkpoint_at
 
 from crypto.keys import SigningKey
-from hub.witness.frames import CosigFrame, encode
+from crypto.merkle import root_from_leaf_hashes
+from crypto.note import Verifier, open_note
+from hub.local import DataDir, load_identity, load_signing_key
+from hub.log import LogView
+from hub.witness.frames import CosigFrame, HeadFrame, encode, encode_head
+from hub.witness.heads import Head, sign_head
 
 ARGS = ("--sync-imin", "5", "--sync-imax", "60", "--witness-gap", "5")
 
@@ -89,6 +95,89 @@ def test_hubs_on_one_broker_cosign_each_other_and_hostile_frames_are_counted(
         assert grew.get("accepted", 0) == 0
         assert (a / "witness" / "sigs" / f"{aid['feed']}.json").read_bytes() == kept
         assert _status(a)["evidence"] == 0
+        _hostile_heads_then_a_rollback(tmp_path, a, aid, b, bid, mosquitto.port, wait_for)
+
+
+def _hostile_heads_then_a_rollback(
+    tmp_path: Path,
+    a: Path,
+    aid: dict[str, str],
+    b: Path,
+    bid: dict[str, str],
+    port: int,
+    wait_for: WaitFor,
+) -> None:
+    """Signed heads (docs/witness.md): forged, replayed or someone else's claiming the
+    bakery's own feed are dropped and counted, nothing kept; a smaller head the laundry's
+    key signed later than the one held is a rollback, kept and logged, verifiable."""
+    lfeed = bid["feed"]
+    wait_for(lambda: lfeed in _status(a)["heads"], timeout=30, what="the laundry's head")
+    held = json.loads((a / "witness" / "heads.json").read_text())[lfeed]
+    size, t1 = int(held["size"]), int(held["time"])
+    assert size >= 2
+    leaves = LogView(DataDir(a)).reader(lfeed).leaves
+    root = root_from_leaf_hashes(leaves[: size - 1])
+    ident = load_identity(DataDir(b))
+    key = load_signing_key(DataDir(b), ident)
+    stranger = SigningKey.generate()
+    now = int(time.time())
+    lid, own_id = bytes.fromhex(lfeed)[:4], bytes.fromhex(aid["feed"])[:4]
+
+    def frame(h: Head, fid: bytes | None = None) -> bytes:
+        f = h.frame()
+        return encode_head(HeadFrame(fid or f.feed_id, f.size, f.root, f.timestamp, f.signature))
+
+    forged = sign_head(stranger, ident.origin, 1, root, now)
+    claims_own = sign_head(stranger, "canopy/bakery/" + aid["feed"][:16], 1, bytes(32), now)
+    replayed = sign_head(key, ident.origin, size - 1, root, t1 - 1)  # older: no evidence
+    future = sign_head(key, ident.origin, size - 1, root, now + 86400)
+    before = _status(a)["counts"]
+    _publish(
+        port,
+        [
+            b"\x21",
+            frame(forged, lid),
+            frame(claims_own, own_id),
+            frame(forged),  # a feed nobody here knows
+            frame(replayed),
+            frame(future),
+        ],
+    )
+    reasons = (
+        "head-truncated",
+        "head-bad-signature",
+        "head-unknown-feed",
+        "head-old",
+        "head-future",
+    )
+
+    def counted() -> dict[str, int]:
+        c = _status(a)["counts"]
+        grew = {k: c.get(k, 0) - before.get(k, 0) for k in c}
+        return grew if all(grew.get(k, 0) >= 1 for k in reasons) else {}
+
+    grew = wait_for(counted, timeout=20, what="the hostile heads counted")
+    assert grew["head-bad-signature"] == 2
+    status = _status(a)
+    assert status["evidence"] == 0 and status["rolled_back"] is None
+    assert not (a / "witness" / "rollback.json").exists()
+    assert json.loads((a / "witness" / "heads.json").read_text())[lfeed] == held
+
+    rolled = sign_head(key, ident.origin, size - 1, root, t1 + 1)  # smaller, and later
+    _publish(port, [frame(rolled)])
+    wait_for(
+        lambda: _status(a)["feeds"][1]["what"] == "rollback",
+        timeout=20,
+        what="the laundry's rollback caught at the bakery",
+    )
+    entry = json.loads(run_canopy("log", "show", "--kind", "rollback", "--json", data=a).out)
+    assert entry["subject"] == lfeed  # the hub the entry is about
+    verifier = Verifier(ident.origin, ident.feed)
+    earlier = open_note(bytes.fromhex(entry["a"]).decode(), [verifier]).text
+    later = open_note(bytes.fromhex(entry["b"]).decode(), [verifier]).text
+    assert f"time {t1}\n" in earlier and f"\n{size}\n" in earlier
+    assert f"time {t1 + 1}\n" in later and f"\n{size - 1}\n" in later
+    assert list((a / "witness" / "evidence").glob("*rollback*.txt"))
 
 
 def test_a_posters_checkpoint_is_held_against_the_replica_and_a_rewrite_is_evidence(

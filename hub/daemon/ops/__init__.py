@@ -41,6 +41,7 @@ WHERE: dict[str, str] = {
     "sync_status": "peers",
     "witness_status": "peers",
     "witness_check": "witness",
+    "log_recover": "witness",
     "mandate_propose": "mandates",
     "mandate_list": "mandates",
     "mandate_settle": "mandates",

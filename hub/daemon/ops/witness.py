@@ -10,6 +10,7 @@ split view, kept as evidence and logged as a signed ``split-view`` entry (docs/w
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from crypto.errors import CryptoError
@@ -18,7 +19,8 @@ from crypto.merkle import root_from_leaf_hashes
 from crypto.note import Checkpoint, Verifier, open_note, parse_note
 from hub.daemon.core import HubCore
 from hub.daemon.ops.base import Op, registrar
-from hub.errors import InputError
+from hub.errors import HubError, InputError
+from hub.log import split_sequence
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)
@@ -77,3 +79,32 @@ def witness_check(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     if not own:  # kept beside the mesh's: the witness service holds it against the replica
         core.log.checkpoints.take(feed, cp.origin, cp.size, cp.root, sig)
     return out
+
+
+MAX_BUNDLE = 64 * 1024 * 1024  # an export of a whole feed; the file is read once
+
+
+@op("log_recover")
+def log_recover(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
+    """Entries of the own feed lost to a restored old copy, back from an export of another
+    copy (``<feed>.entries`` of a peer's ``canopy log export --feed``)."""
+    path = args.get("path")
+    if not isinstance(path, str) or not path:
+        raise InputError("give the export directory")
+    ident = core.log.identity
+    assert ident is not None
+    file = Path(path) / f"{ident.feed.hex()}.entries"
+    try:
+        if file.stat().st_size > MAX_BUNDLE:
+            raise InputError(f"{file.name} is over {MAX_BUNDLE} bytes")
+        raws = split_sequence(file.read_bytes())
+    except OSError as e:
+        raise InputError(f"no entries of this hub's own feed in {path}: {e.strerror}") from e
+    except (ValueError, HubError) as e:
+        raise InputError(f"{file.name} is not an export's entries: {e}") from e
+    before = len(core.log.own) if core.log.own is not None else 0
+    try:
+        new = core.log.recover_own(raws)
+    except HubError as e:
+        raise InputError(f"not recovered: {e}") from e
+    return {"ok": True, "recovered": len(new), "before": before, "size": before + len(new)}
