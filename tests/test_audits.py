@@ -257,5 +257,6 @@ def test_vectors_of_the_new_kinds_decode() -> None:
         "audit",
         *("proposal", "vote", "outcome"),
         *("report", "report", "sealed-note"),
+        *("pin-share", "rollback"),
     ]
     assert decode_body(bytes.fromhex(doc["more_bodies"][0]["body_hex"])).to_json()["retract"]
