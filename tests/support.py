@@ -5,6 +5,7 @@ not fixtures (and the benches) use them directly."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -90,6 +91,23 @@ def run_canopy(*args: str, data: Path | None = None, timeout: float = 60) -> Res
         cmd += ["--data", str(data)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     return Result(p.returncode, p.stdout, p.stderr)
+
+
+def new_hub(root: Path, name: str) -> tuple[Path, dict[str, str]]:
+    """`canopy init` a hub named NAME in ROOT/<name>; its data directory and `canopy id`."""
+    data = root / name.lower()
+    assert run_canopy("init", "--name", name, data=data).code == 0
+    return data, json.loads(run_canopy("id", "--json", data=data).out)
+
+
+def feed_texts(data: Path, feed: str, *, must_read: bool = False) -> list[Any]:
+    """The `text` of each entry of FEED held at DATA (None where an entry has none); [] while
+    the feed can't be read, unless MUST_READ."""
+    r = run_canopy("log", "show", "--feed", feed, "--json", data=data)
+    if r.code != 0:
+        assert not must_read, r.err
+        return []
+    return [json.loads(line).get("text") for line in r.out.splitlines() if line.strip()]
 
 
 def wait_for_socket(

@@ -8,28 +8,22 @@ bind-mounted over the one replica file, so the hub's own log keeps its room."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
-from support import BrokerFactory, DaemonFactory, Handheld, SimFactory, WaitFor, run_canopy
+from support import (
+    BrokerFactory,
+    DaemonFactory,
+    Handheld,
+    SimFactory,
+    WaitFor,
+    feed_texts,
+    new_hub,
+    run_canopy,
+)
 
 FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60")
-
-
-def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
-    data = tmp_path / name.lower()
-    assert run_canopy("init", "--name", name, data=data).code == 0
-    r = run_canopy("id", "--json", data=data)
-    return data, json.loads(r.out)
-
-
-def _texts(data: Path, feed: str) -> list[Any]:
-    r = run_canopy("log", "show", "--feed", feed, "--json", data=data)
-    assert r.code == 0, r.err  # the replica always reads back whole
-    return [json.loads(line).get("text") for line in r.out.splitlines() if line.strip()]
 
 
 def _mount(*args: str) -> None:
@@ -44,8 +38,8 @@ def test_a_full_disk_under_a_replica_corrupts_nothing_and_stewards_are_answered(
     running_daemon: DaemonFactory,
     wait_for: WaitFor,
 ) -> None:
-    a, aid = _hub(tmp_path, "Bakery")
-    b, bid = _hub(tmp_path, "Laundry")
+    a, aid = new_hub(tmp_path, "Bakery")
+    b, bid = new_hub(tmp_path, "Laundry")
     assert run_canopy("peer", "add", bid["vkey"], data=a).code == 0
     assert run_canopy("peer", "add", aid["vkey"], data=b).code == 0
     disk = tmp_path / "disk"
@@ -83,7 +77,7 @@ def test_a_full_disk_under_a_replica_corrupts_nothing_and_stewards_are_answered(
                 assert run_canopy("note", f"early {i}", data=b).code == 0
             wait_for(lambda: "disk full" in log.read_text(), timeout=30, what="a clear line")
             assert "Traceback" not in log.read_text()
-            assert _texts(a, bid["feed"]) == []  # nothing half-written
+            assert feed_texts(a, bid["feed"], must_read=True) == []  # nothing half-written
             steward = Handheld(mesh.ports[1], mesh.node_num(1), mesh.node_num(0))
             try:
                 assert steward.ask("WHO") == "Nobody is on duty."
@@ -95,11 +89,13 @@ def test_a_full_disk_under_a_replica_corrupts_nothing_and_stewards_are_answered(
             # the peer entry, its pin-share and the witness key, then the notes
             want = [None, None, None, "early 0", "early 1", "early 2", "after"]
             wait_for(
-                lambda: _texts(a, bid["feed"]) == want, timeout=60, what="the replica to catch up"
+                lambda: feed_texts(a, bid["feed"], must_read=True) == want,
+                timeout=60,
+                what="the replica to catch up",
             )
         text = log.read_text()
         assert "disk full: entry not stored" in text and "Traceback" not in text
-        assert "own log still writes" in str(_texts(a, aid["feed"]))
+        assert "own log still writes" in str(feed_texts(a, aid["feed"], must_read=True))
     finally:
         subprocess.run(["umount", "-l", str(replica)], check=False)
         subprocess.run(["umount", "-l", str(disk)], check=False)

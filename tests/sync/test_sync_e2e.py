@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from support import DaemonFactory, Handheld, SimFactory, WaitFor, run_canopy
+from support import DaemonFactory, Handheld, SimFactory, WaitFor, new_hub, run_canopy
 
 FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60")
 
@@ -29,17 +29,11 @@ def _entries(data: Path, feed: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in r.out.splitlines() if line.strip()]
 
 
-def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
-    data = tmp_path / name.lower()
-    assert run_canopy("init", "--name", name, data=data).code == 0
-    return data, _json("id", data=data)
-
-
 def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
     tmp_path: Path, sim: SimFactory, running_daemon: DaemonFactory, wait_for: WaitFor
 ) -> None:
-    bakery, bid = _hub(tmp_path, "Bakery")
-    laundry, lid = _hub(tmp_path, "Laundry")
+    bakery, bid = new_hub(tmp_path, "Bakery")
+    laundry, lid = new_hub(tmp_path, "Laundry")
     r = run_canopy("peer", "add", lid["vkey"], data=bakery)
     assert r.code == 0 and "laundry" in r.out, r.err
     assert run_canopy("peer", "add", bid["vkey"], "--name", "Bakery", data=laundry).code == 0

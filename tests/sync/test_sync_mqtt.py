@@ -5,32 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from support import BrokerFactory, DaemonFactory, WaitFor, run_canopy
+from support import BrokerFactory, DaemonFactory, WaitFor, feed_texts, new_hub, run_canopy
 
 FAST_SYNC = ("--sync-imin", "5", "--sync-imax", "60")
-
-
-def _hub(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
-    data = tmp_path / name.lower()
-    assert run_canopy("init", "--name", name, data=data).code == 0
-    r = run_canopy("id", "--json", data=data)
-    return data, json.loads(r.out)
-
-
-def _texts(data: Path, feed: str) -> list[Any]:
-    r = run_canopy("log", "show", "--feed", feed, "--json", data=data)
-    if r.code != 0:
-        return []
-    return [json.loads(line).get("text") for line in r.out.splitlines() if line.strip()]
 
 
 def test_hubs_on_one_broker_sync_without_radios_and_fill_gaps(
     tmp_path: Path, broker: BrokerFactory, running_daemon: DaemonFactory, wait_for: WaitFor
 ) -> None:
-    a, aid = _hub(tmp_path, "Bakery")
-    b, bid = _hub(tmp_path, "Laundry")
+    a, aid = new_hub(tmp_path, "Bakery")
+    b, bid = new_hub(tmp_path, "Laundry")
     assert run_canopy("peer", "add", bid["vkey"], data=a).code == 0
     assert run_canopy("peer", "add", aid["vkey"], data=b).code == 0
     mosquitto = broker()
@@ -44,7 +29,7 @@ def test_hubs_on_one_broker_sync_without_radios_and_fill_gaps(
         # the peer entry and its pin-share first; the daemon names its witness key
         # (docs/witness.md) at start
         want = [None, None, *(f"early {i}" for i in range(5)), None, "live"]
-        wait_for(lambda: _texts(b, aid["feed"]) == want, timeout=60, what="A's feed at B")
+        wait_for(lambda: feed_texts(b, aid["feed"]) == want, timeout=60, what="A's feed at B")
         status = json.loads(run_canopy("sync", "status", "--json", data=b).out)
         counts = status["counts"]
         assert counts.get("stored", 0) == len(want)  # each entry stored once
