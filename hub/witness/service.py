@@ -351,14 +351,12 @@ class WitnessService:
         if e.body.kind_name not in ("split-view", "fork", "rollback"):
             return
         feed = e.body.named_fields().get("feed")
-        if not isinstance(feed, bytes) or feed.hex() in self._alerted:
-            return
-        self._alerted.add(feed.hex())
         core = self._core
-        sv = core.state.split_views.get(feed.hex())
-        text = ALERTS[sv.what if sv is not None else "split-view"].format(
-            name=core.state.hub_name(feed.hex())
-        )
+        sv = core.state.split_views.get(feed.hex()) if isinstance(feed, bytes) else None
+        if sv is None or sv.feed in self._alerted:
+            return  # evidence that proves nothing (the fold checked it) alerts nobody
+        self._alerted.add(sv.feed)
+        text = ALERTS[sv.what].format(name=core.state.hub_name(sv.feed))
         if core.radio is None:
             return
         for m in core.state.roster.with_role(COORDINATOR, core.clock()):
