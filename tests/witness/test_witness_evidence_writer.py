@@ -5,18 +5,21 @@ still proves nothing is held back, not logged."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import daemon_thread, run_canopy
 
 from crypto.cosignature import Cosigner, cosign
 from crypto.keys import SigningKey
 from crypto.merkle import root_from_leaf_hashes
 from crypto.note import Checkpoint, sign_note
-from hub.daemon import HubCore
+from hub.daemon import Daemon, HubCore
 from hub.local import DataDir, create_identity, load_signing_key
 from hub.log import LogView
+from hub.witness import WitnessService
 from hub.witness.core import Conflict, Heard, Known, WitnessCore
 from hub.witness.evidence import EvidenceDesk
 from hub.witness.heads import Head, sign_head
@@ -109,3 +112,49 @@ def test_a_third_witness_cosignature_of_the_replicas_root_is_used_when_no_note_i
     # the hub's note becomes ``a``; the kiosk's cosignature of the replica's root ``b``
     assert (c.a, c.witness) == (other, kiosk.feed.hex())
     assert c.b.startswith(body) and f"{me.name} " in c.b
+
+
+def test_a_peers_accusation_that_proves_nothing_is_shown_as_reported_not_proven(
+    tmp_path: Path,
+) -> None:
+    """The laundry's log accuses the corner hub with two notes of another key: the bakery
+    folds it (the real daemon, in-process), marks no hub and says who reported what."""
+    corner = create_identity(DataDir(tmp_path / "corner"), "Corner")
+    ldd = DataDir(tmp_path / "laundry")
+    laundry = create_identity(ldd, "Laundry")
+    mallory = SigningKey(bytes([7]) * 32)
+    forged = [
+        sign_note(Checkpoint(corner.origin, 4, bytes([n]) * 32).body(), corner.origin, mallory)
+        for n in (1, 2)
+    ]
+    core = HubCore(ldd)
+    core.open()
+    try:
+        core.log.append(
+            "split-view",
+            {"feed": corner.feed.raw, "a": forged[0].encode(), "b": forged[1].encode()},
+        )
+    finally:
+        core.close()
+    reader = LogView(ldd).reader()
+    raws = reader.read_range(0, len(reader))
+    bdd = DataDir(tmp_path / "bakery")
+    create_identity(bdd, "Bakery")
+    b = HubCore(bdd)
+    b.open()
+    try:
+        for ident, name in ((corner, "Corner"), (laundry, "Laundry")):
+            b.log.append("peer", {"feed": ident.feed.raw, "name": name, "origin": ident.origin})
+        b.log.store_replica(laundry.feed.hex(), 0, raws)
+    finally:
+        b.close()
+    d = Daemon(bdd)
+    d.services.append(WitnessService(scan=0.2))
+    with daemon_thread(d):
+        r = run_canopy("witness", "status", data=tmp_path / "bakery")
+        assert r.code == 0, r.err
+        assert "Corner: reported by Laundry, not proven (a-unsigned)" in r.out, r.out
+        assert "SPLIT-VIEW" not in r.out
+        res = json.loads(run_canopy("witness", "status", "--json", data=tmp_path / "bakery").out)
+        corner_row = next(f for f in res["feeds"] if f["name"] == "Corner")
+        assert not corner_row["split_view"] and res["unproven_count"] == 1
