@@ -106,6 +106,8 @@ def status_cmd(as_json: bool, data: Path | None) -> None:
         click.echo(f"{f['name']:<20} witnessed by {by}{warn}")
     counts = " ".join(f"{k}={v}" for k, v in res["counts"].items()) or "none"
     click.echo(f"counts: {counts}; evidence files: {res['evidence']}")
+    for u in res.get("unproven", []):  # a peer's split-view entry that proves nothing
+        click.echo(f"{u['name']}: reported by {u['by']}, not proven ({u['why']})")
     if res.get("rolled_back"):
         click.echo(rollback_text(res["rolled_back"]))
 

@@ -28,7 +28,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from crypto.cosignature import Cosigner
 from crypto.errors import CryptoError
+from crypto.evidence import split_view_flaw
 from crypto.head import proves_rollback
 from crypto.keys import PublicKey
 from hub.log import LoggedEntry
@@ -70,6 +72,16 @@ class SplitView:
     entry: int
     time: int
     what: str = "split-view"  # or "rollback" (kind 31), "key-change" (radio announcements)
+    # for a report that proves nothing (HubState.unproven): why not (crypto.evidence)
+
+
+def _text(v: object) -> str | None:
+    if not isinstance(v, bytes):
+        return None
+    try:
+        return v.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _proves_rollback(feed: bytes, a: object, b: object) -> bool:
@@ -149,6 +161,11 @@ class HubState:
         self.forks: dict[str, Fork] = {}
         self.witnesses: dict[str, tuple[str, bytes]] = {}  # feed -> (cosigner name, key)
         self.split_views: dict[str, SplitView] = {}
+        # split-view entries whose evidence does not prove itself: the first per accused
+        # hub (``what`` says why), and how many there were; none of them marks a hub
+        self.unproven: dict[str, SplitView] = {}
+        self.unproven_count = 0
+        self._awaiting: list[LoggedEntry] = []  # evidence cosigned by a witness not known yet
         self.pins_shared: set[str] = set()  # feeds this hub sealed its pin secrets to
 
     def apply(self, e: LoggedEntry) -> None:
@@ -188,7 +205,7 @@ class HubState:
         elif to.hex() == self.own and self.learn is not None and self.learn(to, box):
             self.pins_learned += 1
 
-    def _witnessing(self, e: LoggedEntry) -> None:
+    def _witnessing(self, e: LoggedEntry, again: bool = False) -> None:
         """A hub's witness key (kind 32, its latest counts) and split-view evidence
         (kind 33, a ``fork`` or ``rollback`` entry, from any feed read: the first about a
         hub is kept). A key change is a kind 33 whose statements are radio announcements."""
@@ -197,6 +214,9 @@ class HubState:
             name, key = f.get("name"), f.get("key")
             if isinstance(name, str) and isinstance(key, bytes) and len(key) == 32:
                 self.witnesses[e.feed] = (name, key)
+                waiting, self._awaiting = self._awaiting, []
+                for held in waiting:  # evidence cosigned by this witness can prove itself now
+                    self._witnessing(held, again=True)
             return
         feed = f.get("feed")
         if isinstance(feed, bytes) and len(feed) == 32 and feed.hex() not in self.split_views:
@@ -207,8 +227,50 @@ class HubState:
                 what = "rollback"
             elif (a := f.get("a")) is not None and isinstance(a, bytes) and a[:7] == b"radio !":
                 what = "key-change"
+            elif e.body.kind_name == "split-view" and (flaw := self._split_flaw(e, feed)):
+                if flaw == "witness-unknown" and len(self._awaiting) < 64:
+                    self._awaiting.append(e)  # its witness's key may come later in the fold
+                if again:
+                    return  # counted when it was first folded
+                self.unproven_count += 1
+                if feed.hex() not in self.unproven:
+                    self.unproven[feed.hex()] = SplitView(
+                        feed.hex(), e.feed, e.index, e.body.time, flaw
+                    )
+                return  # a peer's word alone does not mark a hub: the statements must prove it
             sv = SplitView(feed.hex(), e.feed, e.index, e.body.time, what)
+            if again:  # it proved itself once its witness was known: no longer unproven
+                self.unproven_count -= 1
+                first = self.unproven.get(feed.hex())
+                if first is not None and (first.by, first.entry) == (e.feed, e.index):
+                    del self.unproven[feed.hex()]
             self.split_views[feed.hex()] = sv
+
+    def _split_flaw(self, e: LoggedEntry, feed: bytes) -> str:
+        """Why a ``split-view`` entry proves nothing, ``""`` when it proves a split view:
+        ``a`` signed by the accused hub's key, ``b`` too or cosigned by a witness ``by``
+        other than the writer and the accused (crypto.evidence)."""
+        f = e.body.named_fields()
+        a, b, by = _text(f.get("a")), _text(f.get("b")), f.get("by")
+        if a is None or b is None:
+            return "not-text"
+        witness = None
+        if by is not None:
+            if not isinstance(by, bytes) or by.hex() in (e.feed, feed.hex()):
+                return "witness-self"  # a hub's own cosignature is only its word
+            known = self.witnesses.get(by.hex())
+            if known is None:
+                return "witness-unknown"
+            try:
+                witness = Cosigner(known[0], PublicKey(known[1]))
+            except CryptoError:
+                return "witness-unknown"
+        peer = self.peers.get(feed.hex())
+        try:
+            key = PublicKey(feed)
+        except CryptoError:
+            return "bad-key"
+        return split_view_flaw(key, a, b, witness, peer.origin if peer is not None else "")
 
     def _federation(self, e: LoggedEntry) -> None:
         f = e.body.named_fields()

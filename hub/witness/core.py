@@ -123,6 +123,10 @@ class WitnessCore:
         self._last[key] = max(self._last.get(key, -1), h.timestamp)
         self._sizes[(h.witness.feed, h.feed, h.size)] = h
 
+    def held(self, feed: str, size: int) -> list[Heard]:
+        """The newest accepted cosignature of ``feed`` at ``size`` by each witness."""
+        return [h for (_, f, s), h in self._sizes.items() if f == feed and s == size]
+
     def _flooded(self, key_id: bytes, now: float) -> bool:
         q = self._window.setdefault(key_id, deque())
         while q and q[0] <= now - WINDOW:

@@ -27,6 +27,7 @@ from hub.log import FieldValue, LoggedEntry
 from hub.state import COORDINATOR
 from hub.witness import frames as fr
 from hub.witness.core import Conflict, Heard, Known, WitnessCore, cosign_decision, key_changes
+from hub.witness.evidence import EvidenceDesk
 from hub.witness.rollback import HeadDesk
 from hub.witness.store import WitnessFiles, with_lines, witness_key, witness_name
 
@@ -72,6 +73,7 @@ class WitnessService:
         # when one does (sync and witnessing race at a hub's start)
         self._waiting: deque[bytes] = deque(maxlen=WAITING)
         self.heads = HeadDesk(self)
+        self.evidence = EvidenceDesk(self)  # split views logged only when they prove themselves
 
     def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -140,6 +142,7 @@ class WitnessService:
                 if feed not in self._core.log.replicas.forked:
                     self._look_at(feed)
             self.heads.tick(self._core.clock())
+            self.evidence.retry()
             self._ticks += 1
             if self._ticks % KEYS_EVERY == 0:
                 self._look_at_keys()
@@ -324,16 +327,18 @@ class WitnessService:
             except HubError as e:
                 log.error("witness: rollback evidence not logged: %s", e)
             return
-        fields = {
+        if c.kind == "split-view":
+            self.evidence.log_split(c)
+            return
+        fields = {  # a key change: the two radio announcements
             "feed": bytes.fromhex(c.feed),
             "a": c.a.encode()[:4000],
             "b": c.b.encode()[:4000],
-            "by": bytes.fromhex(c.witness) if c.witness else None,
         }
         try:
             core.log.append("split-view", fields)
         except HubError as e:
-            log.error("witness: split-view evidence not logged: %s", e)
+            log.error("witness: key-change evidence not logged: %s", e)
 
     def _on_append(self, e: LoggedEntry) -> None:
         if self.daemon is None:
@@ -346,14 +351,12 @@ class WitnessService:
         if e.body.kind_name not in ("split-view", "fork", "rollback"):
             return
         feed = e.body.named_fields().get("feed")
-        if not isinstance(feed, bytes) or feed.hex() in self._alerted:
-            return
-        self._alerted.add(feed.hex())
         core = self._core
-        sv = core.state.split_views.get(feed.hex())
-        text = ALERTS[sv.what if sv is not None else "split-view"].format(
-            name=core.state.hub_name(feed.hex())
-        )
+        sv = core.state.split_views.get(feed.hex()) if isinstance(feed, bytes) else None
+        if sv is None or sv.feed in self._alerted:
+            return  # evidence that proves nothing (the fold checked it) alerts nobody
+        self._alerted.add(sv.feed)
+        text = ALERTS[sv.what].format(name=core.state.hub_name(sv.feed))
         if core.radio is None:
             return
         for m in core.state.roster.with_role(COORDINATOR, core.clock()):
@@ -387,6 +390,7 @@ class WitnessService:
             "sent": self.sent,
             "airtime_s": round(self.airtime_s, 2),
             "evidence": len(self.files.evidence()),
+            **self.evidence.status(),
             "feeds": feeds,
             **self.heads.status(),
         }

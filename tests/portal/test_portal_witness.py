@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from support import run_canopy
 
 from crypto.cosignature import Cosigner, cosign
-from crypto.note import Checkpoint, parse_note
+from crypto.note import Checkpoint, parse_note, sign_note
 from hub.daemon import HubCore
 from hub.local import DataDir, create_identity, load_identity, load_signing_key
 from hub.witness import WitnessFiles, witness_key, witness_name
@@ -79,16 +79,32 @@ def test_witnessed_by_n_of_m_with_names_and_when_and_the_cosigned_note(
 
 
 def test_a_split_view_warns_on_every_page_in_every_language(
-    client: FlaskClient, data: Path, corner: str
+    client: FlaskClient, data: Path, corner: str, tmp_path: Path
 ) -> None:
+    """Only evidence that proves itself warns: two checkpoints the corner hub signed at one
+    size with different roots; a peer's word alone does not."""
     for path in PAGES:
         assert "split view" not in client.get(path).get_data(as_text=True)
+    cdd = DataDir(tmp_path / "corner")
+    ident, key = load_identity(cdd), load_signing_key(cdd, load_identity(cdd))
+    one, two = (
+        sign_note(Checkpoint(ident.origin, 4, bytes([n]) * 32).body(), ident.origin, key)
+        for n in (1, 2)
+    )
     core = HubCore(DataDir(data))
     core.open()
     try:
         core.log.append(
             "split-view",
             {"feed": bytes.fromhex(corner), "a": b"one note", "b": b"another", "by": None},
+        )
+        core.close()
+        for path in PAGES:
+            assert 'role="alert"' not in client.get(path).get_data(as_text=True), path
+        core.open()
+        core.log.append(
+            "split-view",
+            {"feed": bytes.fromhex(corner), "a": one.encode(), "b": two.encode(), "by": None},
         )
     finally:
         core.close()

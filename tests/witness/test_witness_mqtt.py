@@ -185,13 +185,13 @@ def test_a_posters_checkpoint_is_held_against_the_replica_and_a_rewrite_is_evide
 ) -> None:
     """`canopy witness check FILE`: a checkpoint photographed on the bakery's poster, held
     at the laundry against its copy of the bakery's log. The true one is consistent; one
-    the bakery's key signed over another history is kept as evidence and logged."""
+    the bakery's key signed over another history at the same size is kept as evidence and
+    logged with both signed notes, so it proves itself."""
     a, aid = _hub(tmp_path, "Bakery")
     twin = tmp_path / "twin"
     shutil.copytree(a, twin)  # the same key, another history from entry 0 on
     assert run_canopy("note", "a history shown to nobody else", data=twin).code == 0
     rewritten = tmp_path / "rewritten.note"
-    rewritten.write_text(checkpoint_at(twin, 1))
     b, bid = _hub(tmp_path, "Laundry")
     c, _ = _hub(tmp_path, "Stranger")
     assert run_canopy("note", "not federated", data=c).code == 0
@@ -228,8 +228,16 @@ def test_a_posters_checkpoint_is_held_against_the_replica_and_a_rewrite_is_evide
         assert r.code == 1 and "not signed by this hub or a hub it federates with" in r.err
         assert _status(b)["evidence"] == 0
 
+        # the bakery's key signed another history at the poster's size: two signed notes
+        # at one size, evidence every hub folding it checks for itself
+        size = int(poster.read_text().splitlines()[1])
+        while int(run_canopy("checkpoint", data=twin).out.splitlines()[1]) < size:
+            assert run_canopy("note", "more of that history", data=twin).code == 0
+        rewritten.write_text(checkpoint_at(twin, size))
         r = run_canopy("witness", "check", str(rewritten), data=b)
         assert r.code == 2 and "SPLIT VIEW" in r.out, (r.out, r.err)
         wait_for(lambda: _status(b)["evidence"] >= 1, timeout=20, what="the evidence kept")
         shown = run_canopy("log", "show", "--json", data=b).out.splitlines()
         assert any(json.loads(x)["kind"] == "split-view" for x in shown)
+        bakery = _status(b)["feeds"][1]
+        assert bakery["split_view"] and bakery["what"] == "split-view", bakery
