@@ -12,7 +12,7 @@ import time as _time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from hub.errors import DaemonError, StoreError
+from hub.errors import DaemonError, HubError, StoreError
 from hub.local import DataDir
 from hub.log import HubLog, LoggedEntry, iter_entries
 
@@ -163,6 +163,24 @@ class HubCore:
         ):
             self._state.reset()
             self._fold_all()
+
+    def tell_coordinators(self, text: str, who: str) -> None:
+        """A direct message to every current coordinator's radio (evidence of a hub showing
+        two histories, a rollback); one that can't be sent is logged by ``who`` and skipped."""
+        if self.radio is None:
+            return
+        import logging
+
+        from hub.state import COORDINATOR
+
+        for m in self.state.roster.with_role(COORDINATOR, self.clock()):
+            if m.node is not None:
+                try:
+                    self.radio.send_dm(m.node, text)
+                except HubError as e:
+                    logging.getLogger(f"canopy.{who}").info(
+                        "%s: coordinator %s not told: %s", who, m.handle, e
+                    )
 
     @property
     def nodes(self) -> NodeList:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from hub.errors import HubError
 from hub.log import FieldValue, LoggedEntry
-from hub.state import COORDINATOR
 from hub.sync.engine import SyncEngine
 from hub.sync.frames import PORT
 from hub.sync.records import ForkDetected, Send, SyncPolicy
@@ -142,13 +141,7 @@ class SyncService:
             self.engine.refresh()  # a forked feed takes no more
         name = core.state.hub_name(f.feed.hex())
         text = f"FORK: hub {name} signed two histories (entry {f.index}). Sync with it stopped."
-        if core.radio is not None:
-            for m in core.state.roster.with_role(COORDINATOR, core.clock()):
-                if m.node is not None:
-                    try:
-                        core.radio.send_dm(m.node, text)
-                    except HubError as e:
-                        log.info("sync: coordinator %s not told: %s", m.handle, e)
+        core.tell_coordinators(text, "sync")
 
     def status(self) -> dict[str, Any]:
         if self.engine is None or self.daemon is None:

@@ -26,9 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint
-from hub.errors import HubError
 from hub.local import load_signing_key
-from hub.state import COORDINATOR
 from hub.witness import frames as fr
 from hub.witness.core import SKEW, WINDOW, Conflict
 from hub.witness.heads import Head, judge, open_head, sign_head
@@ -145,12 +143,7 @@ class HeadDesk:
             f"ROLLBACK: this hub's log is back at {self.rolled['held']} entries; it had "
             f"signed {self.rolled['signed']}. Restore the newer copy before writing."
         )
-        for m in core.state.roster.with_role(COORDINATOR, core.clock()):
-            if m.node is not None:
-                try:
-                    core.radio.send_dm(m.node, text)
-                except HubError as e:
-                    log.info("witness: coordinator %s not told: %s", m.handle, e)
+        core.tell_coordinators(text, "witness")
 
     # -- sending the own head -----------------------------------------------------------------
     def tick(self, now: float) -> None:

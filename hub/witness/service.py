@@ -24,7 +24,6 @@ from crypto.merkle import root_from_leaf_hashes
 from crypto.note import Checkpoint, parse_note
 from hub.errors import HubError
 from hub.log import FieldValue, LoggedEntry
-from hub.state import COORDINATOR
 from hub.witness import frames as fr
 from hub.witness.core import Conflict, Heard, Known, WitnessCore, cosign_decision, key_changes
 from hub.witness.evidence import EvidenceDesk
@@ -357,14 +356,7 @@ class WitnessService:
             return  # evidence that proves nothing (the fold checked it) alerts nobody
         self._alerted.add(sv.feed)
         text = ALERTS[sv.what].format(name=core.state.hub_name(sv.feed))
-        if core.radio is None:
-            return
-        for m in core.state.roster.with_role(COORDINATOR, core.clock()):
-            if m.node is not None:
-                try:
-                    core.radio.send_dm(m.node, text)
-                except HubError as e:
-                    log.info("witness: coordinator %s not told: %s", m.handle, e)
+        core.tell_coordinators(text, "witness")
 
     def status(self) -> dict[str, Any]:
         core = self._core
