@@ -50,33 +50,45 @@ class CosigFrame:
     signature: bytes
 
 
-def encode(f: CosigFrame) -> bytes:
-    if not 0 <= f.timestamp < 2**63:
+def _header(out_type: int, feed_id: bytes, size: int, timestamp: int) -> bytearray:
+    if not 0 <= timestamp < 2**63:
         raise ValueError("timestamp out of range")
-    out = bytearray([COSIGNATURE]) + f.feed_id
-    put_uint(out, f.size)  # raises ValueError past 2^32
-    return bytes(out + f.root + f.key_id + struct.pack(">Q", f.timestamp) + f.signature)
+    out = bytearray([out_type]) + feed_id
+    put_uint(out, size)  # raises ValueError past 2^32
+    return out
 
 
-def decode(data: bytes) -> CosigFrame:
+def _open(data: bytes, want: int, max_len: int, tail: int) -> tuple[bytes, int, bytes, int]:
+    """The feed id, size, fixed part (root .. signature, TAIL bytes) and timestamp (the 8
+    bytes before the signature) of a frame of type WANT, or the FrameError to count."""
     if not data:
         raise FrameError("empty")
-    if len(data) > MAX_FRAME:
+    if len(data) > max_len:
         raise FrameError("oversized", f"{len(data)} bytes")
-    if data[0] != COSIGNATURE:
+    if data[0] != want:
         raise FrameError("unknown-type", f"type {data[0]:#04x}")
     r = Reader(data)
     r.take(1, "type")
     feed_id = r.take(FEED_ID, "feed id")
     size = r.uint("size")
     rest = data[r.pos :]
-    if len(rest) < 32 + 4 + 8 + 64:
+    if len(rest) < tail:
         raise FrameError("truncated")
-    if len(rest) > 32 + 4 + 8 + 64:
+    if len(rest) > tail:
         raise FrameError("malformed", "bytes after the signature")
-    (ts,) = struct.unpack(">Q", rest[36:44])
+    (ts,) = struct.unpack(">Q", rest[-72:-64])
     if ts >= 2**63:
         raise FrameError("malformed", "timestamp over 2^63-1")
+    return feed_id, size, rest, ts
+
+
+def encode(f: CosigFrame) -> bytes:
+    out = _header(COSIGNATURE, f.feed_id, f.size, f.timestamp)
+    return bytes(out + f.root + f.key_id + struct.pack(">Q", f.timestamp) + f.signature)
+
+
+def decode(data: bytes) -> CosigFrame:
+    feed_id, size, rest, ts = _open(data, COSIGNATURE, MAX_FRAME, 32 + 4 + 8 + 64)
     return CosigFrame(feed_id, size, rest[:32], rest[32:36], ts, rest[44:])
 
 
@@ -90,30 +102,10 @@ class HeadFrame:
 
 
 def encode_head(f: HeadFrame) -> bytes:
-    if not 0 <= f.timestamp < 2**63:
-        raise ValueError("timestamp out of range")
-    out = bytearray([HEAD]) + f.feed_id
-    put_uint(out, f.size)
+    out = _header(HEAD, f.feed_id, f.size, f.timestamp)
     return bytes(out + f.root + struct.pack(">Q", f.timestamp) + f.signature)
 
 
 def decode_head(data: bytes) -> HeadFrame:
-    if not data:
-        raise FrameError("empty")
-    if len(data) > MAX_HEAD:
-        raise FrameError("oversized", f"{len(data)} bytes")
-    if data[0] != HEAD:
-        raise FrameError("unknown-type", f"type {data[0]:#04x}")
-    r = Reader(data)
-    r.take(1, "type")
-    feed_id = r.take(FEED_ID, "feed id")
-    size = r.uint("size")
-    rest = data[r.pos :]
-    if len(rest) < 32 + 8 + 64:
-        raise FrameError("truncated")
-    if len(rest) > 32 + 8 + 64:
-        raise FrameError("malformed", "bytes after the signature")
-    (ts,) = struct.unpack(">Q", rest[32:40])
-    if ts >= 2**63:
-        raise FrameError("malformed", "timestamp over 2^63-1")
+    feed_id, size, rest, ts = _open(data, HEAD, MAX_HEAD, 32 + 8 + 64)
     return HeadFrame(feed_id, size, rest[:32], ts, rest[40:])
