@@ -94,7 +94,7 @@ def show_cmd(
             continue
         shown = public_fields(e.body, now, policy)
         fields = " ".join(
-            f"{k}={v!r}" if v is not None else f"{k}=(withheld)"
+            f"{k}={_shown(v)}" if v is not None else f"{k}=(withheld)"
             for k, v in shown.items()
             if v is not None or e.body.named_fields().get(k) is not None
         )
@@ -102,6 +102,13 @@ def show_cmd(
         click.echo(
             f"{e.index:>6}  {iso_time(e.body.time)}  {e.body.kind_name:<9} {author:<12} {fields}"
         )
+
+
+def _shown(value: object) -> str:
+    """A field on one line: bytes (keys, evidence) as hex, cut like feeds are elsewhere."""
+    if isinstance(value, bytes):
+        return value.hex() if len(value) <= 8 else value[:8].hex() + "…"
+    return repr(value)
 
 
 @log_group.command("export")
