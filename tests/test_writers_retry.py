@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from support import DaemonFactory, run_canopy
+from support import DaemonFactory, run_canopy, wait_for
 
 from hub.daemon import call
 from hub.daemon.serve import RequestMemory
@@ -39,6 +39,8 @@ def test_a_retried_request_id_is_answered_not_repeated(hub_dir: Path, daemon: ob
     sock = hub_dir / "hub.sock"
     note = {"op": "append", "kind": "note", "fields": {"text": "once"}, "rid": "r-1"}
     _raw(sock, note, read=False)  # the client gives up before the answer
+    # the retry comes once the daemon did the work (else the retry itself may be the first)
+    wait_for(lambda: _texts(hub_dir) == ["once"], timeout=20, what="the first write stored")
     again = _raw(sock, note)
     assert again is not None and again["ok"] is True and again["repeated"] is True
     third = _raw(sock, note)
