@@ -21,7 +21,6 @@ or another neighbourhood's hub sees a random-looking box that matches nothing.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from crypto.seal import (
@@ -36,7 +35,7 @@ from crypto.seal import (
 from hub.errors import EntryError
 from hub.local import DataDir, atomic_write, load_identity, load_signing_key
 from hub.log import FieldValue
-from hub.privacy.policy import PrivacyError
+from hub.privacy.policy import PrivacyError, read_private_text
 
 PIN_FILE = "pin.key"
 SHARED_FILE = "pin-shared.keys"
@@ -50,15 +49,9 @@ def new_pin_secret(path: Path) -> None:
 
 
 def _read_secret_file(path: Path, many: bool) -> list[bytes]:
-    try:
-        mode = os.stat(path).st_mode
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError as e:
-        raise PrivacyError(f"no pin secret at {path}") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise PrivacyError(f"cannot read the pin secret {path}: {e}") from e
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise PrivacyError(f"{path} is readable by others: chmod 600 it first")
+    text = read_private_text(
+        path, "no pin secret at {path}", "cannot read the pin secret {path}: {e}"
+    )
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     out: list[bytes] = []
     for line in lines if many else lines[:1] or [""]:
@@ -99,6 +92,10 @@ class PinKeyring:
         self._seed: bytes | None = None
         self._feed = b""
         self._learned: list[bytes] | None = None
+        self._derived: bytes | None = None
+        # the installed secret, read again only when its file changes (`review set-key --pin`
+        # while the daemon runs): a fold asks for it once per sealed pin
+        self._installed: tuple[tuple[int, int] | None, bytes | None] = (None, None)
 
     def _load(self) -> bytes:
         if self._seed is None:
@@ -109,9 +106,21 @@ class PinKeyring:
 
     def own(self) -> list[bytes]:
         """This hub's secrets, the sealing one first (an installed one, else derived)."""
-        derived = derive_pin_secret(self._load())
-        installed = hub_pin_secret(self.datadir)
+        if self._derived is None:
+            self._derived = derive_pin_secret(self._load())
+        derived, installed = self._derived, self._installed_secret()
         return [derived] if installed is None or installed == derived else [installed, derived]
+
+    def _installed_secret(self) -> bytes | None:
+        try:
+            st = os.stat(self.datadir.root / PIN_FILE)
+        except FileNotFoundError:
+            self._installed = (None, None)
+            return None
+        stamp = (st.st_mtime_ns, st.st_size)
+        if self._installed[0] != stamp:
+            self._installed = (stamp, hub_pin_secret(self.datadir))
+        return self._installed[1]
 
     def learned(self) -> list[bytes]:
         if self._learned is None:

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hub.errors import InputError
@@ -45,6 +47,21 @@ POLICY_FILE = "privacy.json"
 
 class PrivacyError(InputError):
     """The privacy policy, the review key or a sealed detail is wrong; the message says how."""
+
+
+def read_private_text(path: Path, missing: str, unreadable: str) -> str:
+    """A file only its owner may read (a pin secret, a key share), as ASCII text. MISSING
+    and UNREADABLE are the messages when it is absent or can't be read ({path}, {e})."""
+    try:
+        mode = os.stat(path).st_mode
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError as e:
+        raise PrivacyError(missing.format(path=path)) from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise PrivacyError(unreadable.format(path=path, e=e)) from e
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise PrivacyError(f"{path} is readable by others: chmod 600 it first")
+    return text
 
 
 def _defaults() -> dict[str, object]:

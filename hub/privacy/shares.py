@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from crypto.errors import MalformedData
 from crypto.seal import KEY_BYTES
 from crypto.shamir import combine, split
 from hub.local import atomic_write
-from hub.privacy.policy import PrivacyError
+from hub.privacy.policy import PrivacyError, read_private_text
 
 MAGIC = "canopy review key share"
 
@@ -85,15 +84,7 @@ def _field(line: str, name: str) -> str:
 
 def read_share(path: Path) -> Share:
     """One share file; :class:`PrivacyError` says what is wrong with it."""
-    try:
-        mode = os.stat(path).st_mode
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError as e:
-        raise PrivacyError(f"no share at {path}") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise PrivacyError(f"{path} is not a review key share ({e})") from e
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise PrivacyError(f"{path} is readable by others: chmod 600 it first")
+    text = read_private_text(path, "no share at {path}", "{path} is not a review key share ({e})")
     lines = text.splitlines()
     if len(lines) != 6 or lines[0] != MAGIC:
         raise PrivacyError(f"{path} is not a review key share")

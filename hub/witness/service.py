@@ -315,29 +315,20 @@ class WitnessService:
         log.warning("witness: %s about %s kept in %s", c.kind, c.feed[:16], path)
         if c.kind not in KINDS or c.feed in core.state.split_views:
             return
-        if c.kind == "rollback":
-            fields: dict[str, FieldValue] = {
-                "feed": bytes.fromhex(c.feed),
-                "a": c.a.encode()[:1000],
-                "b": c.b.encode()[:1000],
-            }
-            try:
-                core.log.append("rollback", fields)
-            except HubError as e:
-                log.error("witness: rollback evidence not logged: %s", e)
-            return
         if c.kind == "split-view":
             self.evidence.log_split(c)
             return
-        fields = {  # a key change: the two radio announcements
+        # a rollback's two heads, or a key change's two radio announcements
+        kind, cut = ("rollback", 1000) if c.kind == "rollback" else ("split-view", 4000)
+        fields: dict[str, FieldValue] = {
             "feed": bytes.fromhex(c.feed),
-            "a": c.a.encode()[:4000],
-            "b": c.b.encode()[:4000],
+            "a": c.a.encode()[:cut],
+            "b": c.b.encode()[:cut],
         }
         try:
-            core.log.append("split-view", fields)
+            core.log.append(kind, fields)
         except HubError as e:
-            log.error("witness: key-change evidence not logged: %s", e)
+            log.error("witness: %s evidence not logged: %s", c.kind, e)
 
     def _on_append(self, e: LoggedEntry) -> None:
         if self.daemon is None:
