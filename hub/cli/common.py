@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from hub.errors import Busy, HubError, VerifyError
+from hub.cli.entry import EXIT_BUSY as EXIT_BUSY
+from hub.cli.entry import failure
+from hub.errors import HubError
 from hub.local import DataDir, default_data_dir
 from hub.settings import by_key
 
@@ -38,28 +40,20 @@ def get_datadir(data: Path | None) -> DataDir:
     return DataDir(data if data is not None else default_data_dir())
 
 
-EXIT_BUSY = 75  # EX_TEMPFAIL: nothing was done; the same command may work in a moment
-
-
 def handle_errors(fn: F) -> F:
-    """Turn hub errors into a one-line message on stderr and a non-zero exit.
-
-    The class says which exit: a :class:`Busy` hub exits :data:`EXIT_BUSY` (retry), a log
-    that does not verify 2, anything else (bad input, a refusal) 1.
-    """
+    """Turn hub errors into a one-line message on stderr and the non-zero exit
+    :func:`hub.cli.entry.failure` names for them (the fast `canopy note` uses it too)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except VerifyError as e:
-            click.echo(f"FAILED: {e}", err=True)
-            sys.exit(2)
-        except Busy as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(EXIT_BUSY)
         except HubError as e:
-            raise click.ClickException(str(e)) from e
+            message, code = failure(e)
+            if code == 1:
+                raise click.ClickException(str(e)) from e
+            click.echo(message, err=True)
+            sys.exit(code)
 
     return wrapper  # type: ignore[return-value]
 

@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_BUSY = 75  # as hub.cli.common.EXIT_BUSY (a test keeps them equal)
+EXIT_BUSY = 75  # EX_TEMPFAIL: nothing was done; the same command may work in a moment
 
 
 def plain_note(args: list[str]) -> tuple[str, Path | None] | None:
@@ -49,21 +49,27 @@ def record_note(text: str, data: Path | None) -> int:
     return index
 
 
+def failure(e: Exception) -> tuple[str, int]:
+    """A hub error's one-line message and exit code, for every command: a log that does
+    not verify exits 2, a :class:`Busy` hub :data:`EXIT_BUSY` (retry), anything else 1
+    (with click's own "Error: " form)."""
+    from hub.errors import Busy, VerifyError
+
+    if isinstance(e, VerifyError):
+        return f"FAILED: {e}", 2
+    return f"Error: {e}", EXIT_BUSY if isinstance(e, Busy) else 1
+
+
 def _note(text: str, data: Path | None) -> int:
-    """:func:`record_note` with :func:`hub.cli.common.handle_errors`'s messages and exits."""
-    from hub.errors import Busy, HubError, VerifyError
+    """:func:`record_note` with the messages and exits of every command (:func:`failure`)."""
+    from hub.errors import HubError
 
     try:
         index = record_note(text, data)
-    except VerifyError as e:
-        print(f"FAILED: {e}", file=sys.stderr)
-        return 2
-    except Busy as e:
-        print(f"Error: {e}", file=sys.stderr)
-        return EXIT_BUSY
     except HubError as e:
-        print(f"Error: {e}", file=sys.stderr)  # as click.ClickException shows it
-        return 1
+        message, code = failure(e)
+        print(message, file=sys.stderr)
+        return code
     print(f"note recorded at index {index}", flush=True)
     return 0
 

@@ -86,12 +86,12 @@ def _text(v: object) -> str | None:
 
 def _proves_rollback(feed: bytes, a: object, b: object) -> bool:
     """Two head notes signed by ``feed``'s key, the later smaller (crypto.head)."""
-    if not isinstance(a, bytes) or not isinstance(b, bytes):
+    ta, tb = _text(a), _text(b)
+    if ta is None or tb is None:
         return False
     try:
-        key = PublicKey(feed)
-        return proves_rollback(key, a.decode("utf-8"), b.decode("utf-8"))
-    except (CryptoError, UnicodeDecodeError):
+        return proves_rollback(PublicKey(feed), ta, tb)
+    except CryptoError:
         return False
 
 
@@ -225,7 +225,7 @@ class HubState:
                 if not _proves_rollback(feed, f.get("a"), f.get("b")):
                     return  # a peer's word alone does not mark a hub: the heads must prove it
                 what = "rollback"
-            elif (a := f.get("a")) is not None and isinstance(a, bytes) and a[:7] == b"radio !":
+            elif isinstance(a := f.get("a"), bytes) and a[:7] == b"radio !":
                 what = "key-change"
             elif e.body.kind_name == "split-view" and (flaw := self._split_flaw(e, feed)):
                 if flaw == "witness-unknown" and len(self._awaiting) < 64:
