@@ -116,6 +116,7 @@ class SyncEngine:
     def next_wake(self) -> float:
         times = [self.trickle.next_wake(), self._announce_at, *self.out.wakes()]
         times += [f.request_due for f in self.feeds.values() if f.request_due is not None]
+        times += [f.probe_due for f in self.feeds.values() if f.probe_due is not None]
         paced = self.pacer.wake()
         return min(times + ([paced] if paced is not None else []))
 
@@ -160,6 +161,7 @@ class SyncEngine:
                 if not fs.diverged:
                     fs.diverged = True
                     self._count("diverged")
+                self._probe(fs, mine, now)
         if not common:
             return
         if not agree:
@@ -292,13 +294,24 @@ class SyncEngine:
         try:
             size = self.store.store(fs.feed, start, raws + fs.follow_on(end))
         except ForkFound as e:
+            fs.probe = fs.probe_due = None
             self._count("fork")
             return [ForkDetected(fs.feed, e.index, e.ours, e.theirs)]
         except InputError as e:
-            self._count(f"rejected-{getattr(e, 'reason', 'entry')}")
+            reason = getattr(e, "reason", "entry")
+            self._count(f"rejected-{reason}")
             # what verified before the refused entry is stored: count it
             self._count("stored", max(0, self.store.size(fs.feed) - mine))
+            if reason == "bad-signature" and start <= mine:
+                if not self._held_before(fs, start, raws):
+                    self._probe(fs, start, now)
+                elif fs.probe == start:  # it chained onto our copy: merely a bad entry
+                    fs.probe = fs.probe_due = None
+                    self._count("probe-junk")
             return []
+        if fs.probe == start and start < mine:
+            fs.probe = fs.probe_due = None  # the probe's answer matches our copy: no fork
+            self._count("probe-clean")
         self._count("stored", max(0, size - mine))
         if mine < size >= fs.heard_size:
             self.trickle.reset(now)  # caught up with a feed: news for neighbours that lack it
@@ -308,6 +321,40 @@ class SyncEngine:
             self._count("replayed")
         self._claim(fs, max(end, size), now)
         return []
+
+    def _held_before(self, fs: FeedSync, start: int, raws: list[bytes]) -> bool:
+        """Did the entry refused follow one of ``raws`` that our copy holds? Then its
+        previous hash was ours and it is merely bad, not a sign of another history."""
+        mine = self.store.size(fs.feed)
+        held = self.store.read(fs.feed, start, min(start + len(raws), mine))
+        return bool(held) and held[0] == raws[0]
+
+    def _probe(self, fs: FeedSync, at: int, now: float) -> None:
+        """Look for a fork below position ``at``: another hub's entry there did not chain
+        onto our copy, or its copy of the same size has another root. We ask for the
+        entries just before ``at``; an answer whose first entry again does not chain
+        moves the search back twice as far, down to entry 0. The first position where
+        their entry differs from ours and verifies is a fork (evidence, ``ForkFound``);
+        an answer that matches ours ends the search. One search per feed per
+        ``probe_every``, so junk frames cannot keep the radio busy."""
+        mine = self.store.size(fs.feed)
+        searching = fs.probe is not None and now - fs.probe_began < self.probe_every
+        if searching and at == fs.probe and fs.probe_due is None:
+            if at == 0:  # entry 0 follows nothing: a bad entry 0 is junk, not a fork
+                fs.probe = None
+                self._count("probe-junk")
+                return
+            fs.probe = max(0, mine - 2 * (mine - at))
+        elif not searching and 0 < at <= mine and now - fs.probe_began >= self.probe_every:
+            fs.probe, fs.probe_began = at - 1, now
+            self._count("probe")
+        else:
+            return
+        fs.probe_due = now + self.slot * (0.5 + self.rng.uniform(0, 0.25))
+
+    @property
+    def probe_every(self) -> float:
+        return self.policy.retry * self.slot * 4
 
     def _check_own(self, start: int, raws: list[bytes]) -> list[Action]:
         """Someone sends our own feed: a replay is harmless; anything else is not ours."""
@@ -347,6 +394,12 @@ class SyncEngine:
                     fs.asked_at, fs.request_start, fs.served_at = now, mine, now
             elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
                 self._plan_request(fs, now)  # an earlier ask got nothing: ask again later
+            if fs.probe is not None and fs.probe_due is not None and now >= fs.probe_due:
+                fs.probe_due = None
+                count = min(self.policy.batch, max(1, self.store.size(fs.feed) - fs.probe))
+                if self._afford(now):
+                    req = fr.Request(fs.feed[: fr.FEED_ID], fs.probe, count)
+                    out += self._send(fr.encode(req), now)
         out += self.out.due(now)
         if self.trickle.due(now) and self._afford(now):
             if self._fetching(now):

@@ -75,7 +75,10 @@ class FeedSync:
     gap_frames: int = 0  # frames heard past a gap since then
     heads: dict[int, bytes] = field(default_factory=dict)  # first bytes of split entries
     tails: dict[int, Tail] = field(default_factory=dict)  # last bytes, their heads lost
-    diverged: bool = False
+    diverged: bool = False  # a hub showed this feed another history at one size
+    probe: int | None = None  # where a fork search asks from next (see SyncEngine._probe)
+    probe_due: float | None = None
+    probe_began: float = -1e18  # when the last fork search began
     early: dict[int, bytes] = field(default_factory=dict)  # heard past a gap, unverified
 
     def keep_early(self, start: int, raws: list[bytes], held: int) -> None:

@@ -212,3 +212,66 @@ def test_a_hub_does_not_ask_again_while_an_answer_is_still_arriving(three: Three
         sent += [s.payload for s in b.engine.tick(clock())]  # type: ignore[union-attr]
     asks = [fr.decode(s) for s in sent if s[0] == fr.REQUEST]
     assert asks and asks[0] == fr.Request(aid, 6, len(raws) - 6)
+
+
+def _other_history(hub: Hub, where: Path, texts: list[str]) -> list[bytes]:
+    """Entries signed by ``hub``'s key after its log as it is now: another history."""
+    from hub.daemon import HubCore
+    from hub.local import DataDir
+
+    hub.core.close()
+    shutil.copytree(hub.core.datadir.root, where)
+    hub.core.open()
+    twin = HubCore(DataDir(where), hub.core.clock)
+    twin.open()
+    raws = [twin.log.append("note", {"text": t}).raw for t in texts]
+    twin.close()
+    return raws
+
+
+@pytest.mark.parametrize("ahead", [0, 2])
+def test_a_copy_that_took_another_history_finds_the_fork(
+    three: Three, tmp_path: Path, ahead: int
+) -> None:
+    """While B was out of earshot, A wrote on, and A's twin (its key, another history)
+    showed B other entries. Whether A's log is now as long as B's copy (the summaries
+    disagree on the root) or longer (A's next entries do not chain onto B's copy), B
+    searches back for where the two part and keeps both entries as evidence of the fork."""
+    (a, b, c), air, _ = three
+    for i in range(6):
+        a.note(f"the history everyone saw {i}")
+    air.run(40)
+    held = b.held(a)
+    other = _other_history(a, tmp_path / "twin", ["shown to B", "and this too"])
+    air.hubs.remove(b)
+    for i in range(2 + ahead):
+        a.note(f"the history A kept {i}")
+    air.run(40)
+    air.hubs.append(b)
+    aid = bytes.fromhex(a.feed)[:4]
+    _flood(b, [fr.encode(whole(aid, held, other))])
+    assert b.held(a) == held + 2 and not b.forks
+    air.run(300)
+    assert [(f.index, f.theirs) for f in b.forks] == [(held, a.core.log.own.read(held))]  # type: ignore[union-attr]
+    assert b.core.log.replicas.forked == {a.feed} and b.engine.counts["probe"] >= 1
+    assert not c.forks and c.held(a) == held + 2 + ahead  # C never saw the other history
+
+
+def test_junk_that_does_not_chain_costs_one_short_search_per_feed(three: Three) -> None:
+    (a, b, _), air, clock = three
+    for i in range(8):
+        a.note(f"n{i}")
+    air.run(40)
+    held = b.held(a)
+    raw = a.core.log.own.read(held - 1)  # type: ignore[union-attr]
+    tampered = raw[:-1] + bytes([raw[-1] ^ 1])
+    aid = bytes.fromhex(a.feed)[:4]
+    before = len(air.frames)
+    for _ in range(200):  # a stranger repeats a bad entry at the end of B's copy
+        _flood(b, [fr.encode(whole(aid, held, [tampered]))])
+        air.run(1)
+    requests = [p for s, p in air.frames[before:] if s == "B" and p[0] == fr.REQUEST]
+    assert 1 <= len(requests) <= 200 / b.engine.probe_every + 2, len(requests)
+    assert not b.forks and not b.core.log.replicas.forked and b.held(a) == held
+    assert b.engine.counts["probe-clean"] >= 1
+    assert clock() > 0
