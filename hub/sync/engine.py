@@ -23,11 +23,12 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
   frame are kept, and the request names them, so the answer is the lost bytes only.
 - **Pacing across relays** (:mod:`hub.sync.pacer`): one frame at a time, and quiet while
   another hub's frames arrive, so bursts do not collide at a relay with hidden hubs.
-- **Airtime**: everything sync sends is charged to a ledger capped at ``share`` of the
-  duty-cycle budget per sliding hour; over the cap, sync waits (alerts never do: they go
-  through the radio's queue first).
-- **Bad input** is counted by reason and dropped: nothing unverified is stored, nothing is
-  answered beyond the budget and the per-sender request limit.
+- **Forks a copy already holds** (:mod:`hub.sync.forks`): another root at one size, or
+  entries that do not chain onto the copy, start a search back for where the two part.
+- **Airtime**: what sync sends is charged to a ledger capped at ``share`` of the duty-cycle
+  budget per sliding hour; over it, sync waits (alerts go through the radio's queue first).
+- **Bad input** is counted by reason and dropped: nothing unverified is stored or answered
+  beyond the budget and the per-sender request limit.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from hub.errors import InputError
 from hub.log import ForkFound
 from hub.sync import frames as fr
 from hub.sync import stream
+from hub.sync.forks import ForkSearch
 from hub.sync.pacer import Pacer
 from hub.sync.records import (
     HOUR,
@@ -77,6 +79,7 @@ class SyncEngine:
         self.budget = p.share * p.duty * HOUR
         self.counts: dict[str, int] = {}
         self.ledger = Ledger(airtime, self.budget, self._count)
+        self.forks = ForkSearch(store, self._count, lambda: self.slot, self.rng, p.retry)
         self.out = Responder(own, store, p, self.ledger)
         self.pacer = Pacer(airtime, p.hop_limit)
         self.feeds: dict[bytes, FeedSync] = {}
@@ -161,7 +164,7 @@ class SyncEngine:
                 if not fs.diverged:
                     fs.diverged = True
                     self._count("diverged")
-                self._probe(fs, mine, now)
+                self.forks.hint(fs, mine, now)
         if not common:
             return
         if not agree:
@@ -294,24 +297,16 @@ class SyncEngine:
         try:
             size = self.store.store(fs.feed, start, raws + fs.follow_on(end))
         except ForkFound as e:
-            fs.probe = fs.probe_due = None
+            self.forks.end(fs)
             self._count("fork")
             return [ForkDetected(fs.feed, e.index, e.ours, e.theirs)]
         except InputError as e:
             reason = getattr(e, "reason", "entry")
             self._count(f"rejected-{reason}")
-            # what verified before the refused entry is stored: count it
-            self._count("stored", max(0, self.store.size(fs.feed) - mine))
-            if reason == "bad-signature" and start <= mine:
-                if not self._held_before(fs, start, raws):
-                    self._probe(fs, start, now)
-                elif fs.probe == start:  # it chained onto our copy: merely a bad entry
-                    fs.probe = fs.probe_due = None
-                    self._count("probe-junk")
+            self._count("stored", max(0, self.store.size(fs.feed) - mine))  # verified before it
+            self.forks.refused(fs, start, raws, now, reason)
             return []
-        if fs.probe == start and start < mine:
-            fs.probe = fs.probe_due = None  # the probe's answer matches our copy: no fork
-            self._count("probe-clean")
+        self.forks.stored(fs, start, mine)
         self._count("stored", max(0, size - mine))
         if mine < size >= fs.heard_size:
             self.trickle.reset(now)  # caught up with a feed: news for neighbours that lack it
@@ -321,40 +316,6 @@ class SyncEngine:
             self._count("replayed")
         self._claim(fs, max(end, size), now)
         return []
-
-    def _held_before(self, fs: FeedSync, start: int, raws: list[bytes]) -> bool:
-        """Did the entry refused follow one of ``raws`` that our copy holds? Then its
-        previous hash was ours and it is merely bad, not a sign of another history."""
-        mine = self.store.size(fs.feed)
-        held = self.store.read(fs.feed, start, min(start + len(raws), mine))
-        return bool(held) and held[0] == raws[0]
-
-    def _probe(self, fs: FeedSync, at: int, now: float) -> None:
-        """Look for a fork below position ``at``: another hub's entry there did not chain
-        onto our copy, or its copy of the same size has another root. We ask for the
-        entries just before ``at``; an answer whose first entry again does not chain
-        moves the search back twice as far, down to entry 0. The first position where
-        their entry differs from ours and verifies is a fork (evidence, ``ForkFound``);
-        an answer that matches ours ends the search. One search per feed per
-        ``probe_every``, so junk frames cannot keep the radio busy."""
-        mine = self.store.size(fs.feed)
-        searching = fs.probe is not None and now - fs.probe_began < self.probe_every
-        if searching and at == fs.probe and fs.probe_due is None:
-            if at == 0:  # entry 0 follows nothing: a bad entry 0 is junk, not a fork
-                fs.probe = None
-                self._count("probe-junk")
-                return
-            fs.probe = max(0, mine - 2 * (mine - at))
-        elif not searching and 0 < at <= mine and now - fs.probe_began >= self.probe_every:
-            fs.probe, fs.probe_began = at - 1, now
-            self._count("probe")
-        else:
-            return
-        fs.probe_due = now + self.slot * (0.5 + self.rng.uniform(0, 0.25))
-
-    @property
-    def probe_every(self) -> float:
-        return self.policy.retry * self.slot * 4
 
     def _check_own(self, start: int, raws: list[bytes]) -> list[Action]:
         """Someone sends our own feed: a replay is harmless; anything else is not ours."""
@@ -394,12 +355,9 @@ class SyncEngine:
                     fs.asked_at, fs.request_start, fs.served_at = now, mine, now
             elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
                 self._plan_request(fs, now)  # an earlier ask got nothing: ask again later
-            if fs.probe is not None and fs.probe_due is not None and now >= fs.probe_due:
-                fs.probe_due = None
-                count = min(self.policy.batch, max(1, self.store.size(fs.feed) - fs.probe))
-                if self._afford(now):
-                    req = fr.Request(fs.feed[: fr.FEED_ID], fs.probe, count)
-                    out += self._send(fr.encode(req), now)
+            probe = self.forks.due(fs, now, self.policy.batch)
+            if probe is not None and self._afford(now):
+                out += self._send(fr.encode(probe), now)
         out += self.out.due(now)
         if self.trickle.due(now) and self._afford(now):
             if self._fetching(now):

@@ -271,7 +271,7 @@ def test_junk_that_does_not_chain_costs_one_short_search_per_feed(three: Three) 
         _flood(b, [fr.encode(whole(aid, held, [tampered]))])
         air.run(1)
     requests = [p for s, p in air.frames[before:] if s == "B" and p[0] == fr.REQUEST]
-    assert 1 <= len(requests) <= 200 / b.engine.probe_every + 2, len(requests)
+    assert 1 <= len(requests) <= 200 / b.engine.forks.every() + 2, len(requests)
     assert not b.forks and not b.core.log.replicas.forked and b.held(a) == held
     assert b.engine.counts["probe-clean"] >= 1
     assert clock() > 0
