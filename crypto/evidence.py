@@ -12,11 +12,16 @@ A reader holding the accused hub's key (and, for a cosignature, the witness's ke
   their roots differ.
 
 Anything else proves nothing: :func:`split_view_flaw` says why.
+
+A ``fork`` entry proves itself the same way: two different entries that both verify under
+the hub's key at one position after one previous-entry hash (the entry carries that hash,
+``prev``): the key signed two histories. :func:`fork_flaw` says why one does not.
 """
 
 from __future__ import annotations
 
 from crypto.cosignature import Cosigner, verify_cosignatures
+from crypto.entrysig import FeedVerifier
 from crypto.errors import CryptoError
 from crypto.head import PREFIX as HEAD_PREFIX
 from crypto.head import open_head_note
@@ -65,4 +70,19 @@ def split_view_flaw(
         return "size"
     if one.root == other.root:
         return "same-root"
+    return ""
+
+
+def fork_flaw(key: PublicKey, index: int, prev: bytes, a: bytes, b: bytes) -> str:
+    """``""`` when entries ``a`` and ``b`` differ and both verify under ``key`` as entry
+    ``index`` after an entry hashing to ``prev``, else why not: ``same``, ``a-unsigned``
+    or ``b-unsigned``."""
+    if a == b:
+        return "same"
+    verifier = FeedVerifier(key)
+    for name, raw in (("a", a), ("b", b)):
+        try:
+            verifier.verify(index, prev, raw)
+        except CryptoError:
+            return f"{name}-unsigned"
     return ""

@@ -114,6 +114,7 @@ KINDS: tuple[KindSpec, ...] = (
             _int("index"),
             Field("a", bytes, False, 65536),
             Field("b", bytes, False, 65536),
+            Field("prev", bytes, True, 32),
         ),
     ),
     KindSpec(

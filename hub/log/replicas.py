@@ -43,9 +43,10 @@ class EntryRejected(InputError):
 class ForkFound(InputError):
     """Two different entries, both validly signed, at one position of one feed."""
 
-    def __init__(self, feed: str, index: int, ours: bytes, theirs: bytes) -> None:
+    def __init__(self, feed: str, index: int, ours: bytes, theirs: bytes, prev: bytes) -> None:
         super().__init__(f"feed {feed[:16]}… signed two different entries at {index}")
         self.feed, self.index, self.ours, self.theirs = feed, index, ours, theirs
+        self.prev = prev  # the hash of the entry before, which both signatures cover
 
 
 class Replicas:
@@ -107,7 +108,7 @@ class Replicas:
                 if ours != raw:
                     self._check(verifier, feed, i, prev, raw)  # raises unless it verifies
                     self._keep_evidence(feed, i, ours, raw)
-                    raise ForkFound(feed, i, ours, raw)
+                    raise ForkFound(feed, i, ours, raw, prev)
                 continue
             body = self._check(verifier, feed, i, prev, raw)
             index = f.append(raw)

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 
 from crypto.cosignature import Cosigner
 from crypto.errors import CryptoError
-from crypto.evidence import split_view_flaw
+from crypto.evidence import fork_flaw, split_view_flaw
 from crypto.head import proves_rollback
 from crypto.keys import PublicKey
-from hub.log import LoggedEntry
+from hub.log import FieldValue, LoggedEntry
 from hub.state.alerts import AlertBook
 from hub.state.corrections import RETRACT, AuthorIndex
 from hub.state.mandates import Mandates
@@ -82,6 +82,21 @@ def _text(v: object) -> str | None:
         return v.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def _fork_flaw(feed: bytes, f: dict[str, FieldValue]) -> str:
+    """Why a ``fork`` entry's fields prove nothing, ``""`` when they prove ``feed``'s key
+    signed two entries at one position (:func:`crypto.evidence.fork_flaw`); an entry from
+    before forks carried ``prev`` says ``no-prev``."""
+    index, prev, a, b = (f.get(k) for k in ("index", "prev", "a", "b"))
+    if not (isinstance(prev, bytes) and len(prev) == 32):
+        return "no-prev"
+    if not (isinstance(index, int) and isinstance(a, bytes) and isinstance(b, bytes)):
+        return "malformed"
+    try:
+        return fork_flaw(PublicKey(feed), index, prev, a, b)
+    except CryptoError:
+        return "bad-key"
 
 
 def _proves_rollback(feed: bytes, a: object, b: object) -> bool:
@@ -230,14 +245,15 @@ class HubState:
             elif e.body.kind_name == "split-view" and (flaw := self._split_flaw(e, feed)):
                 if flaw == "witness-unknown" and len(self._awaiting) < 64:
                     self._awaiting.append(e)  # its witness's key may come later in the fold
-                if again:
-                    return  # counted when it was first folded
-                self.unproven_count += 1
-                if feed.hex() not in self.unproven:
-                    self.unproven[feed.hex()] = SplitView(
-                        feed.hex(), e.feed, e.index, e.body.time, flaw
-                    )
+                self._unproven(e, feed, flaw, again)
                 return  # a peer's word alone does not mark a hub: the statements must prove it
+            elif (
+                e.body.kind_name == "fork"
+                and e.feed != self.own  # this hub's own were checked when found
+                and (flaw := _fork_flaw(feed, f))
+            ):
+                self._unproven(e, feed, flaw, again)
+                return
             sv = SplitView(feed.hex(), e.feed, e.index, e.body.time, what)
             if again:  # it proved itself once its witness was known: no longer unproven
                 self.unproven_count -= 1
@@ -245,6 +261,13 @@ class HubState:
                 if first is not None and (first.by, first.entry) == (e.feed, e.index):
                     del self.unproven[feed.hex()]
             self.split_views[feed.hex()] = sv
+
+    def _unproven(self, e: LoggedEntry, feed: bytes, flaw: str, again: bool) -> None:
+        if again:
+            return  # counted when it was first folded
+        self.unproven_count += 1
+        if feed.hex() not in self.unproven:
+            self.unproven[feed.hex()] = SplitView(feed.hex(), e.feed, e.index, e.body.time, flaw)
 
     def _split_flaw(self, e: LoggedEntry, feed: bytes) -> str:
         """Why a ``split-view`` entry proves nothing, ``""`` when it proves a split view:

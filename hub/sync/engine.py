@@ -299,7 +299,7 @@ class SyncEngine:
         except ForkFound as e:
             self.forks.end(fs)
             self._count("fork")
-            return [ForkDetected(fs.feed, e.index, e.ours, e.theirs)]
+            return [ForkDetected(fs.feed, e.index, e.ours, e.theirs, e.prev)]
         except InputError as e:
             reason = getattr(e, "reason", "entry")
             self._count(f"rejected-{reason}")

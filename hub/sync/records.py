@@ -47,6 +47,7 @@ class ForkDetected:
     index: int
     ours: bytes
     theirs: bytes
+    prev: bytes  # the hash of the entry before, which both signatures cover
 
 
 Action = Send | ForkDetected

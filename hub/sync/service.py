@@ -133,6 +133,7 @@ class SyncService:
                 "index": f.index,
                 "a": f.ours,
                 "b": f.theirs,
+                "prev": f.prev,
             }
             core.log.append("fork", fields)
         except HubError as e:

@@ -13,12 +13,14 @@ import pytest
 from support import daemon_thread, run_canopy
 
 from crypto.cosignature import Cosigner, cosign
+from crypto.entrysig import sign_entry
 from crypto.keys import SigningKey
-from crypto.merkle import root_from_leaf_hashes
+from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from crypto.note import Checkpoint, sign_note
 from hub.daemon import Daemon, HubCore
 from hub.local import DataDir, create_identity, load_signing_key
 from hub.log import LogView
+from hub.log.entry import encode_body, make_body
 from hub.witness import WitnessService
 from hub.witness.core import Conflict, Heard, Known, WitnessCore
 from hub.witness.evidence import EvidenceDesk
@@ -158,3 +160,61 @@ def test_a_peers_accusation_that_proves_nothing_is_shown_as_reported_not_proven(
         res = json.loads(run_canopy("witness", "status", "--json", data=tmp_path / "bakery").out)
         corner_row = next(f for f in res["feeds"] if f["name"] == "Corner")
         assert not corner_row["split_view"] and res["unproven_count"] == 1
+
+
+def _note_entry(key: SigningKey, seq: int, prev: bytes, text: str) -> bytes:
+    body = encode_body(make_body("note", {"text": text}, time=T + seq))
+    return sign_entry(key, seq, prev, body)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [None, "no-prev", "b-unsigned", "same", "prev-wrong"],
+)
+def test_a_peers_fork_entry_marks_a_hub_only_when_its_two_entries_prove_it(
+    tmp_path: Path, fault: str | None
+) -> None:
+    """The laundry's log says the corner hub signed two entries at one position. The
+    bakery checks both against the corner's key, the position and the previous hash the
+    entry carries; a fork entry that does not prove it is shown as reported, not proven."""
+    cdd = DataDir(tmp_path / "corner")
+    corner = create_identity(cdd, "Corner")
+    ck = load_signing_key(cdd, corner)
+    prev = leaf_hash(_note_entry(ck, 0, bytes(32), "the first"))
+    a = _note_entry(ck, 1, prev, "told to the bakery")
+    b = _note_entry(ck, 1, prev, "told to the laundry")
+    if fault == "b-unsigned":
+        b = _note_entry(SigningKey(bytes([7]) * 32), 1, prev, "told to the laundry")
+    fields: dict[str, object] = {"feed": corner.feed.raw, "index": 1, "a": a, "b": b}
+    fields["prev"] = bytes(32) if fault == "prev-wrong" else prev
+    if fault == "no-prev":
+        del fields["prev"]
+    if fault == "same":
+        fields["b"] = a
+    ldd = DataDir(tmp_path / "laundry")
+    laundry = create_identity(ldd, "Laundry")
+    core = HubCore(ldd)
+    core.open()
+    try:
+        core.log.append("fork", fields)  # type: ignore[arg-type]
+    finally:
+        core.close()
+    reader = LogView(ldd).reader()
+    bdd = DataDir(tmp_path / "bakery")
+    create_identity(bdd, "Bakery")
+    b_core = HubCore(bdd)
+    b_core.open()
+    try:
+        for ident, name in ((corner, "Corner"), (laundry, "Laundry")):
+            b_core.log.append(
+                "peer", {"feed": ident.feed.raw, "name": name, "origin": ident.origin}
+            )
+        b_core.log.store_replica(laundry.feed.hex(), 0, reader.read_range(0, len(reader)))
+        st = b_core.state
+        assert (corner.feed.hex() in st.split_views) is (fault is None)
+        flaw = {"prev-wrong": "a-unsigned"}.get(str(fault), fault)
+        unproven = st.unproven.get(corner.feed.hex())
+        assert (unproven.what if unproven else None) == flaw
+        assert st.unproven_count == (0 if fault is None else 1)
+    finally:
+        b_core.close()
