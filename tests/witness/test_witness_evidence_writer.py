@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import daemon_thread, run_canopy
@@ -18,7 +19,7 @@ from crypto.keys import SigningKey
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from crypto.note import Checkpoint, sign_note
 from hub.daemon import Daemon, HubCore
-from hub.local import DataDir, create_identity, load_signing_key
+from hub.local import DataDir, Identity, create_identity, load_signing_key
 from hub.log import LogView
 from hub.log.entry import encode_body, make_body
 from hub.witness import WitnessService
@@ -116,6 +117,32 @@ def test_a_third_witness_cosignature_of_the_replicas_root_is_used_when_no_note_i
     assert c.b.startswith(body) and f"{me.name} " in c.b
 
 
+def _bakery_folding(
+    tmp_path: Path, corner: Identity, laundry: tuple[DataDir, Identity], kind: str, fields: Any
+) -> DataDir:
+    """The laundry logs ``kind`` about the corner hub; the bakery, federated with both,
+    holds the laundry's log. Returns the bakery's data directory (closed)."""
+    ldd, ident = laundry
+    core = HubCore(ldd)
+    core.open()
+    try:
+        core.log.append(kind, fields)
+    finally:
+        core.close()
+    reader = LogView(ldd).reader()
+    bdd = DataDir(tmp_path / "bakery")
+    create_identity(bdd, "Bakery")
+    b = HubCore(bdd)
+    b.open()
+    try:
+        for who, name in ((corner, "Corner"), (ident, "Laundry")):
+            b.log.append("peer", {"feed": who.feed.raw, "name": name, "origin": who.origin})
+        b.log.store_replica(ident.feed.hex(), 0, reader.read_range(0, len(reader)))
+    finally:
+        b.close()
+    return bdd
+
+
 def test_a_peers_accusation_that_proves_nothing_is_shown_as_reported_not_proven(
     tmp_path: Path,
 ) -> None:
@@ -129,27 +156,8 @@ def test_a_peers_accusation_that_proves_nothing_is_shown_as_reported_not_proven(
         sign_note(Checkpoint(corner.origin, 4, bytes([n]) * 32).body(), corner.origin, mallory)
         for n in (1, 2)
     ]
-    core = HubCore(ldd)
-    core.open()
-    try:
-        core.log.append(
-            "split-view",
-            {"feed": corner.feed.raw, "a": forged[0].encode(), "b": forged[1].encode()},
-        )
-    finally:
-        core.close()
-    reader = LogView(ldd).reader()
-    raws = reader.read_range(0, len(reader))
-    bdd = DataDir(tmp_path / "bakery")
-    create_identity(bdd, "Bakery")
-    b = HubCore(bdd)
-    b.open()
-    try:
-        for ident, name in ((corner, "Corner"), (laundry, "Laundry")):
-            b.log.append("peer", {"feed": ident.feed.raw, "name": name, "origin": ident.origin})
-        b.log.store_replica(laundry.feed.hex(), 0, raws)
-    finally:
-        b.close()
+    fields = {"feed": corner.feed.raw, "a": forged[0].encode(), "b": forged[1].encode()}
+    bdd = _bakery_folding(tmp_path, corner, (ldd, laundry), "split-view", fields)
     d = Daemon(bdd)
     d.services.append(WitnessService(scan=0.2))
     with daemon_thread(d):
@@ -193,23 +201,9 @@ def test_a_peers_fork_entry_marks_a_hub_only_when_its_two_entries_prove_it(
         fields["b"] = a
     ldd = DataDir(tmp_path / "laundry")
     laundry = create_identity(ldd, "Laundry")
-    core = HubCore(ldd)
-    core.open()
-    try:
-        core.log.append("fork", fields)  # type: ignore[arg-type]
-    finally:
-        core.close()
-    reader = LogView(ldd).reader()
-    bdd = DataDir(tmp_path / "bakery")
-    create_identity(bdd, "Bakery")
-    b_core = HubCore(bdd)
+    b_core = HubCore(_bakery_folding(tmp_path, corner, (ldd, laundry), "fork", fields))
     b_core.open()
     try:
-        for ident, name in ((corner, "Corner"), (laundry, "Laundry")):
-            b_core.log.append(
-                "peer", {"feed": ident.feed.raw, "name": name, "origin": ident.origin}
-            )
-        b_core.log.store_replica(laundry.feed.hex(), 0, reader.read_range(0, len(reader)))
         st = b_core.state
         assert (corner.feed.hex() in st.split_views) is (fault is None)
         flaw = {"prev-wrong": "a-unsigned"}.get(str(fault), fault)
