@@ -77,7 +77,7 @@ class FeedSync:
     heads: dict[int, bytes] = field(default_factory=dict)  # first bytes of split entries
     tails: dict[int, Tail] = field(default_factory=dict)  # last bytes, their heads lost
     diverged: bool = False  # a hub showed this feed another history at one size
-    probe: int | None = None  # where a fork search asks from next (see SyncEngine._probe)
+    probe: int | None = None  # where a fork search asks from next (hub.sync.forks)
     probe_due: float | None = None
     probe_began: float = -1e18  # when the last fork search began
     early: dict[int, bytes] = field(default_factory=dict)  # heard past a gap, unverified
