@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from hub.privacy.pins import PinKeyring as PinKeyring
     from hub.privacy.pins import install_pin_secret as install_pin_secret
     from hub.privacy.pins import new_pin_secret as new_pin_secret
-    from hub.privacy.pins import pin_opener as pin_opener
     from hub.privacy.policy import DEFAULT_POLICY as DEFAULT_POLICY
     from hub.privacy.policy import POLICY_KINDS as POLICY_KINDS
     from hub.privacy.policy import Policy as Policy
@@ -59,7 +58,6 @@ __all__ = [
     "keygen",
     "load_policy",
     "new_pin_secret",
-    "pin_opener",
     "policy_from",
     "public_fields",
     "public_json",
@@ -91,7 +89,6 @@ __getattr__, __dir__ = lazy_exports(
         "new_pin_secret": "hub.privacy.pins",
         "PinKeyring": "hub.privacy.pins",
         "install_pin_secret": "hub.privacy.pins",
-        "pin_opener": "hub.privacy.pins",
         "public_prefix": "hub.privacy.policy",
         "held_back": "hub.privacy.policy",
         "public_redactor": "hub.privacy.policy",

@@ -178,8 +178,3 @@ class PinKeyring:
         out = {k: v for k, v in fields.items() if k not in ("node", "pkey")}
         out["pin"] = seal_pin(self.own()[0], node, pkey)
         return "enrol-sealed", out
-
-
-def pin_opener(datadir: DataDir) -> PinKeyring:
-    """The roster's ``unpin`` for this hub (its keyring)."""
-    return PinKeyring(datadir)

@@ -242,7 +242,7 @@ class HubState:
                 what = "rollback"
             elif isinstance(a := f.get("a"), bytes) and a[:7] == b"radio !":
                 what = "key-change"
-            elif e.body.kind_name == "split-view" and (flaw := self._split_flaw(e, feed)):
+            elif e.body.kind_name == "split-view" and (flaw := self._split_flaw(e, feed, f)):
                 if flaw == "witness-unknown" and len(self._awaiting) < 64:
                     self._awaiting.append(e)  # its witness's key may come later in the fold
                 self._unproven(e, feed, flaw, again)
@@ -269,11 +269,10 @@ class HubState:
         if feed.hex() not in self.unproven:
             self.unproven[feed.hex()] = SplitView(feed.hex(), e.feed, e.index, e.body.time, flaw)
 
-    def _split_flaw(self, e: LoggedEntry, feed: bytes) -> str:
+    def _split_flaw(self, e: LoggedEntry, feed: bytes, f: dict[str, FieldValue]) -> str:
         """Why a ``split-view`` entry proves nothing, ``""`` when it proves a split view:
         ``a`` signed by the accused hub's key, ``b`` too or cosigned by a witness ``by``
         other than the writer and the accused (crypto.evidence)."""
-        f = e.body.named_fields()
         a, b, by = _text(f.get("a")), _text(f.get("b")), f.get("by")
         if a is None or b is None:
             return "not-text"

@@ -24,7 +24,7 @@ from hub.daemon.ops import run_op
 from hub.errors import EntryError, InputError
 from hub.local import DataDir, create_identity
 from hub.log import iter_entries, verify_entries
-from hub.privacy import install_pin_secret, new_pin_secret, pin_opener
+from hub.privacy import PinKeyring, install_pin_secret, new_pin_secret
 from hub.state import Roster
 
 NODE = 0x1234ABCD
@@ -60,7 +60,7 @@ def test_a_sealed_enrolment_pins_the_radio_for_hubs_with_the_secret_only(tmp_pat
     # a federated hub with the same secret recognises her radio from the replica entry
     b = _hub(tmp_path / "laundromat", pin)
     try:
-        peer = Roster(pin_opener(b.datadir))
+        peer = Roster(PinKeyring(b.datadir))
         peer.apply(e.index, e.body)
         got = peer.by_node(NODE)
         assert got is not None and got.pkey == pkey and got.role(1) == "steward"
@@ -72,7 +72,7 @@ def test_a_sealed_enrolment_pins_the_radio_for_hubs_with_the_secret_only(tmp_pat
     new_pin_secret(other)
     c = _hub(tmp_path / "elsewhere", other)
     try:
-        for unpin in (None, pin_opener(c.datadir)):
+        for unpin in (None, PinKeyring(c.datadir)):
             r = Roster(unpin)
             r.apply(e.index, e.body)
             assert r.by_node(NODE) is None
