@@ -96,8 +96,9 @@ def test_a_worker_killed_under_load_is_replaced_and_no_client_state_is_lost(
         token = csrf_from(get(base, "/")[2].decode())
         assert post_form(base, "/accept", {"csrf": token})[0] == 303  # this client entered
         assert get(base, "/hotspot-detect.html")[0] == 200
+        # the first worker may answer before the master has forked the second
+        wait_for(lambda: len(_gunicorn_workers(base)) == 2, what="both gunicorn workers")
         workers = _gunicorn_workers(base)
-        assert len(workers) == 2
         answers: list[tuple[int, dict[str, str]]] = []
         errors: list[BaseException] = []
         done = threading.Event()
