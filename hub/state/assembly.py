@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 from hub.errors import InputError
@@ -190,7 +190,9 @@ def result_text(p: Proposal, until: int | None = None) -> str:
     return f"Vote #{p.index} carried: {p.handle} is {p.role}{end} ({p.tally()})."
 
 
-def reminders(state: HubState, rules: Rules, now: float, sent: dict[str, int]) -> list[Notice]:
+def reminders(
+    state: HubState, rules: Rules, now: float, sent: MutableMapping[str, int]
+) -> list[Notice]:
     """Radio reminders due at ``now``: a holder ``remind_days`` before a term ends; every
     voter when a vote opens and the day before it closes. At most one a day per person
     (``sent``: handle -> day number of the last one, updated here), a few per call."""

@@ -13,7 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -82,11 +82,16 @@ class Delivery:
 
 
 class Deliveries(Protocol):
-    """Where delivery records live (the daemon's TinyDB, or memory in tests)."""
+    """Where delivery records live (the daemon's TinyDB, or memory in tests), and the
+    day each person was last sent a radio reminder (handle -> day number), so a restart
+    the same day does not remind them again."""
 
     def get(self, alert: int) -> Delivery: ...
 
     def save(self, d: Delivery) -> None: ...
+
+    @property
+    def reminded(self) -> MutableMapping[str, int]: ...
 
 
 @dataclass(frozen=True, slots=True)

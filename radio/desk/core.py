@@ -116,7 +116,7 @@ class StewardDesk(JoinDesk):
         self.limits = RateLimits(self.policy.limits)
         self.talk = Conversations(self.policy.seen_packets)
         self.counters: dict[str, int] = {}
-        self.votes = VoteDesk(state, self._write, self.talk)  # the assembly (votes.py)
+        self.votes = VoteDesk(state, self._write, self.talk, deliveries.reminded)  # votes.py
 
     # ------------------------------------------------------------------ entry points
 

@@ -10,7 +10,7 @@ A refused proposal or vote gets its short reason and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 
 from hub.errors import InputError
 from hub.log import Body, FieldValue
@@ -40,12 +40,18 @@ def _date(t: float) -> str:
 class VoteDesk:
     """The desk's voting commands; ``rules`` are the ``[assembly]`` settings."""
 
-    def __init__(self, state: HubState, write: WriteFn, talk: Conversations) -> None:
+    def __init__(
+        self,
+        state: HubState,
+        write: WriteFn,
+        talk: Conversations,
+        reminded: MutableMapping[str, int],
+    ) -> None:
         self.state = state
         self._write = write
         self.talk = talk
         self.rules = Rules()
-        self.reminded: dict[str, int] = {}  # handle -> day of the last reminder
+        self.reminded = reminded  # handle -> day of the last reminder (kept across restarts)
 
     def command(self, node: int, m: Member, verb: str, rest: str, now: float) -> list[Action]:
         try:

@@ -33,9 +33,12 @@ class FakeClock:
         self.t += seconds
 
 
-def new_core(root: Path, clock: FakeClock) -> HubCore:
+def new_core(root: Path, clock: FakeClock, *, reopen: bool = False) -> HubCore:
+    """A hub core in ``root``: a new hub, or (``reopen``) the one already there, as a
+    restarted daemon opens it."""
     dd = DataDir(root)
-    create_identity(dd, "Corner Shop")
+    if not reopen:
+        create_identity(dd, "Corner Shop")
     core = HubCore(dd, clock)
     core.open()
     return core
@@ -107,8 +110,15 @@ class Desk:
     a ``root`` it runs on a real HubCore there (signed, durable log; TinyDB), so a test can
     call the daemon's ops (``run_op(desk.core, …)``) or reopen the data dir."""
 
-    def __init__(self, root: Path | None = None, policy: DeskPolicy | None = None) -> None:
-        self.clock = FakeClock()
+    def __init__(
+        self,
+        root: Path | None = None,
+        policy: DeskPolicy | None = None,
+        *,
+        reopen: FakeClock | None = None,
+    ) -> None:
+        """``reopen``: the clock of a desk closed on ``root`` (a restart, its time going on)."""
+        self.clock = reopen or FakeClock()
         self.core: HubCore | None = None
         self.log: MemoryLog | None = None
         if root is None:
@@ -118,7 +128,7 @@ class Desk:
             self.log = MemoryLog(self.state, self.clock)
             append = self.log.append
         else:
-            self.core = core = new_core(root, self.clock)
+            self.core = core = new_core(root, self.clock, reopen=reopen is not None)
             self.db = core.db
             self.state = core.state
             self.deliveries = core.deliveries

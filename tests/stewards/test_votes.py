@@ -3,6 +3,8 @@ and every kind of bad vote refused and never counted. A real signed log (``hub_d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from steward_helpers import Desk, Radio, refusals, replies
 
@@ -320,6 +322,29 @@ def test_reminders_once_a_day(hub_desk: Desk) -> None:
     desk.clock.advance(4 * DAY)
     out = replies(desk.tick())
     assert [(r.dest, r.parts[0].split(" term")[0]) for r in out] == [(a.num, "Your coordinator")]
+
+
+def test_a_restart_the_same_day_does_not_remind_again(tmp_path: Path) -> None:
+    """The day's reminders are kept with the delivery records: a power cut and restart
+    does not send them twice, and the next reminder still comes on its day. A damaged
+    bookkeeping row is ignored, never fatal."""
+    desk = Desk(tmp_path / "hub")
+    assert desk.core is not None
+    a, b = members(desk, 2)
+    n = run_op(desk.core, "mandate_propose", {"handle": "m0", "term": "10d"})["vote"]
+    assert {r.dest for r in replies(desk.tick())} == {a.num, b.num}
+    desk.db.table("reminded").insert({"handle": 7, "day": "today"})  # damaged
+    desk.close()
+    desk.clock.advance(3600)
+    again = Desk(tmp_path / "hub", reopen=desk.clock)
+    assert replies(again.tick()) == []  # same day: not reminded again
+    again.say(a, f"VOTE {n} YES")
+    closes = again.state.mandates.get(again.state.own, n)
+    assert closes is not None
+    again.clock.advance(closes.closes - again.clock() - 3600)  # the day it closes
+    out = replies(again.tick())
+    assert [(r.dest, f"Vote #{n} closes" in r.parts[0]) for r in out] == [(b.num, True)]
+    again.close()
 
 
 def test_a_mandate_voted_at_another_hub_counts_here(desk: Desk) -> None:
