@@ -1,4 +1,5 @@
-"""The rotation calendar (``/calendar``, ``/calendar.ics``) and the charter's versions.
+"""The rotation calendar (``/calendar``, ``/calendar.ics``, ``/api/v1/calendar``) and the
+charter's versions.
 
 Read from the one state (:class:`hub.state.HubState`): the roster's grants for who holds
 what until when, the assembly's votes and terms (:mod:`hub.state.mandates`) for tallies,
@@ -14,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from hub.state import COORDINATOR, STEWARD, HubState, Proposal, Term
@@ -81,6 +82,44 @@ def calendar_data(st: HubState, now: float) -> dict[str, Any]:
 def calendar() -> ResponseReturnValue:
     ls = get_hub().state()
     return render_template("calendar.html", **calendar_data(ls.hub, ls.clock()))
+
+
+@bp.route("/api/v1/calendar")
+def calendar_json() -> ResponseReturnValue:
+    """The page's data as JSON, times in Unix seconds (see docs/portal.md)."""
+    ls = get_hub().state()
+    now = int(ls.clock())  # whole seconds, like every time in it
+    data = calendar_data(ls.hub, now)
+
+    def holder(h: Holder) -> dict[str, Any]:
+        return {
+            "role": h.role,
+            "handle": h.handle,
+            "since": h.since,
+            "until": h.until,
+            "days_left": h.days_left(now),
+            "vote": h.vote,
+        }
+
+    return jsonify(
+        now=now,
+        holders=[holder(h) for h in data["holders"]],
+        vacant=data["vacant"],
+        votes=[_vote_json(p, now) for p in data["votes"]],
+        past=[
+            {"role": t.role, "handle": t.handle, "since": t.since, "until": t.until,
+             "vote": t.vote, "feed": t.feed}
+            for t in data["past"]
+        ],
+    )  # fmt: skip
+
+
+def _vote_json(p: Proposal, now: float) -> dict[str, Any]:
+    """As ``canopy mandate list --json`` has it, less who may vote: the page shows a count."""
+    data = p.to_json(now)
+    del data["voters"]
+    data["members"], data["need"] = len(p.voters), p.need()
+    return data
 
 
 def _stamp(t: int) -> dt.datetime:

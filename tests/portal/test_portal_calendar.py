@@ -113,6 +113,36 @@ def test_calendar_ics_parses_back(
     assert all(str(e["uid"]).endswith("@canopy") for e in events.values())
 
 
+def test_calendar_json_says_what_the_page_says(
+    rclient: FlaskClient, rotation: tuple[Path, dict[str, int]]
+) -> None:
+    n = rotation[1]
+    r = rclient.get("/api/v1/calendar")
+    assert r.status_code == 200 and r.is_json
+    cal = r.get_json()
+    [held] = cal["holders"]
+    assert (held["role"], held["handle"], held["vote"]) == ("facilitator", "bo", n["now"])
+    assert held["until"] - held["since"] == 90 * DAY
+    assert held["days_left"] == (held["until"] - cal["now"]) // DAY
+    assert cal["vacant"] == ["coordinator"]
+    [v] = cal["votes"]
+    assert (v["vote"], v["handle"], v["role"], v["yes"], v["no"]) == (
+        n["open"],
+        "cy",
+        "coordinator",
+        1,
+        0,
+    )
+    assert v["members"] == 3 and "voters" not in v  # a count, as on the page: not who
+    assert v["term"] == 60 * DAY and v["open"] is True and v["closes"] > cal["now"]
+    assert [(t["role"], t["handle"], t["vote"]) for t in cal["past"]] == [
+        ("coordinator", "ana", n["past"])
+    ]
+    # read-only: anything but GET is refused, and stray arguments change nothing
+    assert rclient.post("/api/v1/calendar").status_code == 405
+    assert rclient.get("/api/v1/calendar?at=0&lang=xx").get_json()["holders"] == cal["holders"]
+
+
 def test_charter_ratified_versions_and_diff(
     rclient: FlaskClient, rotation: tuple[Path, dict[str, int]]
 ) -> None:

@@ -56,6 +56,9 @@ def _agree(
         _, _, html = request(base, "GET", "/calendar")
         table = html.decode().split("<h2>Open votes")[0]
         assert sorted(h for h in ("ana", "bo", "cy") if f"<td>{h}</td>" in table) == want
+        _, _, body = request(base, "GET", "/api/v1/calendar")
+        held = json.loads(body)["holders"]
+        assert sorted(h["handle"] for h in held if h["role"] == "coordinator") == want
 
 
 def test_a_mandate_from_the_assembly(
