@@ -257,6 +257,10 @@ def test_vectors_of_the_new_kinds_decode() -> None:
         "audit",
         *("proposal", "vote", "outcome"),
         *("report", "report", "sealed-note"),
-        *("pin-share", "rollback"),
+        *("pin-share", "rollback", "vote"),
     ]
+    cast_elsewhere = doc["more_bodies"][-1]  # a vote naming the hub that opened it
+    assert decode_body(bytes.fromhex(cast_elsewhere["body_hex"])).named_fields()["at"] == (
+        b"\xbb" * 32
+    )
     assert decode_body(bytes.fromhex(doc["more_bodies"][0]["body_hex"])).to_json()["retract"]

@@ -143,7 +143,7 @@ KINDS: tuple[KindSpec, ...] = (
             _text("text", True, max_len=60000),
         ),
     ),
-    KindSpec(22, "vote", (_int("proposal"), _int("yes"))),
+    KindSpec(22, "vote", (_int("proposal"), _int("yes"), Field("at", bytes, True, 32))),
     KindSpec(
         23,
         "outcome",

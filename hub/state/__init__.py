@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from hub.state.assembly import reminders as reminders
     from hub.state.assembly import result_text as result_text
     from hub.state.assembly import settle as settle
+    from hub.state.assembly import vote_fields as vote_fields
     from hub.state.corrections import RETRACT as RETRACT
     from hub.state.corrections import check_correction as check_correction
     from hub.state.mandates import Mandates as Mandates
@@ -99,6 +100,7 @@ __all__ = [
     "reminders",
     "result_text",
     "settle",
+    "vote_fields",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -111,6 +113,7 @@ __getattr__, __dir__ = lazy_exports(
         "reminders": "hub.state.assembly",
         "result_text": "hub.state.assembly",
         "settle": "hub.state.assembly",
+        "vote_fields": "hub.state.assembly",
         "Mandates": "hub.state.mandates",
         "Proposal": "hub.state.mandates",
         "Term": "hub.state.mandates",

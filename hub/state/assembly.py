@@ -41,6 +41,7 @@ __all__ = [
     "reminders",
     "result_text",
     "settle",
+    "vote_fields",
 ]
 
 
@@ -150,9 +151,27 @@ def check_proposal(
     return fields
 
 
+def find_vote(state: HubState, n: int | None, handle: str, now: float) -> Proposal | None:
+    """Vote ``n``: this hub's own, else the one another federated hub opened with that
+    number (each hub numbers its own); of several, the one open that ``handle`` may vote
+    in. Raises when that still leaves more than one."""
+    if n is None:
+        return None
+    own = state.mandates.get(state.own, n)
+    if own is not None:
+        return own
+    found = state.mandates.numbered(n)
+    if len(found) > 1:
+        found = [p for p in found if p.is_open(now) and handle in p.eligible]
+    if len(found) > 1:
+        names = " and ".join(sorted(state.hub_name(p.feed) for p in found))
+        raise InputError(f"#{n} is open at {names}; vote at the hub that opened yours")
+    return found[0] if found else None
+
+
 def check_vote(state: HubState, n: int | None, handle: str, now: float) -> Proposal:
     """The open vote ``n`` that ``handle`` may still vote in, or the reason not."""
-    p = state.mandates.get(state.own, n) if n is not None else None
+    p = find_vote(state, n, handle, now)
     if p is None:
         raise InputError(f"no vote #{n}; send VOTES")
     if p.outcome is not None:
@@ -164,6 +183,14 @@ def check_vote(state: HubState, n: int | None, handle: str, now: float) -> Propo
     if handle in p.votes:
         raise InputError(f"you voted in #{n} already; one vote each")
     return p
+
+
+def vote_fields(state: HubState, p: Proposal, yes: bool) -> dict[str, FieldValue]:
+    """The ``vote`` entry for ``p``: it names the opening hub's feed when that is not ours."""
+    fields: dict[str, FieldValue] = {"proposal": p.index, "yes": int(yes)}
+    if p.feed != state.own:
+        fields["at"] = bytes.fromhex(p.feed)
+    return fields
 
 
 def outcome_fields(p: Proposal, now: float) -> dict[str, FieldValue]:

@@ -3,14 +3,18 @@ charter's versions, folded from the log. Pure: no I/O, no clock (``now`` is pass
 
 Invariants:
 
-- A vote is numbered by its ``proposal`` entry in the feed that opened it; ``vote`` and
-  ``outcome`` entries point at it within the same feed (like ``ack`` and an alert), so a
-  vote is cast at the hub that opened it. The result is neighbourhood-wide: the outcome
+- A vote is numbered by its ``proposal`` entry in the feed that opened it. A ``vote``
+  entry points at it within the same feed, or, cast at another federated hub, names the
+  opening hub's feed in ``at``; only the opening hub writes the ``outcome``, counting the
+  votes of every feed it holds by then. The result is neighbourhood-wide: the outcome
   grants the role in :class:`hub.state.roster.Roster`, which folds every counted feed.
 - The members who may vote are fixed in the proposal (``voters``), as are the quorum and
   majority (per cent), so anyone can recount from the entries alone.
-- One vote per member: a member's first ``vote`` entry for a proposal counts, later ones
-  never do (the desk refuses them before they are written).
+- One vote per member: of a member's ``vote`` entries for a proposal, the earliest counts
+  (claimed time, then feed, then index: the same on every hub, whatever order the feeds
+  arrive in); the desk refuses a second one it knows of before it is written.
+- A vote from another feed folded before its proposal waits for it (at most
+  ``MAX_EARLY`` such votes are kept).
 - A decision is reached as soon as the outcome can no longer change (:func:`decide`), or at
   ``closes``; the daemon then writes the ``outcome`` entry.
 """
@@ -31,6 +35,9 @@ YEAR = 365 * 86_400
 
 _KINDS = frozenset({10, 21, 22, 23})  # charter, proposal, vote, outcome (hub/log/entry.py)
 _VOTE = 22
+MAX_EARLY = 10_000  # votes from other feeds waiting for their proposal
+
+Order = tuple[int, str, int]  # a vote's (claimed time, feed, index): the earliest counts
 
 __all__ = ["CHARTER", "MANDATE", "Mandates", "Proposal", "Term", "decide"]
 
@@ -59,6 +66,16 @@ def decide(
     return None
 
 
+def _cast(p: Proposal, author: str, yes: bool, order: Order) -> None:
+    """Count a member's vote unless decided, closed, not theirs, or a vote of theirs
+    came earlier."""
+    if p.outcome is not None or author not in p.eligible or order[0] >= p.closes:
+        return
+    had = p.votes.get(author)
+    if had is None or order < had[1]:
+        p.votes[author] = (yes, order)
+
+
 @dataclass(slots=True)
 class Proposal:
     feed: str
@@ -74,7 +91,7 @@ class Proposal:
     role: str | None = None
     term: int | None = None
     text: str = ""
-    votes: dict[str, tuple[bool, int]] = field(default_factory=dict)  # handle -> (yes, entry)
+    votes: dict[str, tuple[bool, Order]] = field(default_factory=dict)  # handle -> (yes, which)
     eligible: frozenset[str] = frozenset()  # ``voters`` as a set, for the fold
     outcome: int | None = None  # the outcome entry's index
     carried: bool | None = None
@@ -169,6 +186,8 @@ class Mandates:
         self.feeds: dict[str, FeedVotes] = {}
         self.terms: list[Term] = []
         self._closes: list[int] = []
+        self._early: dict[tuple[str, int], list[tuple[str, bool, Order]]] = {}
+        self._early_n = 0
 
     def feed(self, feed: str) -> FeedVotes:
         fv = self.feeds.get(feed)
@@ -181,15 +200,8 @@ class Mandates:
         kind = b.kind
         if kind not in _KINDS:
             return  # most entries: nothing to do here, decided without a lookup
-        if kind == _VOTE:  # the commonest by far: read positionally (proposal, yes)
-            fv = self.feeds.get(e.feed)
-            if fv is None or len(b.fields) < 2:
-                return
-            p = fv.proposals.get(b.fields[0])  # type: ignore[arg-type]
-            if p is None or p.outcome is not None or b.author not in p.eligible:
-                return
-            if b.author not in p.votes and b.time < p.closes:
-                p.votes[b.author] = (b.fields[1] == 1, e.index)
+        if kind == _VOTE:  # the commonest by far: read positionally (proposal, yes[, at])
+            self._vote(e, b)
             return
         name = b.kind_name
         if name == "proposal":
@@ -201,6 +213,24 @@ class Mandates:
             fv.charters.append(CharterVersion(e.index, b.time))
             text = b.named_fields().get("text")
             fv.current = text if isinstance(text, str) else None
+
+    def _vote(self, e: LoggedEntry, b: Body) -> None:
+        f = b.fields
+        if len(f) < 2 or type(f[0]) is not int:
+            return
+        target = e.feed
+        if len(f) > 2 and f[2] is not None:  # cast here for a vote another hub opened
+            if not isinstance(f[2], bytes) or len(f[2]) != 32:
+                return
+            target = f[2].hex()
+        fv = self.feeds.get(target)
+        p = fv.proposals.get(f[0]) if fv is not None else None
+        ballot = (b.author, f[1] == 1, (b.time, e.feed, e.index))
+        if p is not None:
+            _cast(p, *ballot)
+        elif target != e.feed and self._early_n < MAX_EARLY:  # its proposal may come later
+            self._early.setdefault((target, f[0]), []).append(ballot)
+            self._early_n += 1
 
     def _proposal(self, feed: str, index: int, b: Body) -> None:
         f = b.named_fields()
@@ -231,6 +261,10 @@ class Mandates:
         p.eligible = frozenset(p.voters)
         self.feed(feed).proposals[index] = p
         bisect.insort(self._closes, closes)
+        early = self._early.pop((feed, index), [])
+        self._early_n -= len(early)
+        for ballot in early:
+            _cast(p, *ballot)
 
     def _outcome(self, feed: str, index: int, b: Body) -> None:
         f = b.named_fields()
@@ -257,6 +291,15 @@ class Mandates:
 
     def open(self, feed: str, now: float) -> list[Proposal]:
         return [p for p in self.proposals(feed) if p.is_open(now)]
+
+    def open_anywhere(self, now: float) -> list[Proposal]:
+        """Open votes of every feed folded, soonest close first."""
+        every = (p for fv in self.feeds.values() for p in fv.proposals.values())
+        return sorted((p for p in every if p.is_open(now)), key=lambda p: (p.closes, p.feed))
+
+    def numbered(self, n: int) -> list[Proposal]:
+        """The proposals numbered ``n`` in any feed (each feed numbers its own)."""
+        return [fv.proposals[n] for fv in self.feeds.values() if n in fv.proposals]
 
     def get(self, feed: str, n: int) -> Proposal | None:
         return self.feed(feed).proposals.get(n)

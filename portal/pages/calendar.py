@@ -65,7 +65,7 @@ def calendar_data(st: HubState, now: float) -> dict[str, Any]:
     md = st.mandates
     held = holders(st, now)
     past = sorted((t for t in md.terms if t.until <= now), key=lambda t: -t.until)
-    votes = [p for p in md.open(st.own, now)]
+    votes = md.open_anywhere(now)  # those other hubs opened too: members vote at any hub
     known = {COORDINATOR, *(t.role for t in md.terms)}
     return {
         "now": now,
@@ -73,6 +73,7 @@ def calendar_data(st: HubState, now: float) -> dict[str, Any]:
         "holders": held,
         "upcoming": [h for h in held if h.until - now <= 30 * DAY],
         "votes": votes,
+        "opened_at": {p.feed: st.hub_name(p.feed) for p in votes if p.feed != st.own},
         "past": past[:100],
     }
 
@@ -141,9 +142,9 @@ def ics(st: HubState, now: float, hub_name: str) -> bytes:
     for t in st.mandates.terms:
         h = Holder(t.role, t.handle, t.since, t.until, t.vote)
         cal.add_component(_event(Event(), f"term-{t.feed[:16]}-{t.vote}", h, now))
-    for p in st.mandates.open(st.own, now):
+    for p in st.mandates.open_anywhere(now):
         ev = Event()
-        ev.add("uid", f"vote-{feed}-{p.index}@canopy")
+        ev.add("uid", f"vote-{p.feed[:16]}-{p.index}@canopy")
         ev.add("dtstamp", _stamp(int(now)))
         ev.add("dtstart", _stamp(p.time))
         ev.add("dtend", _stamp(p.closes))

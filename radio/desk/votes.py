@@ -18,12 +18,14 @@ from hub.state import (
     HubState,
     Member,
     Notice,
+    Proposal,
     Rules,
     check_proposal,
     check_vote,
     parse_days,
     reminders,
     settle,
+    vote_fields,
 )
 from radio.desk.replies import Conversations, notice_action
 from radio.desk.texts import Action, Refusal, number
@@ -91,17 +93,25 @@ class VoteDesk:
         if n is None or choice not in ("YES", "NO"):
             return self.talk.reply(node, "VOTE n YES or VOTE n NO, e.g. VOTE 12 YES")
         p = check_vote(self.state, n, m.handle, now)
-        i, _ = self._write("vote", {"proposal": n, "yes": int(choice == "YES")}, m.handle)
+        i, _ = self._write("vote", vote_fields(self.state, p, choice == "YES"), m.handle)
         told = [text for _, text in settle(self.state, self._write, now)]
-        text = f"Vote {choice} counted (#{i}). #{n}: {p.tally()}."
+        text = f"Vote {choice} counted (#{i}). {self._number(p)}: {p.tally()}."
+        if p.feed != self.state.own:  # the opening hub counts it once it holds this entry
+            text += f" {self.state.hub_name(p.feed)} settles it."
         return self.talk.reply(node, " ".join([text, *told]))
+
+    def _number(self, p: Proposal) -> str:
+        """``#12``; ``#12 at Bakery`` for a vote another hub opened."""
+        own = p.feed == self.state.own
+        return f"#{p.index}" if own else f"#{p.index} at {self.state.hub_name(p.feed)}"
 
     def listing(self, node: int, verb: str, now: float) -> list[Action]:
         st = self.state
         if verb == "VOTES":
             lines = [
-                f"#{p.index} {p.subject()} {p.yes}y {p.no}n/{len(p.voters)} to {_date(p.closes)};"
-                for p in st.mandates.open(st.own, now)
+                f"{self._number(p)} {p.subject()} {p.yes}y {p.no}n/{len(p.voters)} "
+                f"to {_date(p.closes)};"
+                for p in st.mandates.open_anywhere(now)
             ]
             if not lines:
                 return self.talk.reply(node, "No open votes.")

@@ -10,7 +10,7 @@ from steward_helpers import Desk, Radio, refusals, replies
 
 from hub.daemon.ops import run_op
 from hub.errors import InputError
-from hub.state import decide
+from hub.state import HubState, decide, settle
 
 DAY = 86_400
 
@@ -347,64 +347,157 @@ def test_a_restart_the_same_day_does_not_remind_again(tmp_path: Path) -> None:
     again.close()
 
 
+BAKERY = "bb" * 32
+Entry = tuple[str, dict[str, object], str]
+
+
+def _bakery_vote(t: int, ana: Radio, closes: int = 7 * DAY) -> list[Entry]:
+    """The bakery's log: ana (with her radio) and bo enrolled there, and vote #2 on ana as
+    coordinator for 30 days, which bo opened."""
+    until = t + 300 * DAY
+    return [
+        ("enrol", {"handle": "ana", "role": "steward", "until": until, "node": ana.num,
+                   "pkey": ana.pkey}, ""),
+        ("enrol", {"handle": "bo", "role": "steward", "until": until}, ""),
+        ("proposal", {"what": "mandate", "closes": t + closes, "voters": "ana bo", "quorum": 50,
+                      "majority": 50, "handle": "ana", "role": "coordinator", "term": 30 * DAY},
+         "bo"),
+    ]  # fmt: skip
+
+
+def _fold(state: HubState, feed: str, entries: list[Entry], t: int, first: int = 0) -> None:
+    from hub.log import LoggedEntry, make_body
+
+    for i, (kind, fields, author) in enumerate(entries, first):
+        body = make_body(kind, fields, time=t, author=author)  # type: ignore[arg-type]
+        state.apply(LoggedEntry(feed, i, b"", body))
+
+
+def _federate(desk: Desk) -> None:
+    desk.append("peer", {"feed": bytes.fromhex(BAKERY), "name": "Bakery"}, "")
+
+
 def test_a_mandate_voted_at_another_hub_counts_here(desk: Desk) -> None:
     """Neighbourhood-wide: the bakery's hub votes ana in; at this hub (which federates with
     the bakery) she is a coordinator, on the radio and in the calendar's terms."""
-    from hub.log import LoggedEntry, make_body
-
-    bakery = "bb" * 32
-    desk.append("peer", {"feed": bytes.fromhex(bakery), "name": "Bakery"}, "")
+    _federate(desk)
     ana = Radio(0x51)
     t = int(desk.clock())
+    outcome = {"proposal": 2, "carried": 1, "yes": 2, "no": 0, "handle": "ana",
+               "role": "coordinator", "until": t + 30 * DAY}  # fmt: skip
     there = [
-        (
-            "enrol",
-            {
-                "handle": "ana",
-                "role": "steward",
-                "until": t + 300 * DAY,
-                "node": ana.num,
-                "pkey": ana.pkey,
-            },
-            "",
-        ),
-        ("enrol", {"handle": "bo", "role": "steward", "until": t + 300 * DAY}, ""),
-        (
-            "proposal",
-            {
-                "what": "mandate",
-                "closes": t + 7 * DAY,
-                "voters": "ana bo",
-                "quorum": 50,
-                "majority": 50,
-                "handle": "ana",
-                "role": "coordinator",
-                "term": 30 * DAY,
-            },
-            "bo",
-        ),
+        *_bakery_vote(t, ana),
         ("vote", {"proposal": 2, "yes": 1}, "ana"),
         ("vote", {"proposal": 2, "yes": 1}, "bo"),
-        (
-            "outcome",
-            {
-                "proposal": 2,
-                "carried": 1,
-                "yes": 2,
-                "no": 0,
-                "handle": "ana",
-                "role": "coordinator",
-                "until": t + 30 * DAY,
-            },
-            "",
-        ),
+        ("outcome", outcome, ""),
     ]
     assert desk.say(ana, "ALERT before").startswith("Not accepted: this radio is not")
-    for i, (kind, fields, author) in enumerate(there):
-        body = make_body(kind, fields, time=t, author=author)  # type: ignore[arg-type]
-        desk.state.apply(LoggedEntry(bakery, i, b"", body))
+    _fold(desk.state, BAKERY, there, t)
     assert desk.say(ana, "ALERT Fire at the bakery").startswith("Alert #")
-    assert [(x.handle, x.feed) for x in desk.state.mandates.terms] == [("ana", bakery)]
+    assert [(x.handle, x.feed) for x in desk.state.mandates.terms] == [("ana", BAKERY)]
     assert desk.state.mandates.open(desk.state.own, desk.clock()) == []  # its votes: there
     desk.clock.advance(30 * DAY)
     assert desk.say(ana, "ALERT after") == "Only coordinators can ALERT."
+
+
+def test_a_vote_another_hub_opened_is_cast_here_and_counted_there(desk: Desk) -> None:
+    """ana passes this hub, not the bakery: she votes here in the bakery's vote #2. The
+    entry names the bakery's feed; the bakery, folding this hub's feed, counts her vote and
+    settles, whichever feed it folds first. One vote each holds across hubs."""
+    _federate(desk)
+    ana = Radio(0x51)
+    t = int(desk.clock())
+    bakery_log = [*_bakery_vote(t, ana), ("vote", {"proposal": 2, "yes": 0}, "bo")]
+    _fold(desk.state, BAKERY, bakery_log, t)
+    bakery_log.append(("peer", {"feed": bytes.fromhex(desk.state.own), "name": "Corner"}, ""))
+    listing = desk.say(ana, "VOTES")
+    assert "#2 at Bakery ana coordinator 30d 0y 1n/2" in listing
+    reply = desk.say(ana, "VOTE 2 YES")
+    assert reply.startswith("Vote YES counted (#")
+    assert "#2 at Bakery: 1 yes 1 no of 2, quorum 1. Bakery settles it." in reply
+    vote = desk.entries()[-1]
+    assert vote.kind_name == "vote"
+    assert vote.named_fields() == {"proposal": 2, "yes": 1, "at": bytes.fromhex(BAKERY)}
+    assert desk.say(ana, "VOTE 2 NO") == "Refused: you voted in #2 already; one vote each."
+    here = [(b.kind_name, b.named_fields(), b.author) for b in desk.entries()]
+    bakery = HubState(BAKERY)  # the bakery folds its own log, then this hub's
+    _fold(bakery, BAKERY, bakery_log, t)
+    _fold(bakery, desk.state.own, here, t)
+    written: list[dict[str, object]] = []
+    decided = settle(bakery, lambda k, f, a: written.append(f), t + 7 * DAY)
+    assert [text for _, text in decided] == [
+        "Vote #2 (ana coordinator 30d) failed: 1 yes 1 no of 2, quorum 1."
+    ]
+    assert written[0]["yes"] == 1  # the bakery's outcome counts ana's vote from here
+    for first in (BAKERY, desk.state.own):  # a third hub, folding either feed first
+        laundry = "ee" * 32
+        st = HubState(laundry)
+        peers = [
+            ("peer", {"feed": bytes.fromhex(f), "name": f[:4]}, "")
+            for f in (BAKERY, desk.state.own)
+        ]
+        _fold(st, laundry, peers, t)
+        for feed, log in sorted(
+            [(BAKERY, bakery_log), (desk.state.own, here)], key=lambda x: x[0] != first
+        ):
+            _fold(st, feed, log, t)
+        p = st.mandates.get(BAKERY, 2)
+        assert p is not None and (p.yes, p.no) == (1, 1), first
+
+
+def test_a_members_earliest_vote_counts_at_every_hub() -> None:
+    """ana votes NO at the bakery, then (before that reached this hub) YES here: both
+    hubs count the earlier one, whichever feed they fold first."""
+    ana, t = Radio(0x51), 1_800_000_000
+    here = "cc" * 32
+    early = [
+        ("peer", {"feed": bytes.fromhex(BAKERY), "name": "Bakery"}, ""),
+        ("vote", {"proposal": 2, "yes": 1, "at": bytes.fromhex(BAKERY)}, "ana"),
+    ]
+    late = [*_bakery_vote(t - 10, ana), ("vote", {"proposal": 2, "yes": 0}, "ana")]
+    for first in ("bakery", "here"):
+        st = HubState(here)
+        _fold(st, here, early[:1], t)  # this hub federates with the bakery
+        if first == "bakery":
+            _fold(st, BAKERY, late, t + 5)
+        _fold(st, here, early[1:], t, first=1)
+        if first == "here":
+            _fold(st, BAKERY, late, t + 5)
+        p = st.mandates.get(BAKERY, 2)
+        assert p is not None and (p.yes, p.no) == (1, 0), first
+
+
+def test_hostile_votes_from_another_feed_count_for_nothing() -> None:
+    ana, t = Radio(0x51), 1_800_000_000
+    here = "cc" * 32
+    bad = [
+        ("peer", {"feed": bytes.fromhex(BAKERY), "name": "Bakery"}, ""),
+        ("vote", {"proposal": 2, "yes": 1, "at": b"\xbb" * 31}, "ana"),  # not a feed key
+        ("vote", {"proposal": 2, "yes": 1, "at": bytes.fromhex("dd" * 32)}, "ana"),  # no such hub
+        ("vote", {"proposal": 2, "yes": 1, "at": bytes.fromhex(BAKERY)}, "zed"),  # not a voter
+        ("vote", {"proposal": 9, "yes": 1, "at": bytes.fromhex(BAKERY)}, "ana"),  # no vote #9
+    ]
+    st = HubState(here)
+    _fold(st, here, bad, t)
+    _fold(st, BAKERY, _bakery_vote(t - 10, ana), t)
+    p = st.mandates.get(BAKERY, 2)
+    assert p is not None and p.votes == {}
+    late = [("vote", {"proposal": 2, "yes": 1, "at": bytes.fromhex(BAKERY)}, "ana")]
+    _fold(st, here, late, t + 8 * DAY, first=len(bad))  # after the close
+    assert p.votes == {}
+
+
+def test_the_same_number_open_at_two_hubs_is_asked_about(desk: Desk) -> None:
+    _federate(desk)
+    laundry = "ee" * 32
+    desk.append("peer", {"feed": bytes.fromhex(laundry), "name": "Laundry"}, "")
+    ana = Radio(0x51)
+    t = int(desk.clock())
+    _fold(desk.state, BAKERY, _bakery_vote(t, ana), t)
+    cy = ("enrol", {"handle": "cy", "role": "steward", "until": t + 300 * DAY}, "")
+    _fold(desk.state, laundry, [cy, *_bakery_vote(t, ana)[1:]], t)  # a vote #2 there too
+    reply = desk.say(ana, "VOTE 2 YES")
+    assert reply == (
+        "Refused: #2 is open at Bakery and Laundry; vote at the hub that opened yours."
+    )
+    assert desk.kinds()[-1] != "vote"

@@ -1,5 +1,6 @@
 """Two hubs on a simulated mesh keep each other's logs: a note written at one shop appears
-at the other, and a steward enrolled at one hub checks in at the other.
+at the other, a steward enrolled at one hub checks in at the other, and votes there in a
+vote the first hub opened.
 
 Real parts: two `canopy run` daemons on virtual radios of one `canopy sim` mesh, the
 steward on the real `meshtastic` library, the `canopy` CLI for everything a person does.
@@ -73,10 +74,27 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
             mara.hub = mesh.node_num(1)
             answer = mara.ask("IN 30", lambda t: "On duty" in t or "Not accepted" in t)
             assert "On duty" in answer, answer
+            # the bakery opens a vote; she casts hers at the laundry, and the bakery,
+            # holding the laundry's log, counts it and settles
+            n = _json("mandate", "propose", "--handle", "mara", "--role", "facilitator",
+                      "--term", "30d", data=bakery)["vote"]  # fmt: skip
+            wait_for(
+                lambda: any(e["kind"] == "proposal" for e in _entries(laundry, bid["feed"])),
+                timeout=60,
+                what="the bakery's proposal at the laundry",
+            )
+            answer = mara.ask(f"VOTE {n} YES", lambda t: "counted" in t or "Refused" in t)
+            assert f"#{n} at Bakery: 1 yes 0 no of 1" in answer, answer
+            wait_for(
+                lambda: _json("mandate", "list", data=bakery)["votes"][0]["carried"] is True,
+                timeout=60,
+                what="the bakery settling its vote with the laundry's entry",
+            )
         finally:
             mara.close()
         [member] = _json("roster", "list", data=bakery)["members"]
         assert member["node"] == mesh.node_num(2)
+        assert [r["role"] for r in member["roles"]] == ["facilitator", "steward"]
         radio_ids = [str(member["node"]), f"{member['node']:08x}", member["pkey"]]
         replica = _entries(laundry, bid["feed"])
         assert "pin-share" in [e["kind"] for e in replica]

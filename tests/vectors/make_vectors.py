@@ -164,6 +164,8 @@ MORE_BODIES: list[tuple[str, dict[str, FieldValue], int, TimeSource, str]] = [
         "",
     ),
     ("rollback", {"feed": b"\xcc" * 32, "a": b"x", "b": b"y"}, 7700, TimeSource.NTP, ""),
+    # a vote cast at this hub in vote 12 of the hub whose feed is 32 bytes of 0xbb
+    ("vote", {"proposal": 12, "yes": 0, "at": b"\xbb" * 32}, 7800, TimeSource.NTP, "ana"),
 ]
 
 
