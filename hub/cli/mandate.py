@@ -24,6 +24,8 @@ def rules_of(kw: dict[str, Any]) -> dict[str, int]:
 
 def show_vote(v: dict[str, Any]) -> str:
     what = "charter" if v["what"] == "charter" else f"{v['handle']} as {v['role']}"
+    if v.get("hub"):  # another hub opened it: members vote at any hub, it settles there
+        what += f" (at {v['hub']})"
     days = f" for {v['term'] // 86400}d" if v.get("term") else ""
     if v["open"]:
         state = f"open until {iso_time(v['closes'])}"

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from hub.state.assembly import result_text as result_text
     from hub.state.assembly import settle as settle
     from hub.state.assembly import vote_fields as vote_fields
+    from hub.state.assembly import vote_json as vote_json
     from hub.state.corrections import RETRACT as RETRACT
     from hub.state.corrections import check_correction as check_correction
     from hub.state.mandates import Mandates as Mandates
@@ -101,6 +102,7 @@ __all__ = [
     "result_text",
     "settle",
     "vote_fields",
+    "vote_json",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -114,6 +116,7 @@ __getattr__, __dir__ = lazy_exports(
         "result_text": "hub.state.assembly",
         "settle": "hub.state.assembly",
         "vote_fields": "hub.state.assembly",
+        "vote_json": "hub.state.assembly",
         "Mandates": "hub.state.mandates",
         "Proposal": "hub.state.mandates",
         "Term": "hub.state.mandates",

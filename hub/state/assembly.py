@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 from hub.errors import InputError
 from hub.log import FieldValue
@@ -42,6 +43,7 @@ __all__ = [
     "result_text",
     "settle",
     "vote_fields",
+    "vote_json",
 ]
 
 
@@ -191,6 +193,12 @@ def vote_fields(state: HubState, p: Proposal, yes: bool) -> dict[str, FieldValue
     if p.feed != state.own:
         fields["at"] = bytes.fromhex(p.feed)
     return fields
+
+
+def vote_json(state: HubState, p: Proposal, now: float) -> dict[str, Any]:
+    """A vote as the CLI, the ops and the portal's JSON show it: :meth:`Proposal.to_json`
+    and ``hub``, the name of the hub that opened it (None: this hub)."""
+    return {**p.to_json(now), "hub": None if p.feed == state.own else state.hub_name(p.feed)}
 
 
 def outcome_fields(p: Proposal, now: float) -> dict[str, FieldValue]:

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from hub.state import COORDINATOR, STEWARD, HubState, Proposal, Term
+from hub.state import COORDINATOR, STEWARD, HubState, Proposal, Term, vote_json
 from portal.data import get_hub
 from portal.web import cached_page
 
@@ -106,7 +106,7 @@ def calendar_json() -> ResponseReturnValue:
         now=now,
         holders=[holder(h) for h in data["holders"]],
         vacant=data["vacant"],
-        votes=[_vote_json(p, now) for p in data["votes"]],
+        votes=[_vote_json(ls.hub, p, now) for p in data["votes"]],
         past=[
             {"role": t.role, "handle": t.handle, "since": t.since, "until": t.until,
              "vote": t.vote, "feed": t.feed}
@@ -115,9 +115,9 @@ def calendar_json() -> ResponseReturnValue:
     )  # fmt: skip
 
 
-def _vote_json(p: Proposal, now: float) -> dict[str, Any]:
+def _vote_json(st: HubState, p: Proposal, now: float) -> dict[str, Any]:
     """As ``canopy mandate list --json`` has it, less who may vote: the page shows a count."""
-    data = p.to_json(now)
+    data = vote_json(st, p, now)
     del data["voters"]
     data["members"], data["need"] = len(p.voters), p.need()
     return data

@@ -134,6 +134,7 @@ def test_calendar_json_says_what_the_page_says(
         0,
     )
     assert v["members"] == 3 and "voters" not in v  # a count, as on the page: not who
+    assert v["hub"] is None  # this hub opened it
     assert v["term"] == 60 * DAY and v["open"] is True and v["closes"] > cal["now"]
     assert [(t["role"], t["handle"], t["vote"]) for t in cal["past"]] == [
         ("coordinator", "ana", n["past"])

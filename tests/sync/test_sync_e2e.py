@@ -85,6 +85,11 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
             )
             answer = mara.ask(f"VOTE {n} YES", lambda t: "counted" in t or "Refused" in t)
             assert f"#{n} at Bakery: 1 yes 0 no of 1" in answer, answer
+            # the laundry's CLI lists the bakery's vote as its radio does
+            [there] = _json("mandate", "list", data=laundry)["votes"]
+            assert (there["vote"], there["hub"], there["yes"]) == (n, "Bakery", 1)
+            listed = run_canopy("mandate", "list", data=laundry).out
+            assert f"#{n} mara as facilitator (at Bakery) for 30d" in listed, listed
             wait_for(
                 lambda: _json("mandate", "list", data=bakery)["votes"][0]["carried"] is True,
                 timeout=60,

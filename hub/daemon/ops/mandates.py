@@ -13,7 +13,15 @@ from hub.daemon.ops.base import Op, registrar, text_arg
 from hub.errors import InputError
 from hub.log import FieldValue, clean_text
 from hub.settings import by_key
-from hub.state import COORDINATOR, Rules, check_proposal, parse_days, parse_when, settle
+from hub.state import (
+    COORDINATOR,
+    Rules,
+    check_proposal,
+    parse_days,
+    parse_when,
+    settle,
+    vote_json,
+)
 
 OPS: dict[str, Op] = {}
 op = registrar(OPS)
@@ -78,21 +86,23 @@ def mandate_propose(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     settle(state, _append(core), now)  # nobody left to vote? then it is decided at once
     p = state.mandates.get(state.own, done.index)
     assert p is not None
-    return {"ok": True, **p.to_json(now)}
+    return {"ok": True, **vote_json(state, p, now)}
 
 
 @op("mandate_list")
 def mandate_list(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
-    """Every vote (open first, then newest first) and every term, with tallies."""
+    """Every vote of every federated hub (open first, then newest first) and every term,
+    with tallies; this hub settles its own."""
     state, now = core.state, core.clock()
     settle(state, _append(core), now)
     md = state.mandates
-    votes = sorted(md.proposals(state.own), key=lambda p: (not p.is_open(now), -p.index))
+    every = [p for fv in md.feeds.values() for p in fv.proposals.values()]
+    votes = sorted(every, key=lambda p: (not p.is_open(now), -p.time, p.feed, -p.index))
     terms = [
         {"handle": t.handle, "role": t.role, "since": t.since, "until": t.until, "vote": t.vote}
         for t in sorted(md.terms, key=lambda t: t.since)
     ]
-    return {"ok": True, "votes": [p.to_json(now) for p in votes], "terms": terms}
+    return {"ok": True, "votes": [vote_json(state, p, now) for p in votes], "terms": terms}
 
 
 @op("mandate_settle")
