@@ -83,7 +83,7 @@ def propose_cmd(
 @data_option
 @handle_errors
 def list_cmd(as_json: bool, data: Path | None) -> None:
-    """Show open and past votes with their tallies, and every term given."""
+    """Every federated hub's votes, open and past, with their tallies; every term given."""
     with open_writer(get_datadir(data)) as w:
         res = w.request("mandate_list")
     if as_json:
