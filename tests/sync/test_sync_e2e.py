@@ -74,6 +74,38 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
             mara.hub = mesh.node_num(1)
             answer = mara.ask("IN 30", lambda t: "On duty" in t or "Not accepted" in t)
             assert "On duty" in answer, answer
+            [member] = _json("roster", "list", data=bakery)["members"]
+            assert member["node"] == mesh.node_num(2)
+            radio_ids = [str(member["node"]), f"{member['node']:08x}", member["pkey"]]
+            replica = _entries(laundry, bid["feed"])
+            assert "pin-share" in [e["kind"] for e in replica]
+            shown = json.dumps(replica)
+            assert [n for n in radio_ids if n in shown] == [], "a radio in the replica's log"
+            assert all(e["kind"] != "enrol" for e in replica)
+            own = _entries(laundry, lid["feed"])
+            assert [(e["kind"], e["author"]) for e in own if e["kind"] == "checkin"] == [
+                ("checkin", "mara")
+            ]
+            # the replica exports with the bakery's own signed checkpoint, and verifies
+            out = tmp_path / "bundle"
+
+            def exported() -> bool:
+                r = run_canopy(
+                    "log", "export", "--out", str(out), "--feed", bid["feed"], data=laundry
+                )
+                return r.code == 0
+
+            wait_for(exported, timeout=60, what="a bakery checkpoint the replica matches")
+            v = run_canopy("log", "verify", str(out), "--vkey", bid["vkey"])
+            assert v.code == 0 and "OK" in v.out, v.out + v.err
+            bundle = b"".join(p.read_bytes() for p in out.iterdir())  # what anyone may copy
+            assert bytes.fromhex(member["pkey"]) not in bundle
+            assert member["node"].to_bytes(8, "big") not in bundle
+            assert b"\x1a" + member["node"].to_bytes(4, "big") not in bundle
+            status = _json("sync", "status", data=laundry)
+            held = {f["feed"]: f for f in status["feeds"]}
+            assert held[bid["feed"]]["lag"] == 0 and held[bid["feed"]]["held"] >= 2
+            assert 0 < status["airtime_s_this_hour"] <= status["airtime_budget_s"]
             # the bakery opens a vote; she casts hers at the laundry, and the bakery,
             # holding the laundry's log, counts it and settles
             n = _json("mandate", "propose", "--handle", "mara", "--role", "facilitator",
@@ -95,36 +127,7 @@ def test_two_hubs_keep_each_others_logs_and_recognise_each_others_stewards(
                 timeout=60,
                 what="the bakery settling its vote with the laundry's entry",
             )
+            [member] = _json("roster", "list", data=bakery)["members"]
+            assert [r["role"] for r in member["roles"]] == ["facilitator", "steward"]
         finally:
             mara.close()
-        [member] = _json("roster", "list", data=bakery)["members"]
-        assert member["node"] == mesh.node_num(2)
-        assert [r["role"] for r in member["roles"]] == ["facilitator", "steward"]
-        radio_ids = [str(member["node"]), f"{member['node']:08x}", member["pkey"]]
-        replica = _entries(laundry, bid["feed"])
-        assert "pin-share" in [e["kind"] for e in replica]
-        shown = json.dumps(replica)
-        assert [n for n in radio_ids if n in shown] == [], "a radio in the replica's log"
-        assert all(e["kind"] != "enrol" for e in replica)
-        own = _entries(laundry, lid["feed"])
-        assert [(e["kind"], e["author"]) for e in own if e["kind"] == "checkin"] == [
-            ("checkin", "mara")
-        ]
-        # the replica exports with the bakery's own signed checkpoint, and verifies
-        out = tmp_path / "bundle"
-
-        def exported() -> bool:
-            r = run_canopy("log", "export", "--out", str(out), "--feed", bid["feed"], data=laundry)
-            return r.code == 0
-
-        wait_for(exported, timeout=60, what="a bakery checkpoint the replica matches")
-        v = run_canopy("log", "verify", str(out), "--vkey", bid["vkey"])
-        assert v.code == 0 and "OK" in v.out, v.out + v.err
-        bundle = b"".join(p.read_bytes() for p in out.iterdir())  # what anyone may copy
-        assert bytes.fromhex(member["pkey"]) not in bundle
-        assert member["node"].to_bytes(8, "big") not in bundle
-        assert b"\x1a" + member["node"].to_bytes(4, "big") not in bundle
-        status = _json("sync", "status", data=laundry)
-        held = {f["feed"]: f for f in status["feeds"]}
-        assert held[bid["feed"]]["lag"] == 0 and held[bid["feed"]]["held"] >= 2
-        assert 0 < status["airtime_s_this_hour"] <= status["airtime_budget_s"]
