@@ -198,7 +198,7 @@ def vote_fields(state: HubState, p: Proposal, yes: bool) -> dict[str, FieldValue
 def vote_json(state: HubState, p: Proposal, now: float) -> dict[str, Any]:
     """A vote as the CLI, the ops and the portal's JSON show it: :meth:`Proposal.to_json`
     and ``hub``, the name of the hub that opened it (None: this hub)."""
-    return {**p.to_json(now), "hub": None if p.feed == state.own else state.hub_name(p.feed)}
+    return {**p.to_json(now), "hub": state.other_hub(p.feed)}
 
 
 def outcome_fields(p: Proposal, now: float) -> dict[str, FieldValue]:

@@ -292,10 +292,14 @@ class Mandates:
     def open(self, feed: str, now: float) -> list[Proposal]:
         return [p for p in self.proposals(feed) if p.is_open(now)]
 
+    def everywhere(self) -> list[Proposal]:
+        """The proposals of every feed folded."""
+        return [p for fv in self.feeds.values() for p in fv.proposals.values()]
+
     def open_anywhere(self, now: float) -> list[Proposal]:
         """Open votes of every feed folded, soonest close first."""
-        every = (p for fv in self.feeds.values() for p in fv.proposals.values())
-        return sorted((p for p in every if p.is_open(now)), key=lambda p: (p.closes, p.feed))
+        opened = (p for p in self.everywhere() if p.is_open(now))
+        return sorted(opened, key=lambda p: (p.closes, p.feed))
 
     def numbered(self, n: int) -> list[Proposal]:
         """The proposals numbered ``n`` in any feed (each feed numbers its own)."""

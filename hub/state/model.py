@@ -322,6 +322,10 @@ class HubState:
         current = [p for p in self.peers.values() if p.until is None]
         return [p.feed for p in sorted(current, key=lambda p: p.entry)]
 
+    def other_hub(self, feed: str) -> str | None:
+        """The name of the hub whose feed this is; None for this hub's own."""
+        return None if feed == self.own else self.hub_name(feed)
+
     def hub_name(self, feed: str) -> str:
         """Which hub recorded an entry: a peer's name, this hub's for its own feed."""
         if feed == self.own:

@@ -60,8 +60,7 @@ class ForkSearch:
         mine = self.store.size(fs.feed)
         if reason != "bad-signature" or start > mine:
             return
-        held = self.store.read(fs.feed, start, min(start + len(raws), mine))
-        if not (held and held[0] == raws[0]):
+        if self.store.read(fs.feed, start, start + 1) != raws[:1]:
             self.hint(fs, start, now)  # the first did not chain: ours before it may differ
         elif fs.probe == start:  # it chained onto our copy: merely a bad entry
             self.end(fs, "probe-junk")

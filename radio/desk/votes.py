@@ -96,14 +96,14 @@ class VoteDesk:
         i, _ = self._write("vote", vote_fields(self.state, p, choice == "YES"), m.handle)
         told = [text for _, text in settle(self.state, self._write, now)]
         text = f"Vote {choice} counted (#{i}). {self._number(p)}: {p.tally()}."
-        if p.feed != self.state.own:  # the opening hub counts it once it holds this entry
-            text += f" {self.state.hub_name(p.feed)} settles it."
+        if (there := self.state.other_hub(p.feed)) is not None:  # it counts the entry there
+            text += f" {there} settles it."
         return self.talk.reply(node, " ".join([text, *told]))
 
     def _number(self, p: Proposal) -> str:
         """``#12``; ``#12 at Bakery`` for a vote another hub opened."""
-        own = p.feed == self.state.own
-        return f"#{p.index}" if own else f"#{p.index} at {self.state.hub_name(p.feed)}"
+        there = self.state.other_hub(p.feed)
+        return f"#{p.index}" if there is None else f"#{p.index} at {there}"
 
     def listing(self, node: int, verb: str, now: float) -> list[Action]:
         st = self.state

@@ -96,8 +96,7 @@ def mandate_list(core: HubCore, args: dict[str, Any]) -> dict[str, Any]:
     state, now = core.state, core.clock()
     settle(state, _append(core), now)
     md = state.mandates
-    every = [p for fv in md.feeds.values() for p in fv.proposals.values()]
-    votes = sorted(every, key=lambda p: (not p.is_open(now), -p.time, p.feed, -p.index))
+    votes = sorted(md.everywhere(), key=lambda p: (not p.is_open(now), -p.time, p.feed, -p.index))
     terms = [
         {"handle": t.handle, "role": t.role, "since": t.since, "until": t.until, "vote": t.vote}
         for t in sorted(md.terms, key=lambda t: t.since)
