@@ -30,6 +30,7 @@ from synclab import (
     Tally,
     build_neighbourhood,
     copy_neighbourhood,
+    floor_airtime,
     framing_floor,
 )
 
@@ -232,6 +233,8 @@ class Heal:
     relays_airtime: float
     on_air: Tally
     partition_airtime: dict[str, float]
+    crossing: tuple[float, float]  # airtime of the fewest frames carrying each side's entries
+    earshot: float  # airtime of the relay at the cut and of the hubs either side of it
 
 
 def partition_heal(
@@ -260,10 +263,25 @@ def partition_heal(
         net.at(rng.uniform(60.0, partition_s - 60.0), lambda h=h: net.write(h, rng))
     net.run(partition_s)
     before = Tally.of(net.window(0.0, partition_s))
+    sides = (hubs[: hubs_n // 2 + 1], hubs[hubs_n // 2 + 1 :])
+    held = {(h.name, f): net.held(h, f) for h in hubs for f in (x.feed() for x in hubs)}
     took = net.run(partition_s + 3 * 3600.0, everyone_holds_everything(net, hubs))
     end = net.clock.t
     tally = Tally.of(net.window(partition_s, end))
     relays = sum(a for node, a in tally.airtime.items() if node % 2)
+    crossing = []
+    for side, other in (sides, sides[::-1]):
+        there = other[0]  # a hub of the other side: what it lacked of this side's feeds
+        assert there.store is not None
+        lacked = [
+            (
+                h.feed(),
+                held[(there.name, h.feed())],
+                there.store.read(h.feed(), held[(there.name, h.feed())], net.held(there, h.feed())),
+            )
+            for h in side
+        ]
+        crossing.append(floor_airtime(lacked))
     for h in hubs:
         net.halt(h)
     return Heal(
@@ -274,6 +292,8 @@ def partition_heal(
         relays,
         tally,
         {h.name: before.airtime.get(h.node, 0.0) for h in hubs},
+        (crossing[0], crossing[1]),
+        sum(tally.airtime.get(node, 0.0) for node in (middle, middle + 1, middle + 2)),
     )
 
 
@@ -294,6 +314,29 @@ def hop_limits(lab: Lab, per_hub: int) -> None:
             f"{sum(h.airtime.values()):.0f} s + relays {h.relays_airtime:.0f} s of airtime"
         )
     print("   chosen: 0 where hubs hear each other, 1 across one relay; hubs store and forward")
+
+
+def floor_text(h: Heal) -> str:
+    """What no protocol with hop limit 1 can beat on this chain. Each side's entries cross
+    the relay at the cut: the hub on one side sends them, the relay rebroadcasts them, the
+    hub on the other side forwards them to the hubs behind it, and the relay rebroadcasts
+    that too. The two hubs at the cut cannot hear each other, so all four transmissions
+    share the relay's earshot and cannot overlap; each hub at the cut sends every entry
+    at least once."""
+    left, right = h.crossing
+    relay = 4 * (left + right)
+    run = (
+        f"; this run: {h.earshot:.0f} s in that earshot, {h.earshot / h.took:.0%} of the heal"
+        if h.took
+        else ""
+    )
+    return (
+        f"   {'floor':<18}: the fewest frames carrying each side's entries take {left:.0f} s "
+        f"+ {right:.0f} s of airtime; four transmissions of each in the earshot of the "
+        f"relay at the cut = {relay:.0f} s ({relay / 60:.1f} min at 100 % channel use; "
+        f"the heal may take {HEAL_S / 60:g} min); each hub at the cut sends "
+        f">= {left + right:.0f} s (of {HEAL_AIRTIME_S:g} s){run}"
+    )
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -419,6 +462,8 @@ def main() -> int:
                         f"{', '.join(f'{k} {v:.0f}' for k, v in h.partition_airtime.items())} s"
                     )
                 print(line)
+                if kind == "engine":
+                    print(floor_text(h))
 
         if "restart" in parts:
             # 5. restart

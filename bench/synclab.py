@@ -454,6 +454,17 @@ def framing_floor(feeds: list[tuple[bytes, int, list[bytes]]]) -> int:
     return total
 
 
+def floor_airtime(feeds: list[tuple[bytes, int, list[bytes]]]) -> float:
+    """Seconds on air (LONG_FAST) of the fewest ENTRIES frames that carry these entries, as
+    :func:`framing_floor` counts their bytes."""
+    total = 0.0
+    for feed, start, raws in feeds:
+        if raws:
+            frames, _ = pack(feed[: fr.FEED_ID], start, raws, 10**6)
+            total += sum(airtime_seconds(packet_bytes(fr.encode(f)) - 16) for f in frames)
+    return total
+
+
 def copy_neighbourhood(template: list[Path], dest: Path) -> list[Path]:
     out = []
     for src in template:
