@@ -82,7 +82,7 @@ def test_garbage_frames_are_dropped_and_counted(three: Three) -> None:
 
 
 def test_entries_that_do_not_verify_are_never_stored(three: Three, tmp_path: Path) -> None:
-    (a, b, c), _, clock = three
+    (a, b, c), _, _ = three
     a.note("real")
     raw = a.core.log.own.read(0)  # type: ignore[union-attr]
     tampered = raw[:-1] + bytes([raw[-1] ^ 1])
@@ -104,7 +104,6 @@ def test_entries_that_do_not_verify_are_never_stored(three: Three, tmp_path: Pat
     assert b.held(a) == 1
     _flood(b, [fr.encode(whole(aid, 0, [raw]))])  # a replay changes nothing
     assert b.held(a) == 1 and counts["replayed"] >= 1
-    assert clock() > 0
 
 
 def test_a_request_flood_is_answered_within_the_budget(three: Three) -> None:
@@ -258,7 +257,7 @@ def test_a_copy_that_took_another_history_finds_the_fork(
 
 
 def test_junk_that_does_not_chain_costs_one_short_search_per_feed(three: Three) -> None:
-    (a, b, _), air, clock = three
+    (a, b, _), air, _ = three
     for i in range(8):
         a.note(f"n{i}")
     air.run(40)
@@ -274,4 +273,3 @@ def test_junk_that_does_not_chain_costs_one_short_search_per_feed(three: Three) 
     assert 1 <= len(requests) <= 200 / b.engine.forks.every() + 2, len(requests)
     assert not b.forks and not b.core.log.replicas.forked and b.held(a) == held
     assert b.engine.counts["probe-clean"] >= 1
-    assert clock() > 0
