@@ -50,6 +50,8 @@ from hub.sync.records import (
     HubHeard,
     SenderLimit,
     SyncPolicy,
+    all_asked,
+    fetching,
     rank,
 )
 from hub.sync.responder import Ledger, Responder
@@ -86,6 +88,7 @@ class SyncEngine:
         self.hubs: dict[bytes, HubHeard] = {}
         self.senders = SenderLimit(p.requests_per_sender, 600.0)
         self._announce_at = 0.0
+        self._news_at = -1e18  # last heard: a hub holds more, or another root
         self.refresh()
 
     @property
@@ -157,10 +160,12 @@ class SyncEngine:
             self._claim(fs, f.size, now)
             if f.size < mine and now - fs.served_at < busy:
                 neutral = True  # it lags, and its requests are being answered: no news
-            elif f.size != mine:
-                agree = False
+            elif f.size < mine:
+                agree, fs.lagged_at = False, now  # news for it, until it asks
+            elif f.size > mine:
+                agree, self._news_at = False, now
             elif f.root != self.store.root(fs.feed)[: fr.ROOT_ID]:
-                agree = False
+                agree, self._news_at = False, now
                 if not fs.diverged:
                     fs.diverged = True
                     self._count("diverged")
@@ -347,52 +352,48 @@ class SyncEngine:
                 fs.request_due = None
                 mine = self.store.size(fs.feed)
                 want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
-                if want > 0 and self._afford(now):
+                if want > 0 and self.ledger.afford(now):
                     fid = fs.feed[: fr.FEED_ID]
                     skip, upto = fs.repair(mine, want)
                     req = fr.Request(fid, mine, want, skip, upto)
-                    out += self._send(fr.encode(req), now)
+                    out += self.ledger.send(fr.encode(req), now)
                     fs.asked_at, fs.request_start, fs.served_at = now, mine, now
             elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
                 self._plan_request(fs, now)  # an earlier ask got nothing: ask again later
             probe = self.forks.due(fs, now, self.policy.batch)
-            if probe is not None and self._afford(now):
-                out += self._send(fr.encode(probe), now)
+            if probe is not None and self.ledger.afford(now):
+                out += self.ledger.send(fr.encode(probe), now)
         out += self.out.due(now)
-        if self.trickle.due(now) and self._afford(now):
-            if self._fetching(now):
-                self._count("summary-skipped-fetching")
-            else:
-                out += self.out.summary(now)
+        if self.trickle.due(now) and self.ledger.afford(now):
+            out += self._summary(now)
         if now >= self._announce_at:
             self._announce_at = now + self.policy.announce_every
-            if self.name and self._afford(now):
-                out += self._send(fr.encode(fr.Announce(self.own, self.name)), now)
+            if self.name and self.ledger.afford(now):
+                out += self.ledger.send(fr.encode(fr.Announce(self.own, self.name)), now)
         return self.pacer.put(out, now)
 
-    def _fetching(self, now: float) -> bool:
-        """Catching up (a request out or due, an answer arriving): our requests say what we
-        hold, and a summary from us would only reset every neighbour's Trickle."""
-        wait = self.policy.retry * self.slot
-        return any(
-            fs.heard_size > self.store.size(fs.feed)
-            and (fs.request_due is not None or now - max(fs.asked_at, fs.progress_at) < wait)
-            for fs in self.feeds.values()
-        )
-
-    def _send(self, payload: bytes, now: float) -> list[Action]:
-        return self.ledger.send(payload, now)
-
-    def _afford(self, now: float) -> bool:
-        return self.ledger.afford(now)
+    def _summary(self, now: float) -> list[Action]:
+        """Trickle's summary, unless it tells nothing: while we catch up (our requests say
+        what we hold), or at ``imin`` only because hubs showed they lag and each has
+        asked for that feed since, with our frontier as we last told it."""
+        feeds = self.feeds.values()
+        if fetching(feeds, self.store.size, now, self.policy.retry * self.slot):
+            self._count("summary-skipped-fetching")
+            return []
+        start, interval = self.trickle.fired_in
+        if (
+            interval <= self.policy.imin
+            and self._news_at < start
+            and all_asked(feeds, start)
+            and self.out.told == self.out.frontier()
+        ):
+            self._count("summary-skipped-asked")
+            return []
+        return self.out.summary(now)
 
     def airtime_spent(self, now: float) -> float:
         """Seconds of airtime sync used in the last hour."""
         return self.ledger.spent_in_hour(now)
-
-    @property
-    def sent_bytes(self) -> int:
-        return self.ledger.sent_bytes
 
     def _count(self, what: str, n: int = 1) -> None:
         if n:

@@ -1,10 +1,11 @@
 """What the sync engine decides with: its policy, its actions, and what it remembers about
-each feed and each hub it heard. Plain records and two pure helpers."""
+each feed and each hub it heard. Plain records and a few pure helpers."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,7 @@ class FeedSync:
     request_start: int = 0
     asked_at: float = -1e18
     served_at: float = -1e18  # when a request for it, or entries of it, were last heard
+    lagged_at: float = -1e18  # when a summary last showed a hub holding less than we do
     progress_at: float = -1e18  # when entries of it were last stored
     gap_frames: int = 0  # frames heard past a gap since then
     heads: dict[int, bytes] = field(default_factory=dict)  # first bytes of split entries
@@ -127,6 +129,25 @@ class FeedSync:
     def hole(self, held: int) -> int:
         """How many entries a request should ask for before what is kept early."""
         return max(1, min(self.early, default=held + fr.MAX_COUNT) - held)
+
+
+def fetching(
+    feeds: Iterable[FeedSync], held: Callable[[bytes], int], now: float, wait: float
+) -> bool:
+    """Catching up: a feed others hold more of, with a request out or due, or an answer
+    arriving, within ``wait`` seconds."""
+    return any(
+        fs.heard_size > held(fs.feed)
+        and (fs.request_due is not None or now - max(fs.asked_at, fs.progress_at) < wait)
+        for fs in feeds
+    )
+
+
+def all_asked(feeds: Iterable[FeedSync], since: float) -> bool:
+    """Summaries since ``since`` showed hubs that lag, and each feed they lag on has been
+    asked for (or answered) after that."""
+    lagged = [fs for fs in feeds if fs.lagged_at >= since]
+    return bool(lagged) and all(fs.served_at > fs.lagged_at for fs in lagged)
 
 
 def rank(own: bytes, fid: bytes, start: int, n: int) -> int:

@@ -33,7 +33,6 @@ class Ledger:
         self.budget = budget
         self.count = count
         self.spent: deque[tuple[float, float]] = deque()
-        self.sent_bytes = 0
         self.air_until = -1e18  # when what we handed the radio has left it (half duplex)
 
     def afford(self, now: float) -> bool:
@@ -47,7 +46,6 @@ class Ledger:
         air = self.airtime(len(payload))
         self.spent.append((now, air))
         self.air_until = max(self.air_until, now) + air
-        self.sent_bytes += len(payload)
         self.count("sent-frames")
         return [Send(payload)]
 
@@ -73,6 +71,7 @@ class Responder:
         self.checkpoint_due: float | None = None
         self.pending_since: float | None = None
         self._rotate = 0
+        self.told: dict[bytes, int] = {}  # the sizes our last summary told
 
     def wakes(self) -> list[float]:
         times = [due for due, _ in self.answers.values()]
@@ -205,7 +204,12 @@ class Responder:
 
     def summary(self, now: float) -> list[Action]:
         """The summary for a Trickle firing."""
+        self.told = self.frontier()
         return self.ledger.send(self._summary(), now)
+
+    def frontier(self) -> dict[bytes, int]:
+        """The size of every feed kept, as a summary tells it."""
+        return {k: self.store.size(k) for k in self.store.feeds()}
 
     def _checkpoint(self, now: float) -> list[Action]:
         self.checkpoint_due = self.pending_since = None

@@ -23,6 +23,7 @@ class Trickle:
         self.fire_at = 0.0
         self.heard = 0
         self.fired = True
+        self.fired_in = (0.0, imin)  # (start, length) of the interval whose timer fired last
 
     def begin(self, now: float) -> None:
         """Start (or restart) at ``imin``."""
@@ -51,6 +52,7 @@ class Trickle:
         if not self.fired and now >= self.fire_at:
             self.fired = True
             send = self.heard < self.k
+            self.fired_in = (self.start, self.interval)
         while now >= self.start + self.interval:
             end = self.start + self.interval
             self.interval = min(2 * self.interval, self.imax)
@@ -58,6 +60,7 @@ class Trickle:
             if not self.fired and now >= self.fire_at:  # a long sleep: catch up once
                 self.fired = True
                 send = send or self.heard < self.k
+                self.fired_in = (self.start, self.interval)
         return send
 
     def next_wake(self) -> float:

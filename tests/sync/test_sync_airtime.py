@@ -1,6 +1,7 @@
 """What keeps sync cheap on the air: new entries pushed on write, checkpoints rate-limited,
 a split entry put back together only from frames that fit, answers not doubled by a hub
-that was transmitting, and no summaries from a hub that is being served."""
+that was transmitting, and no summaries from a hub that is being served, nor to a hub
+that has asked already."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_writes_close_together_share_one_push(three: Three) -> None:
 
 
 def test_checkpoints_only_the_newest_at_most_one_per_interval(three: Three) -> None:
-    (a, b, _), air, clock = three
+    (a, b, _), air, _ = three
     every = a.engine.policy.checkpoint_every
     before = len(air.frames)
     for i in range(20):  # a busy stretch: a note every 30 s for 10 minutes
@@ -60,7 +61,6 @@ def test_checkpoints_only_the_newest_at_most_one_per_interval(three: Three) -> N
     sizes = [cp.size for cp in sent]  # type: ignore[union-attr]
     assert sizes == sorted(set(sizes)) and sizes[-1] == a.engine.store.size(a.engine.own)
     assert b.core.log.checkpoints.sizes(a.feed)[-1] == sizes[-1]
-    assert clock() > 0
 
 
 def test_a_restarted_hub_does_not_resend_an_unchanged_checkpoint(
@@ -166,3 +166,55 @@ def test_a_stream_of_junk_past_a_gap_does_not_stall_the_requests(three: Three) -
         asks += [s for s in b.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
     assert len(asks) >= 2 and b.engine.counts["gap"] >= 200  # asked, and asked again
     assert b.held(a) < size  # nothing of the junk stored
+
+
+def _lagging_c(three: Three) -> tuple[bytes, bytes, int]:
+    """A writes while C hears nothing; then C's summary (real, from its store) reaches A
+    alone. Returns C's summary, A's feed id and what C holds of it."""
+    (a, b, c), air, clock = three
+    air.hubs = [a, b]
+    for i in range(5):
+        a.note(f"round {i} on the north loop")
+    air.run(120)
+    assert b.held(a) == a.engine.store.size(a.engine.own) > c.held(a)
+    [told] = c.engine.out.summary(clock())
+    return told.payload, bytes.fromhex(a.feed)[:4], c.held(a)  # type: ignore[union-attr]
+
+
+def _summaries_from_a(a: Hub, clock: Clock, seconds: float) -> list[int]:
+    kinds = []
+    for _ in range(int(seconds * 4)):
+        clock.t += 0.25
+        kinds += [s.payload[0] for s in a.engine.tick(clock())]  # type: ignore[union-attr]
+    return [k for k in kinds if k == fr.SUMMARY]
+
+
+def test_no_summary_to_a_hub_that_has_asked_since_it_lagged(three: Three) -> None:
+    """C's summary shows it lags on A's feed: A's Trickle resets to tell it. C asks for the
+    feed before A's timer fires: that request says C knows, so A's summary would tell
+    nothing; it stays off the air (the answer goes)."""
+    (a, _, c), _, clock = three
+    summary, aid, held = _lagging_c(three)
+    a.engine.on_frame(summary, c.node, clock())
+    clock.t += 2.0  # C asks a couple of seconds later
+    a.engine.on_frame(fr.encode(fr.Request(aid, held, 5)), c.node, clock())
+    assert _summaries_from_a(a, clock, a.engine.policy.imin) == []
+    assert a.engine.counts["summary-skipped-asked"] == 1
+
+
+def test_a_summary_still_goes_to_a_lagging_hub_that_has_not_asked(three: Three) -> None:
+    (a, _, c), _, clock = three
+    summary, _, _ = _lagging_c(three)
+    a.engine.on_frame(summary, c.node, clock())
+    assert _summaries_from_a(a, clock, a.engine.policy.imin) == [fr.SUMMARY]
+    assert "summary-skipped-asked" not in a.engine.counts
+
+
+def test_a_summary_still_goes_when_the_frontier_changed_since_it_was_told(three: Three) -> None:
+    (a, _, c), _, clock = three
+    summary, aid, held = _lagging_c(three)
+    a.engine.on_frame(summary, c.node, clock())
+    clock.t += 2.0  # C asks a couple of seconds later
+    a.engine.on_frame(fr.encode(fr.Request(aid, held, 5)), c.node, clock())
+    a.core.log.append("note", {"text": "written, not yet told"})  # no push: only the summary
+    assert _summaries_from_a(a, clock, a.engine.policy.imin) == [fr.SUMMARY]
