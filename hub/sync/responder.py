@@ -3,7 +3,8 @@ summaries and checkpoints, all charged to one airtime ledger. Sans-IO.
 
 - **Answers.** Every hub holding what a request asks plans an answer at a deterministic
   back-off (the feed's own hub first, the others in an order hashed from the request); one
-  that overhears an answer covering the request cancels its own.
+  that overhears an answer covering the request cancels its own. The same request heard
+  again while our answer to it is still leaving the radio is not answered twice.
 - **Push on write.** When the own feed grows, its new entries go out as an entries frame
   after a quarter slot (writes close together share a frame), so neighbours in earshot
   take them without a summary and a request.
@@ -19,6 +20,7 @@ from collections.abc import Callable
 
 from hub.sync import frames as fr
 from hub.sync import stream
+from hub.sync.pacer import MARGIN
 from hub.sync.records import HOUR, Action, Send, SyncPolicy, rank
 from hub.sync.store_port import SyncStore
 
@@ -71,6 +73,8 @@ class Responder:
         self.checkpoint_due: float | None = None
         self.pending_since: float | None = None
         self._rotate = 0
+        # per feed id: the answer last handed to the radio, [start, end), and when it is out
+        self.sending: dict[bytes, tuple[int, int, float]] = {}
         self.told: dict[bytes, int] = {}  # the sizes our last summary told
 
     def wakes(self) -> list[float]:
@@ -106,6 +110,10 @@ class Responder:
         key, count = (r.feed, r.start), min(r.count, size - r.start)
         upto = r.upto if count == r.count else 0
         if r.start >= size:
+            return
+        lo, hi, until = self.sending.get(r.feed, (0, 0, -1e18))
+        if (r.start, r.skip, r.upto) == (lo, 0, 0) and r.start + count <= hi and now < until:
+            self.ledger.count("held-repeat")  # asked again before our answer could arrive
             return
         if key in self.answers:  # asked again (by another hub): send what either lacks
             due, was = self.answers[key]
@@ -178,8 +186,16 @@ class Responder:
                 self._forget(key)
                 feed = next((k for k in self.store.feeds() if k[: fr.FEED_ID] == key[0]), None)
                 if feed is not None:
-                    out += self.entries(feed, key[1], count, now, skip, upto)
+                    sent = self.entries(feed, key[1], count, now, skip, upto)
+                    self.sending[key[0]] = (key[1], key[1] + count, now + len(sent) * self._pace)
+                    out += sent
         return out
+
+    @property
+    def _pace(self) -> float:
+        """Seconds one full frame of an answer takes to leave (and be relayed, if paced)."""
+        air = self.ledger.airtime(fr.MAX_FRAME)
+        return 2 * air + MARGIN if self.policy.hop_limit else air
 
     def entries(
         self, feed: bytes, start: int, count: int, now: float, skip: int = 0, upto: int = 0

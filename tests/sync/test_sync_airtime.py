@@ -218,3 +218,32 @@ def test_a_summary_still_goes_when_the_frontier_changed_since_it_was_told(three:
     a.engine.on_frame(fr.encode(fr.Request(aid, held, 5)), c.node, clock())
     a.core.log.append("note", {"text": "written, not yet told"})  # no push: only the summary
     assert _summaries_from_a(a, clock, a.engine.policy.imin) == [fr.SUMMARY]
+
+
+def test_a_request_repeated_while_its_answer_goes_out_is_not_answered_twice(
+    three: Three,
+) -> None:
+    """C asks again before A's answer could reach it (its retry timer, a relay's delay):
+    the answer on its way serves it. Once that answer is out, the same request (its first
+    frame lost, say) is answered again."""
+    (a, _, c), _, clock = three
+    for i in range(12):
+        a.core.log.append("note", {"text": f"round {i} on the north loop"})
+    aid, held = bytes.fromhex(a.feed)[:4], c.held(a)
+    ask = fr.encode(fr.Request(aid, held, 12))
+
+    def entries_from_a(seconds: float) -> int:
+        n = 0
+        for _ in range(int(seconds * 4)):
+            clock.t += 0.25
+            n += sum(s.payload[0] == fr.ENTRIES for s in a.engine.tick(clock()))  # type: ignore[union-attr]
+        return n
+
+    a.engine.on_frame(ask, c.node, clock())
+    frames = entries_from_a(2.0)
+    assert frames >= 3  # the answer went to the radio: several full frames
+    a.engine.on_frame(ask, c.node, clock())  # C again, while they are still on the air
+    assert entries_from_a(2.0) == 0 and a.engine.counts["held-repeat"] == 1
+    clock.t += frames * a.engine.airtime(fr.MAX_FRAME)  # the answer has left
+    a.engine.on_frame(ask, c.node, clock())
+    assert entries_from_a(2.0) == frames
