@@ -105,6 +105,7 @@ class CatchUp:
     took: float | None
     settle: Tally
     floor: int  # bytes on air of the fewest whole-entry frames that carry them
+    refused: int  # hub frames the firmware refused for its duty cycle (DUTY_CYCLE_LIMIT)
     restart: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -165,7 +166,9 @@ def catch_up(
         net.halt(h)
     took = None if took is None else took - OFF_S
     floor = framing_floor(got)
-    return CatchUp(kind, loss, hop_limit, tally, delivered, entries, took, settle, floor, info)
+    return CatchUp(
+        kind, loss, hop_limit, tally, delivered, entries, took, settle, floor, net.refused, info
+    )
 
 
 def _arm_restart(
@@ -235,6 +238,7 @@ class Heal:
     partition_airtime: dict[str, float]
     crossing: tuple[float, float]  # airtime of the fewest frames carrying each side's entries
     earshot: float  # airtime of the relay at the cut and of the hubs either side of it
+    refused: int  # hub frames the firmware refused for its duty cycle (DUTY_CYCLE_LIMIT)
 
 
 def partition_heal(
@@ -294,6 +298,7 @@ def partition_heal(
         {h.name: before.airtime.get(h.node, 0.0) for h in hubs},
         (crossing[0], crossing[1]),
         sum(tally.airtime.get(node, 0.0) for node in (middle, middle + 1, middle + 2)),
+        net.refused,
     )
 
 
@@ -396,10 +401,11 @@ def main() -> int:
                     )
                     line += f"; {r.on_air.frames} frames ({frames_text(r.on_air)})"
                     line += f"; rebroadcast {r.on_air.relayed_bytes:,} B; done in {mins(r.took)}"
+                    line += f"; refused for the duty cycle: {r.refused}"
                     if kind == "engine":
                         line += f"; whole-entry framing alone: {r.floor / r.delivered:.3f}"
                         limit = RATIO_LOSSLESS if loss == 0 else RATIO_LOSSY
-                        good = r.ratio <= limit and r.took is not None
+                        good = r.ratio <= limit and r.took is not None and not r.refused
                         ok &= good
                         line += f" (budget: <= {limit}) {verdict(good)}"
                     print(line)
@@ -448,10 +454,11 @@ def main() -> int:
                     f"   {LABEL[kind]:<18}: every hub holds every feed {mins(h.took)} after "
                     f"the heal; most airtime of one hub {worst:.0f} s "
                     f"({', '.join(f'{k} {v:.0f}' for k, v in h.airtime.items())}); relays "
-                    f"{h.relays_airtime:.0f} s"
+                    f"{h.relays_airtime:.0f} s; refused for the duty cycle: {h.refused}"
                 )
                 if kind == "engine":
                     good = h.took is not None and h.took <= HEAL_S and worst <= HEAL_AIRTIME_S
+                    good &= not h.refused
                     ok &= good
                     line += (
                         f" (budget: <= {HEAL_S / 60:g} min, <= {HEAL_AIRTIME_S:g} s per hub) "
