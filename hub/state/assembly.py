@@ -154,17 +154,20 @@ def check_proposal(
 
 
 def find_vote(state: HubState, n: int | None, handle: str, now: float) -> Proposal | None:
-    """Vote ``n``: this hub's own, else the one another federated hub opened with that
-    number (each hub numbers its own); of several, the one open that ``handle`` may vote
-    in. Raises when that still leaves more than one."""
+    """Vote ``n``: this hub's own while it is open, else the one another federated hub
+    opened with that number (each hub numbers its own); of several, or once our own is
+    over, the one open that ``handle`` may vote in (our own when there is none). Raises
+    when that still leaves more than one."""
     if n is None:
         return None
     own = state.mandates.get(state.own, n)
-    if own is not None:
+    if own is not None and own.is_open(now):
         return own
-    found = state.mandates.numbered(n)
-    if len(found) > 1:
+    found = [p for p in state.mandates.numbered(n) if p is not own]
+    if own is not None or len(found) > 1:
         found = [p for p in found if p.is_open(now) and handle in p.eligible]
+    if own is not None and not found:
+        return own
     if len(found) > 1:
         names = " and ".join(sorted(state.hub_name(p.feed) for p in found))
         raise InputError(f"#{n} is open at {names}; vote at the hub that opened yours")

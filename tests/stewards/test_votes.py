@@ -501,3 +501,33 @@ def test_the_same_number_open_at_two_hubs_is_asked_about(desk: Desk) -> None:
         "Refused: #2 is open at Bakery and Laundry; vote at the hub that opened yours."
     )
     assert desk.kinds()[-1] != "vote"
+
+
+def test_another_hubs_open_vote_is_found_once_our_own_with_that_number_is_over(
+    desk: Desk,
+) -> None:
+    """This hub's vote #n closed; the bakery's vote #n is open: VOTE n YES here counts in
+    the bakery's, instead of being refused as closed. With no other open #n, the reply
+    still says ours is decided."""
+    _federate(desk)
+    ana, t = Radio(0x51), int(desk.clock())
+    bakery = _bakery_vote(t, ana)
+    _fold(desk.state, BAKERY, bakery[:2], t)  # ana and bo, enrolled at the bakery
+    for text in ("a quiet night", "lights out on the canal path"):
+        desk.append("note", {"text": text}, "ana")
+    own_vote = {**bakery[2][1], "handle": "bo", "closes": t + 7 * DAY}
+    n, _ = desk.append("proposal", own_vote, "ana")
+    assert n > 2  # the bakery's log below numbers its vote n too
+    desk.clock.advance(7 * DAY)
+    desk.tick()  # ours is decided at its close: failed, nobody voted
+    assert desk.say(ana, f"VOTE {n} YES") == f"Refused: vote #{n} is decided: failed."
+    later = int(desk.clock())
+    filler = [("note", {"text": "quiet night"}, "bo")] * (n - 2)
+    _fold(desk.state, BAKERY, [*filler, _bakery_vote(later, ana, 7 * DAY)[2]], later, first=2)
+    theirs = desk.state.mandates.get(BAKERY, n)
+    assert theirs is not None and theirs.is_open(desk.clock())
+    reply = desk.say(ana, f"VOTE {n} YES")
+    assert reply.startswith("Vote YES counted (#") and f"#{n} at Bakery" in reply, reply
+    assert desk.entries()[-1].named_fields() == {
+        "proposal": n, "yes": 1, "at": bytes.fromhex(BAKERY)
+    }  # fmt: skip
