@@ -443,26 +443,25 @@ def packet_bytes(payload: bytes) -> int:
     return frame_size(p)
 
 
-def framing_floor(feeds: list[tuple[bytes, int, list[bytes]]]) -> int:
-    """Bytes on air of the fewest ENTRIES frames (one stream per feed, in order) that carry
-    these entries: (feed, start, entries) each. No summaries, requests or losses."""
-    total = 0
+def _fewest_frames(feeds: list[tuple[bytes, int, list[bytes]]]) -> list[bytes]:
+    """The fewest ENTRIES frames (one stream per feed, in order) that carry these entries:
+    (feed, start, entries) each. No summaries, requests or losses."""
+    out: list[bytes] = []
     for feed, start, raws in feeds:
         if raws:
             frames, _ = pack(feed[: fr.FEED_ID], start, raws, 10**6)
-            total += sum(packet_bytes(fr.encode(f)) for f in frames)
-    return total
+            out += [fr.encode(f) for f in frames]
+    return out
+
+
+def framing_floor(feeds: list[tuple[bytes, int, list[bytes]]]) -> int:
+    """Bytes on air of :func:`_fewest_frames`."""
+    return sum(packet_bytes(p) for p in _fewest_frames(feeds))
 
 
 def floor_airtime(feeds: list[tuple[bytes, int, list[bytes]]]) -> float:
-    """Seconds on air (LONG_FAST) of the fewest ENTRIES frames that carry these entries, as
-    :func:`framing_floor` counts their bytes."""
-    total = 0.0
-    for feed, start, raws in feeds:
-        if raws:
-            frames, _ = pack(feed[: fr.FEED_ID], start, raws, 10**6)
-            total += sum(airtime_seconds(packet_bytes(fr.encode(f)) - 16) for f in frames)
-    return total
+    """Seconds on air (LONG_FAST) of :func:`_fewest_frames`."""
+    return sum(airtime_seconds(packet_bytes(p) - 16) for p in _fewest_frames(feeds))
 
 
 def copy_neighbourhood(template: list[Path], dest: Path) -> list[Path]:

@@ -163,15 +163,14 @@ def find_vote(state: HubState, n: int | None, handle: str, now: float) -> Propos
     own = state.mandates.get(state.own, n)
     if own is not None and own.is_open(now):
         return own
-    found = [p for p in state.mandates.numbered(n) if p is not own]
-    if own is not None or len(found) > 1:
-        found = [p for p in found if p.is_open(now) and handle in p.eligible]
-    if own is not None and not found:
-        return own
-    if len(found) > 1:
-        names = " and ".join(sorted(state.hub_name(p.feed) for p in found))
+    others = [p for p in state.mandates.numbered(n) if p is not own]
+    votable = [p for p in others if p.is_open(now) and handle in p.eligible]
+    if len(votable) > 1:
+        names = " and ".join(sorted(state.hub_name(p.feed) for p in votable))
         raise InputError(f"#{n} is open at {names}; vote at the hub that opened yours")
-    return found[0] if found else None
+    if votable:
+        return votable[0]
+    return own if own is not None or len(others) != 1 else others[0]
 
 
 def check_vote(state: HubState, n: int | None, handle: str, now: float) -> Proposal:

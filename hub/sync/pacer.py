@@ -26,6 +26,12 @@ from hub.sync.records import Action, Send
 MARGIN = 1.0  # seconds: the relays' random back-off before a rebroadcast, and then some
 
 
+def spacing(air: float, paced: bool) -> float:
+    """Seconds one frame of ``air`` seconds holds the channel: its airtime and, across
+    relays (``paced``), the rebroadcast after it and the relays' back-off."""
+    return 2 * air + MARGIN if paced else air
+
+
 class Pacer:
     def __init__(self, airtime: Callable[[int], float], hop_limit: int) -> None:
         self.airtime = airtime
@@ -37,7 +43,9 @@ class Pacer:
     def heard(self, now: float) -> None:
         """A frame of another hub arrived: its next one (and the relays') may follow."""
         if self.on:
-            self.quiet_until = max(self.quiet_until, now + 2 * self.airtime(fr.MAX_FRAME) + MARGIN)
+            self.quiet_until = max(
+                self.quiet_until, now + spacing(self.airtime(fr.MAX_FRAME), True)
+            )
 
     def put(self, actions: list[Action], now: float) -> list[Action]:
         """Frames to send: what may leave now (the rest waits for :meth:`release`)."""
@@ -53,7 +61,7 @@ class Pacer:
             if isinstance(a, Send):
                 if now < max(self.free_at, self.quiet_until):
                     break
-                self.free_at = now + 2 * self.airtime(len(a.payload)) + MARGIN
+                self.free_at = now + spacing(self.airtime(len(a.payload)), True)
             out.append(self.queue.popleft())
         return out
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from hub.sync import frames as fr
 from hub.sync import stream
-from hub.sync.pacer import MARGIN
+from hub.sync.pacer import spacing
 from hub.sync.records import HOUR, Action, Send, SyncPolicy, rank
 from hub.sync.store_port import SyncStore
 
@@ -187,15 +187,10 @@ class Responder:
                 feed = next((k for k in self.store.feeds() if k[: fr.FEED_ID] == key[0]), None)
                 if feed is not None:
                     sent = self.entries(feed, key[1], count, now, skip, upto)
-                    self.sending[key[0]] = (key[1], key[1] + count, now + len(sent) * self._pace)
+                    pace = spacing(self.ledger.airtime(fr.MAX_FRAME), self.policy.hop_limit > 0)
+                    self.sending[key[0]] = (key[1], key[1] + count, now + len(sent) * pace)
                     out += sent
         return out
-
-    @property
-    def _pace(self) -> float:
-        """Seconds one full frame of an answer takes to leave (and be relayed, if paced)."""
-        air = self.ledger.airtime(fr.MAX_FRAME)
-        return 2 * air + MARGIN if self.policy.hop_limit else air
 
     def entries(
         self, feed: bytes, start: int, count: int, now: float, skip: int = 0, upto: int = 0
