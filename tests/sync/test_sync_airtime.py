@@ -175,7 +175,13 @@ def _lagging_c(three: Three) -> tuple[bytes, bytes, int]:
     air.hubs = [a, b]
     for i in range(5):
         a.note(f"round {i} on the north loop")
+    before = len(air.frames)
     air.run(120)
+    for _ in range(600):  # until A's summary has told its new frontier (B's may have kept it quiet)
+        if fr.SUMMARY in _kinds(air, before, "A"):
+            break
+        air.run(1.0)
+    assert a.engine.out.told == a.engine.out.frontier()
     assert b.held(a) == a.engine.store.size(a.engine.own) > c.held(a)
     [told] = c.engine.out.summary(clock())
     return told.payload, bytes.fromhex(a.feed)[:4], c.held(a)  # type: ignore[union-attr]
