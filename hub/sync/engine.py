@@ -363,7 +363,7 @@ class SyncEngine:
             probe = self.forks.due(fs, now, self.policy.batch)
             if probe is not None and self.ledger.afford(now):
                 out += self.ledger.send(fr.encode(probe), now)
-        out += self.out.due(now)
+        out += self.out.due(now, len(self.pacer) + len(out))
         if self.trickle.due(now) and self.ledger.afford(now):
             out += self._summary(now)
         if now >= self._announce_at:

@@ -161,7 +161,8 @@ class Responder:
             self.push_due = now + slot / 4
 
     # -- sending -------------------------------------------------------------------------
-    def due(self, now: float) -> list[Action]:
+    def due(self, now: float, queued: int = 0) -> list[Action]:
+        """What is due now; ``queued`` frames are ahead of these, waiting to be paced."""
         out: list[Action] = []
         if self.push_due is not None and now >= self.push_due and self.ledger.afford(now):
             start, self.push_due = self.push_from, None
@@ -188,7 +189,8 @@ class Responder:
                 if feed is not None:
                     sent = self.entries(feed, key[1], count, now, skip, upto)
                     pace = spacing(self.ledger.airtime(fr.MAX_FRAME), self.policy.hop_limit > 0)
-                    self.sending[key[0]] = (key[1], key[1] + count, now + len(sent) * pace)
+                    ahead = queued + len(out) + len(sent)  # it is out once these have left
+                    self.sending[key[0]] = (key[1], key[1] + count, now + ahead * pace)
                     out += sent
         return out
 

@@ -51,14 +51,16 @@ class Hub:
         return self.engine.store.size(bytes.fromhex(other.feed))
 
 
-def make_hub(root: Path, name: str, node: int, clock: Clock, seed: int = 0) -> Hub:
+def make_hub(
+    root: Path, name: str, node: int, clock: Clock, seed: int = 0, policy: SyncPolicy = POLICY
+) -> Hub:
     dd = DataDir(root / name.lower())
     if not dd.identity.exists():
         create_identity(dd, name)
     core = HubCore(dd, clock)
     core.open()
     store = LogStore(core)
-    engine = SyncEngine(store.own, store, airtime_seconds, POLICY, random.Random(seed), name=name)
+    engine = SyncEngine(store.own, store, airtime_seconds, policy, random.Random(seed), name=name)
     engine.start(clock())
     return Hub(name, core, engine, node)
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from synckit import Air, Clock, Hub, federate, make_hub
 
+from hub.sync import SyncPolicy
 from hub.sync import frames as fr
+from hub.sync.pacer import spacing
 from hub.sync.stream import pack
 
 Three = tuple[list[Hub], Air, Clock]
@@ -253,3 +255,49 @@ def test_a_request_repeated_while_its_answer_goes_out_is_not_answered_twice(
     clock.t += frames * a.engine.airtime(fr.MAX_FRAME)  # the answer has left
     a.engine.on_frame(ask, c.node, clock())
     assert entries_from_a(2.0) == frames
+
+
+def test_a_repeat_is_held_while_the_answer_waits_behind_other_frames(tmp_path: Path) -> None:
+    """Across relays frames leave one at a time: an answer handed over behind another is
+    still leaving long after its own frames' airtime. A request repeated then is held."""
+    clock = Clock()
+    paced = SyncPolicy(hop_limit=1)  # the daemon's policy, across relays
+    hubs = [make_hub(tmp_path, n, 0x100 + i, clock, i, paced) for i, n in enumerate("ABC")]
+    federate(hubs)
+    a, b, c = hubs
+    air = Air(hubs, clock)
+    air.run(300)
+    for i in range(40):
+        a.core.log.append("note", {"text": f"round {i} on the north loop"})
+    for i in range(8):
+        b.core.log.append("note", {"text": f"round {i} on the canal path"})
+    air.hubs = [a, b]
+    air.run(1200)  # A now holds B's new entries; C heard nothing of either
+    assert a.held(b) == b.held(b) > c.held(b)
+    aid, bid = (bytes.fromhex(h.feed)[:4] for h in (a, b))
+    own = fr.encode(fr.Request(aid, c.held(a), 40))
+    other = fr.encode(fr.Request(bid, c.held(b), 8))
+    a.engine.on_frame(own, c.node, clock())  # A's own feed: A answers first
+    a.engine.on_frame(other, c.node, clock())  # B's: A is in line for it (B is away)
+    sent: list[bytes] = []
+
+    def run(seconds: float) -> None:
+        for _ in range(int(seconds * 4)):
+            clock.t += 0.25
+            sent.extend(s.payload for s in a.engine.tick(clock()) if s.payload[0] == fr.ENTRIES)  # type: ignore[union-attr]
+
+    while (bid, c.held(b)) in a.engine.answers:  # until the answer for B's feed is handed over
+        run(0.25)
+    handed = clock()
+    queue = [fr.decode(s.payload) for s in a.engine.pacer.queue]  # type: ignore[attr-defined]
+    answer = sum(f.feed == bid for f in queue)  # type: ignore[union-attr]
+    assert len(queue) > answer > 0  # it waits behind the rest of A's own answer
+    while len(a.engine.pacer) > 1:
+        run(0.25)
+    pace = spacing(a.engine.airtime(fr.MAX_FRAME), True)
+    assert clock() - handed > answer * pace  # longer than its own frames take
+    a.engine.on_frame(other, c.node, clock())  # C asks again: the answer is still leaving
+    run(120)  # longer than any back-off: a second answer would have gone by now
+    of_b = [fr.decode(p).index for p in sent if fr.decode(p).feed == bid]  # type: ignore[union-attr]
+    assert len(of_b) == len(set(of_b)) == answer  # sent once
+    assert a.engine.counts["held-repeat"] == 1
