@@ -15,10 +15,10 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
   does not send its own.
 - **One answer serves everyone**: answers are broadcast; any hub whose copy ends where an
   answer begins (or inside it) takes it. One responder per request by deterministic
-  back-off: the feed's own hub first, then the others in an order hashed from the request,
-  one slot apart; a hub that overhears an answer cancels its own. Answers, pushes of new
-  own entries, summaries and checkpoints are sent by :mod:`hub.sync.responder`; entries
-  travel as a byte stream (:mod:`hub.sync.stream`), split across frames where one is full.
+  back-off: the feed's own hub first, then the others (across relays, the peers known to
+  hold it) in an order hashed from the request, one slot apart; a hub that overhears an
+  answer cancels its own (:mod:`hub.sync.responder` sends); entries travel as a byte
+  stream (:mod:`hub.sync.stream`), split across frames where one is full.
 - **Repairs** (:mod:`hub.sync.stream`): the heads and tails of entries split across a lost
   frame are kept, and the request names them, so the answer is the lost bytes only.
 - **Pacing across relays** (:mod:`hub.sync.pacer`): one frame at a time, and quiet while
@@ -150,6 +150,7 @@ class SyncEngine:
 
     def _on_summary(self, s: fr.Summary, now: float) -> None:
         agree, common, neutral = True, 0, False
+        self.out.holding(s)
         busy = self.policy.retry * self.slot
         for f in s.feeds:
             fs = self.feeds.get(f.feed)
@@ -191,8 +192,7 @@ class SyncEngine:
         asked = now - fs.asked_at < self.policy.retry * self.slot and fs.request_start == mine
         if asked or now - fs.progress_at < self.slot:
             return  # asked for, or an answer is still arriving: asking again would double it
-        fid = fs.feed[: fr.FEED_ID]
-        place = rank(self.own, fid, mine, 4)
+        place = rank(self.own, fs.feed[: fr.FEED_ID], mine, 4)
         fs.request_start = mine
         fs.request_due = now + self.slot * (0.5 + place) + self.rng.uniform(0, self.slot / 4)
 

@@ -76,6 +76,7 @@ class Responder:
         # per feed id: the answer last handed to the radio, [start, end), and when it is out
         self.sending: dict[bytes, tuple[int, int, float]] = {}
         self.told: dict[bytes, int] = {}  # the sizes our last summary told
+        self.holders: dict[bytes, dict[bytes, int]] = {}  # feed id -> peer -> size it holds
 
     def wakes(self) -> list[float]:
         times = [due for due, _ in self.answers.values()]
@@ -126,9 +127,33 @@ class Responder:
         self.ranges[key] = (r.skip, upto)
         self.planned[key] = delay
 
+    def holding(self, s: fr.Summary) -> None:
+        """A peer's summary: what it holds of each feed we keep (for :meth:`place`)."""
+        kept = {k[: fr.FEED_ID] for k in self.store.feeds()}
+        if s.hub == self.own[: fr.FEED_ID] or s.hub not in kept:
+            return  # only peers stand in line: a stranger's summary cannot push us back
+        for f in s.feeds:
+            if f.feed in kept:
+                held = self.holders.setdefault(f.feed, {})
+                held[s.hub] = max(held.get(s.hub, 0), f.size)
+
     def place(self, r: fr.Request, feed: bytes) -> int:
-        """Our place in line for this request: the feed's own hub first."""
-        return 0 if feed == self.own else 1 + rank(self.own, r.feed, r.start, 7)
+        """Our place in line for this request: the feed's own hub first, then the others
+        in an order hashed from the request (seven ranks). Across relays only the peers
+        whose summaries showed they hold what is asked stand in line before us: the
+        others cannot answer, and waiting out all seven ranks cost up to a minute a
+        request on a chain. Where every hub hears every other (hop limit 0) the whole
+        spread stays: it leaves the time to hear an answer's first frames even when one
+        is lost, and a shorter line sent duplicate answers at 10 % loss."""
+        if feed == self.own:
+            return 0
+        mine = rank(self.own, r.feed, r.start, 7)
+        if self.policy.hop_limit == 0:
+            return 1 + mine
+        me = (mine, self.own[: fr.FEED_ID])
+        held = [(h, n) for h, n in self.holders.get(r.feed, {}).items()]
+        ahead = [h for h, n in held if n > r.start and (rank(h, r.feed, r.start, 7), h) < me]
+        return 1 + min(mine, len(ahead))
 
     def heard(self, fid: bytes, lo: int, hi: int) -> int:
         """Someone sent positions ``[lo, hi)`` of ``fid``: drop answers they overlap."""

@@ -13,6 +13,7 @@ from synckit import Air, Clock, Hub, federate, make_hub
 from hub.sync import SyncPolicy
 from hub.sync import frames as fr
 from hub.sync.pacer import spacing
+from hub.sync.records import rank
 from hub.sync.stream import pack
 
 Three = tuple[list[Hub], Air, Clock]
@@ -257,16 +258,21 @@ def test_a_request_repeated_while_its_answer_goes_out_is_not_answered_twice(
     assert entries_from_a(2.0) == frames
 
 
+def _paced_three(tmp_path: Path) -> Three:
+    """Three hubs with the daemon's policy across relays (pacing on), settled."""
+    clock = Clock()
+    paced = SyncPolicy(hop_limit=1)
+    hubs = [make_hub(tmp_path, n, 0x100 + i, clock, i, paced) for i, n in enumerate("ABC")]
+    federate(hubs)
+    air = Air(hubs, clock)
+    air.run(300)
+    return hubs, air, clock
+
+
 def test_a_repeat_is_held_while_the_answer_waits_behind_other_frames(tmp_path: Path) -> None:
     """Across relays frames leave one at a time: an answer handed over behind another is
     still leaving long after its own frames' airtime. A request repeated then is held."""
-    clock = Clock()
-    paced = SyncPolicy(hop_limit=1)  # the daemon's policy, across relays
-    hubs = [make_hub(tmp_path, n, 0x100 + i, clock, i, paced) for i, n in enumerate("ABC")]
-    federate(hubs)
-    a, b, c = hubs
-    air = Air(hubs, clock)
-    air.run(300)
+    (a, b, c), air, clock = _paced_three(tmp_path)
     for i in range(40):
         a.core.log.append("note", {"text": f"round {i} on the north loop"})
     for i in range(8):
@@ -301,3 +307,38 @@ def test_a_repeat_is_held_while_the_answer_waits_behind_other_frames(tmp_path: P
     of_b = [fr.decode(p).index for p in sent if fr.decode(p).feed == bid]  # type: ignore[union-attr]
     assert len(of_b) == len(set(of_b)) == answer  # sent once
     assert a.engine.counts["held-repeat"] == 1
+
+
+def test_across_relays_only_peers_known_to_hold_a_feed_stand_in_line(tmp_path: Path) -> None:
+    """A hub that is not a feed's origin answers after the hubs ahead of it in the hashed
+    order; across relays only the peers whose summaries showed they hold what is asked
+    count, so with none it answers in the first place after the origin's, not up to seven
+    slots later. A stranger's summary changes nothing."""
+    (a, b, c), _, clock = _paced_three(tmp_path)
+    a.engine.out.holders.clear()  # forget the summaries heard while settling
+    start = a.held(b) - 1
+    assert start >= 0 and c.held(b) > start
+    ask = fr.Request(bytes.fromhex(b.feed)[:4], start, 1)
+    mine = rank(a.engine.own, ask.feed, start, 7)
+    assert a.engine.out.place(ask, bytes.fromhex(b.feed)) == 1  # nobody else known to hold it
+
+    def summary_from(hub: Hub) -> bytes:
+        [told] = hub.engine.out.summary(clock())
+        return told.payload  # type: ignore[union-attr]
+
+    a.engine.on_frame(summary_from(c), c.node, clock())  # C holds B's feed too
+    cid = bytes.fromhex(c.feed)[:4]
+    c_first = (rank(cid, ask.feed, start, 7), cid) < (mine, a.engine.own[:4])
+    assert a.engine.out.place(ask, bytes.fromhex(b.feed)) == 1 + min(mine, int(c_first))
+    stranger = fr.Summary(b"\xee" * 4, (fr.Frontier(ask.feed, 999, bytes(4)),))
+    for _ in range(3):
+        a.engine.on_frame(fr.encode(stranger), 0x666, clock())
+    assert a.engine.out.place(ask, bytes.fromhex(b.feed)) == 1 + min(mine, int(c_first))
+    assert b"\xee" * 4 not in a.engine.out.holders.get(ask.feed, {})
+
+
+def test_where_every_hub_hears_every_other_the_whole_line_stays(three: Three) -> None:
+    (a, b, _), _, _ = three  # hop limit 0
+    a.engine.out.holders.clear()
+    ask = fr.Request(bytes.fromhex(b.feed)[:4], 0, 1)
+    assert a.engine.out.place(ask, bytes.fromhex(b.feed)) == 1 + rank(a.engine.own, ask.feed, 0, 7)
