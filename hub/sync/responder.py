@@ -151,7 +151,7 @@ class Responder:
         if self.policy.hop_limit == 0:
             return 1 + mine
         me = (mine, self.own[: fr.FEED_ID])
-        held = [(h, n) for h, n in self.holders.get(r.feed, {}).items()]
+        held = self.holders.get(r.feed, {}).items()
         ahead = [h for h, n in held if n > r.start and (rank(h, r.feed, r.start, 7), h) < me]
         return 1 + min(mine, len(ahead))
 
