@@ -150,7 +150,7 @@ class SyncEngine:
 
     def _on_summary(self, s: fr.Summary, now: float) -> None:
         agree, common, neutral = True, 0, False
-        self.out.holding(s)
+        self.out.holding(s, self.feeds)
         busy = self.policy.retry * self.slot
         for f in s.feeds:
             fs = self.feeds.get(f.feed)

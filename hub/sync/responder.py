@@ -16,7 +16,7 @@ summaries and checkpoints, all charged to one airtime ledger. Sans-IO.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from hub.sync import frames as fr
 from hub.sync import stream
@@ -127,9 +127,9 @@ class Responder:
         self.ranges[key] = (r.skip, upto)
         self.planned[key] = delay
 
-    def holding(self, s: fr.Summary) -> None:
-        """A peer's summary: what it holds of each feed we keep (for :meth:`place`)."""
-        kept = {k[: fr.FEED_ID] for k in self.store.feeds()}
+    def holding(self, s: fr.Summary, kept: Container[bytes]) -> None:
+        """A peer's summary: what it holds of each feed we keep (``kept``: their ids), for
+        :meth:`place`."""
         if s.hub == self.own[: fr.FEED_ID] or s.hub not in kept:
             return  # only peers stand in line: a stranger's summary cannot push us back
         for f in s.feeds:

@@ -73,7 +73,7 @@ def calendar_data(st: HubState, now: float) -> dict[str, Any]:
         "holders": held,
         "upcoming": [h for h in held if h.until - now <= 30 * DAY],
         "votes": votes,
-        "opened_at": {p.feed: st.other_hub(p.feed) for p in votes if p.feed != st.own},
+        "opened_at": {p.feed: there for p in votes if (there := st.other_hub(p.feed)) is not None},
         "past": past[:100],
     }
 
