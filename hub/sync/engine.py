@@ -92,11 +92,6 @@ class SyncEngine:
         self.refresh()
 
     @property
-    def answers(self) -> dict[tuple[bytes, int], tuple[float, int]]:
-        """Answers planned: (feed id, start) -> (due, count)."""
-        return self.out.answers
-
-    @property
     def slot(self) -> float:
         """The back-off step: four full frames of airtime with the radio's current preset."""
         p = self.policy.slot

@@ -154,7 +154,7 @@ class SyncService:
             "airtime_s_this_hour": round(eng.airtime_spent(now), 2),
             "airtime_budget_s": round(eng.budget, 1),
             "trickle_interval_s": round(eng.trickle.interval, 1),
-            "pending_answers": len(eng.answers),
+            "pending_answers": len(eng.out.answers),
             "counts": dict(sorted(eng.counts.items())),
         }
         feeds = []

@@ -292,7 +292,7 @@ def test_a_repeat_is_held_while_the_answer_waits_behind_other_frames(tmp_path: P
             clock.t += 0.25
             sent.extend(s.payload for s in a.engine.tick(clock()) if s.payload[0] == fr.ENTRIES)  # type: ignore[union-attr]
 
-    while (bid, c.held(b)) in a.engine.answers:  # until the answer for B's feed is handed over
+    while (bid, c.held(b)) in a.engine.out.answers:  # until the answer for B's feed is handed over
         run(0.25)
     handed = clock()
     queue = [fr.decode(s.payload) for s in a.engine.pacer.queue]  # type: ignore[attr-defined]

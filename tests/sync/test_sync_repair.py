@@ -112,14 +112,14 @@ def test_an_answer_for_a_hub_that_asked_from_further_on_is_dropped(tmp_path: Pat
     aid = bytes.fromhex(a.feed)[:4]
     c_node = 0x777
     a.engine.on_frame(fr.encode(fr.Request(aid, 2, 3)), c_node, clock())
-    assert (aid, 2) in a.engine.answers
+    assert (aid, 2) in a.engine.out.answers
     a.engine.on_frame(fr.encode(fr.Request(aid, 6, 2)), c_node, clock())
-    assert (aid, 2) not in a.engine.answers and (aid, 6) in a.engine.answers
+    assert (aid, 2) not in a.engine.out.answers and (aid, 6) in a.engine.out.answers
     assert a.engine.counts["obsolete-answer"] == 1
     b_asks = fr.Request(aid, 6, 2)  # another hub asking the same keeps that answer
     a.engine.on_frame(fr.encode(b_asks), b.node, clock())
     a.engine.on_frame(fr.encode(fr.Request(aid, 8, 1)), c_node, clock())
-    assert (aid, 6) in a.engine.answers
+    assert (aid, 6) in a.engine.out.answers
 
 
 def test_a_repair_range_no_entry_has_is_answered_whole(tmp_path: Path) -> None:
