@@ -117,7 +117,9 @@ class SyncProtocol(Protocol):
     def appended(self, now: float) -> None: ...
     def next_wake(self) -> float: ...
     def tick(self, now: float) -> list[Any]: ...
-    def on_frame(self, data: bytes, sender: int, now: float) -> list[Any]: ...
+    def on_frame(
+        self, data: bytes, sender: int, now: float, relayed: bool = False
+    ) -> list[Any]: ...
 
 
 def _store(store: LogStore, feed: bytes, start: int, raws: list[bytes]) -> int:
@@ -164,7 +166,7 @@ class Flood:
             sends.append(Send(fr.encode(whole(feed[: fr.FEED_ID], i, [raw]))))
         return sends
 
-    def on_frame(self, data: bytes, sender: int, now: float) -> list[Any]:
+    def on_frame(self, data: bytes, sender: int, now: float, relayed: bool = False) -> list[Any]:
         frame = fr.decode(data)
         if not isinstance(frame, fr.Entries):
             return []
@@ -238,7 +240,7 @@ class Walk:
         if self._lagging() is not None and self.ask_at is None:
             self.ask_at = now + self.rng.uniform(0.2, 2.0)
 
-    def on_frame(self, data: bytes, sender: int, now: float) -> list[Any]:
+    def on_frame(self, data: bytes, sender: int, now: float, relayed: bool = False) -> list[Any]:
         frame = fr.decode(data)
         if isinstance(frame, fr.Summary):
             for row in frame.feeds:
@@ -406,7 +408,8 @@ class Net:
             self.on_sync_frame(hub, payload, from_num(p))
         if payload[:1] in (b"\x03", b"\x04"):
             self.stored_changed = True
-        self._perform(hub, hub.proto.on_frame(payload, from_num(p), self.clock.t))
+        relayed = p.hop_start > p.hop_limit
+        self._perform(hub, hub.proto.on_frame(payload, from_num(p), self.clock.t, relayed))
 
     def _perform(self, hub: Hub, actions: list[Any]) -> None:
         for a in actions:

@@ -98,6 +98,13 @@ class DataReceived:
         """True for a DM (addressed to one node), False for a channel broadcast."""
         return self.to_num != BROADCAST
 
+    @property
+    def relayed(self) -> bool:
+        """True when another node rebroadcast it on its way here (the firmware sets
+        ``hop_start`` since 2.3; without it, taken as heard directly)."""
+        start, left = self.hop_start, self.hop_limit
+        return start is not None and left is not None and start > left
+
 
 @dataclass(frozen=True, slots=True)
 class NodeSeen:

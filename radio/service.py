@@ -200,7 +200,7 @@ class RadioService:
         elif isinstance(event, DataReceived):
             sync = self.daemon.core.sync if self.daemon is not None else None
             if sync is not None and event.port == SYNC_PORT:
-                sync.on_frame(event.payload, event.from_num)
+                sync.on_frame(event.payload, event.from_num, event.relayed)
             witness = self.daemon.core.witness if self.daemon is not None else None
             if witness is not None and event.port == WITNESS_PORT:
                 witness.on_frame(event.payload, event.from_num)

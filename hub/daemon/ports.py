@@ -45,7 +45,9 @@ class RadioPort(Protocol):
 class SyncPort(Protocol):
     """The sync service, as the radio service hands it what it heard on the sync port."""
 
-    def on_frame(self, payload: bytes, sender: int) -> None: ...
+    def on_frame(self, payload: bytes, sender: int, relayed: bool = False) -> None:
+        """``relayed``: it reached the radio through another node's rebroadcast."""
+        ...
 
     def take_entries(self, feed: str, start: int, raws: list[bytes]) -> None:
         """Entries of ``feed`` (hex) heard another way (MQTT): verified, stored once."""

@@ -9,7 +9,8 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
 
 - **Summaries, Trickle-style.** Each hub broadcasts the frontier of every feed it keeps
   (4-byte feed id, size, 4 bytes of the Merkle root) on a Trickle timer: quiet when every
-  summary heard agrees, fast (``imin``) when something changes.
+  summary heard agrees (one relayed from beyond does not silence news we have not told),
+  fast (``imin``) when something changes.
 - **Requests carry no session**: ``(feed, start, count)``. A restart or a lost packet costs
   that packet. A hub that overhears the same request (or one whose answer will cover it)
   does not send its own.
@@ -122,8 +123,9 @@ class SyncEngine:
         return min(times + ([paced] if paced is not None else []))
 
     # -- receiving -----------------------------------------------------------------------
-    def on_frame(self, data: bytes, sender: int, now: float) -> list[Action]:
-        """A payload heard on the sync port (or topic) from radio ``sender``."""
+    def on_frame(self, data: bytes, sender: int, now: float, relayed: bool = False) -> list[Action]:
+        """A payload heard on the sync port (or topic) from radio ``sender``; ``relayed``:
+        it reached us through another node's rebroadcast."""
         try:
             frame = fr.decode(data)
         except fr.FrameError as e:
@@ -132,7 +134,7 @@ class SyncEngine:
         self._count(f"heard-{type(frame).__name__.lower()}")
         self.pacer.heard(now)
         if isinstance(frame, fr.Summary):
-            self._on_summary(frame, now)
+            self._on_summary(frame, now, relayed)
         elif isinstance(frame, fr.Request):
             self._on_request(frame, sender, now)
         elif isinstance(frame, fr.Entries):
@@ -143,7 +145,7 @@ class SyncEngine:
             self.hubs[frame.feed] = HubHeard(frame.feed, frame.name, sender, now)
         return []
 
-    def _on_summary(self, s: fr.Summary, now: float) -> None:
+    def _on_summary(self, s: fr.Summary, now: float, relayed: bool) -> None:
         agree, common, neutral = True, 0, False
         self.out.holding(s, self.feeds)
         busy = self.policy.retry * self.slot
@@ -168,8 +170,11 @@ class SyncEngine:
                 self.forks.hint(fs, mine, now)
         if not common:
             return
+        self._count("relayed-summary", relayed)
         if not agree:
             self.trickle.reset(now)
+        elif relayed and self.out.told != self.out.frontier():
+            self._count("untold-news")  # its sender's earshot is not ours: ours still hear it
         elif not neutral:
             self.trickle.consistent()
 

@@ -74,10 +74,10 @@ class SyncService:
         return radio.airtime(payload_len) if radio is not None else MQTT_FRAME_S
 
     # -- loop side -----------------------------------------------------------------------
-    def on_frame(self, payload: bytes, sender: int) -> None:
+    def on_frame(self, payload: bytes, sender: int, relayed: bool = False) -> None:
         if self.engine is None or self.daemon is None or self._stopped:
             return
-        self._perform(self.engine.on_frame(payload, sender, self.daemon.clock()))
+        self._perform(self.engine.on_frame(payload, sender, self.daemon.clock(), relayed))
 
     def take_entries(self, feed: str, start: int, raws: list[bytes]) -> None:
         if self.engine is None or self.daemon is None or self._stopped:

@@ -111,6 +111,18 @@ def test_private_port_binary(lib: LibraryCapture) -> None:
     event = decode_packet(lib.packet(with_from(mp, PEER)))
     assert isinstance(event, DataReceived)
     assert (event.port, event.payload, event.channel, event.via) == (300, payload, 2, "mqtt")
+    assert not event.relayed  # no hop_start (firmware before 2.3): taken as heard directly
+
+
+@pytest.mark.parametrize(("start", "left", "relayed"), [(3, 3, False), (3, 2, True), (1, 0, True)])
+def test_a_data_packet_says_whether_another_node_relayed_it(
+    lib: LibraryCapture, start: int, left: int, relayed: bool
+) -> None:
+    mp = mesh_pb2.MeshPacket(to=BROADCAST, id=10, hop_start=start, hop_limit=left)
+    mp.decoded.portnum = 300  # type: ignore[assignment]
+    mp.decoded.payload = b"\x01"
+    event = decode_packet(lib.packet(with_from(mp, PEER)))
+    assert isinstance(event, DataReceived) and event.relayed is relayed
 
 
 def test_packet_from_unknown_node_is_passed(lib: LibraryCapture) -> None:

@@ -229,6 +229,30 @@ def test_a_summary_still_goes_when_the_frontier_changed_since_it_was_told(three:
     assert _summaries_from_a(a, clock, a.engine.policy.imin) == [fr.SUMMARY]
 
 
+def test_a_relayed_summary_does_not_silence_news_it_cannot_carry_for_us(three: Three) -> None:
+    """Across relays, a summary that agrees with ours may come from a hub whose earshot is
+    not ours (the next hub down a chain, which the hubs behind us cannot hear). While we
+    hold news our last summary did not tell, it does not count towards Trickle's silence;
+    heard directly, it does. With nothing untold it counts as before, so an idle chain
+    stays quiet."""
+    (a, b, c), air, clock = three
+    b.note("Checked the car park, all quiet")
+    air.run(1.0)  # B's push reaches A and C; A's summary has not fired yet
+    assert a.held(b) == c.held(b) == b.held(b)
+    assert a.engine.out.told != a.engine.out.frontier()  # A has news it has not told
+    [agrees] = c.engine.out.summary(clock())  # C holds what A holds
+    heard = a.engine.trickle.heard
+    a.engine.on_frame(agrees.payload, c.node, clock(), relayed=True)  # type: ignore[union-attr]
+    assert a.engine.trickle.heard == heard
+    assert a.engine.counts["untold-news"] == 1 and a.engine.counts["relayed-summary"] == 1
+    a.engine.on_frame(agrees.payload, c.node, clock())  # type: ignore[union-attr]
+    assert a.engine.trickle.heard == heard + 1
+    a.engine.out.summary(clock())  # A tells its news
+    a.engine.on_frame(agrees.payload, c.node, clock(), relayed=True)  # type: ignore[union-attr]
+    assert a.engine.trickle.heard == heard + 2
+    assert a.engine.counts["untold-news"] == 1
+
+
 def test_a_request_repeated_while_its_answer_goes_out_is_not_answered_twice(
     three: Three,
 ) -> None:

@@ -11,7 +11,7 @@ import json
 import threading
 from pathlib import Path
 
-from support import DaemonFactory, SimFactory, WaitFor, run_canopy
+from support import DaemonFactory, SimFactory, WaitFor, new_hub, run_canopy
 
 from hub.sync import frames as fr
 from hub.sync.stream import from_air
@@ -64,6 +64,40 @@ def test_a_new_entry_is_pushed_with_the_configured_hop_limit(
         assert raws and b"Gate open at the park" in raws[-1]
     finally:
         listener.stop()
+
+
+def test_the_daemon_tells_a_relayed_summary_from_one_heard_directly(
+    tmp_path: Path, sim: SimFactory, running_daemon: DaemonFactory, wait_for: WaitFor
+) -> None:
+    """A summary that reached the hub through a relay comes from a hub whose earshot is not
+    the hub's own: the engine must know (docs/sync.md, Trickle). On a chain of virtual
+    radios, the hub at node 2 hears one summary sent two nodes away (relayed by node 1)
+    and one sent by node 1 itself."""
+    data, ident = new_hub(tmp_path, "Laundromat")
+    fid = bytes.fromhex(ident["feed"])[: fr.FEED_ID]
+    mesh = sim(nodes=3, topology="chain")
+    far, near = (RadioAdapter(f"tcp://127.0.0.1:{mesh.ports[i]}", lambda e: None) for i in (0, 1))
+    opts = ("--radio", f"tcp://127.0.0.1:{mesh.ports[2]}", "--sync-imin", "600")
+    with running_daemon(data, *opts, "--sync-imax", "3600"):
+        far.start()
+        near.start()
+        try:
+            assert far.wait_connected(15) and near.wait_connected(15)
+
+            def counts() -> dict[str, int]:
+                status = json.loads(run_canopy("sync", "status", "--json", data=data).out)
+                return dict(status["counts"])
+
+            summary = fr.encode(fr.Summary(b"\xab" * 4, (fr.Frontier(fid, 0, bytes(4)),)))
+            far.send_data(summary, fr.PORT, hop_limit=1)
+            wait_for(lambda: counts().get("heard-summary") == 1, timeout=30, what="the summary")
+            assert counts().get("relayed-summary") == 1
+            near.send_data(summary, fr.PORT, hop_limit=1)
+            wait_for(lambda: counts().get("heard-summary") == 2, timeout=30, what="the second")
+            assert counts().get("relayed-summary") == 1  # heard directly
+        finally:
+            far.stop()
+            near.stop()
 
 
 def test_a_hop_limit_out_of_range_is_refused(tmp_path: Path) -> None:
