@@ -13,7 +13,7 @@ How hubs learn and fetch what they miss (``docs/sync.md`` has the details and nu
   fast (``imin``) when something changes.
 - **Requests carry no session**: ``(feed, start, count)``. A restart or a lost packet costs
   that packet. A hub that overhears the same request (or one whose answer will cover it)
-  does not send its own.
+  does not send its own (:mod:`hub.sync.asker` plans and sends them).
 - **One answer serves everyone**: answers are broadcast; any hub whose copy ends where an
   answer begins (or inside it) takes it. One responder per request by deterministic
   back-off: the feed's own hub first, then the others (across relays, the peers known to
@@ -41,6 +41,7 @@ from hub.errors import InputError
 from hub.log import ForkFound
 from hub.sync import frames as fr
 from hub.sync import stream
+from hub.sync.asker import Asker
 from hub.sync.forks import ForkSearch
 from hub.sync.pacer import Pacer
 from hub.sync.records import (
@@ -53,7 +54,6 @@ from hub.sync.records import (
     SyncPolicy,
     all_asked,
     fetching,
-    rank,
 )
 from hub.sync.responder import Ledger, Responder
 from hub.sync.store_port import SyncStore as SyncStore
@@ -84,6 +84,7 @@ class SyncEngine:
         self.ledger = Ledger(airtime, self.budget, self._count)
         self.forks = ForkSearch(store, self._count, lambda: self.slot, self.rng, p.retry)
         self.out = Responder(own, store, p, self.ledger)
+        self.ask = Asker(own, store, p, self.ledger, self.rng, lambda: self.slot)
         self.pacer = Pacer(airtime, p.hop_limit)
         self.feeds: dict[bytes, FeedSync] = {}
         self.hubs: dict[bytes, HubHeard] = {}
@@ -155,7 +156,7 @@ class SyncEngine:
                 continue
             common += 1
             mine = self.store.size(fs.feed)
-            self._claim(fs, f.size, now)
+            self.ask.claim(fs, f.size, now)
             if f.size < mine and now - fs.served_at < busy:
                 neutral = True  # it lags, and its requests are being answered: no news
             elif f.size < mine:
@@ -178,24 +179,6 @@ class SyncEngine:
         elif not neutral:
             self.trickle.consistent()
 
-    def _claim(self, fs: FeedSync, size: int, now: float) -> None:
-        """Someone holds ``size`` entries of this feed: fetch what we lack."""
-        if size > fs.heard_size:
-            fs.heard_size = size
-            fs.heard_at = now
-        self._plan_request(fs, now)
-
-    def _plan_request(self, fs: FeedSync, now: float) -> None:
-        mine = self.store.size(fs.feed)
-        if fs.heard_size <= mine or fs.request_due is not None or fs.feed == self.own:
-            return
-        asked = now - fs.asked_at < self.policy.retry * self.slot and fs.request_start == mine
-        if asked or now - fs.progress_at < self.slot:
-            return  # asked for, or an answer is still arriving: asking again would double it
-        place = rank(self.own, fs.feed[: fr.FEED_ID], mine, 4)
-        fs.request_start = mine
-        fs.request_due = now + self.slot * (0.5 + place) + self.rng.uniform(0, self.slot / 4)
-
     def _on_request(self, r: fr.Request, sender: int, now: float) -> None:
         fs = self.feeds.get(r.feed)
         if fs is None:
@@ -211,7 +194,7 @@ class SyncEngine:
             fs.asked_at = now
             self._count("suppressed-request")
         if fs.feed != self.own:
-            self._claim(fs, r.start, now)  # the asker holds r.start entries
+            self.ask.claim(fs, r.start, now)  # the asker holds r.start entries
         place = self.out.place(r, fs.feed)
         delay = self.slot * (place + 0.25) + self.rng.uniform(0, self.slot / 4)
         self._count("obsolete-answer", self.out.plan(r, fs.feed, now, delay, sender))
@@ -267,14 +250,11 @@ class SyncEngine:
     def _join(self, fs: FeedSync, piece: stream.Partial | None) -> tuple[int, bytes] | None:
         """A head and a tail of one entry that meet: the whole entry (stored form)."""
         index = piece.index if piece is not None else -1
-        if index not in fs.heads or index not in fs.tails:
+        air = fs.join(index)
+        if air is None:
             return None
-        head, tail = fs.heads[index], fs.tails[index]
-        if len(head) != tail.offset:
-            return None
-        del fs.heads[index], fs.tails[index]
         try:
-            return index, stream.from_air(head + tail.data)
+            return index, stream.from_air(air)
         except fr.FrameError:
             self._count("orphan-piece")
             return None
@@ -297,7 +277,7 @@ class SyncEngine:
             fs.gap_frames += 1  # an answer is still arriving: ask for the gap after it,
             if fs.gap_frames <= self.policy.answer_frames:  # but a stream of junk can't stall us
                 fs.progress_at = now
-            self._claim(fs, start, now)
+            self.ask.claim(fs, start, now)
             return []
         try:
             size = self.store.store(fs.feed, start, raws + fs.follow_on(end))
@@ -319,7 +299,7 @@ class SyncEngine:
             fs.progress_at, fs.gap_frames = now, 0
         if end <= mine:
             self._count("replayed")
-        self._claim(fs, max(end, size), now)
+        self.ask.claim(fs, max(end, size), now)
         return []
 
     def _check_own(self, start: int, raws: list[bytes]) -> list[Action]:
@@ -348,18 +328,7 @@ class SyncEngine:
         """Everything due at ``now``: requests, answers, the summary, the announcement."""
         out: list[Action] = []
         for fs in self.feeds.values():
-            if fs.request_due is not None and now >= fs.request_due:
-                fs.request_due = None
-                mine = self.store.size(fs.feed)
-                want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
-                if want > 0 and self.ledger.afford(now):
-                    fid = fs.feed[: fr.FEED_ID]
-                    skip, upto = fs.repair(mine, want)
-                    req = fr.Request(fid, mine, want, skip, upto)
-                    out += self.ledger.send(fr.encode(req), now)
-                    fs.asked_at, fs.request_start, fs.served_at = now, mine, now
-            elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
-                self._plan_request(fs, now)  # an earlier ask got nothing: ask again later
+            out += self.ask.due(fs, now)
             probe = self.forks.due(fs, now, self.policy.batch)
             if probe is not None and self.ledger.afford(now):
                 out += self.ledger.send(fr.encode(probe), now)

@@ -126,6 +126,15 @@ class FeedSync:
             upto = 0
         return skip, upto
 
+    def join(self, index: int) -> bytes | None:
+        """The head and the tail kept of entry ``index``, when they meet: the entry as it
+        travelled (taken out of the pieces kept); None until both are here."""
+        head, tail = self.heads.get(index), self.tails.get(index)
+        if head is None or tail is None or len(head) != tail.offset:
+            return None
+        del self.heads[index], self.tails[index]
+        return head + tail.data
+
     def hole(self, held: int) -> int:
         """How many entries a request should ask for before what is kept early."""
         return max(1, min(self.early, default=held + fr.MAX_COUNT) - held)

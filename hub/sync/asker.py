@@ -1,0 +1,69 @@
+"""The asking half of the sync engine, sans-IO: requests for what a hub lacks.
+
+- **When.** A hub that learns a feed is longer elsewhere asks ``(feed, start = what it
+  holds, count)`` after a short back-off in a place hashed from the request, so several
+  lagging hubs do not ask at once (one overhearing another's request stays quiet; the
+  engine sees to that). It never asks while an answer is still arriving, and asks again
+  when an earlier request got nothing for ``retry`` slots.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from hub.sync import frames as fr
+from hub.sync.records import Action, FeedSync, SyncPolicy, rank
+from hub.sync.responder import Ledger
+from hub.sync.store_port import SyncStore
+
+
+class Asker:
+    """Plans and sends one hub's requests (see the module docstring)."""
+
+    def __init__(
+        self,
+        own: bytes,
+        store: SyncStore,
+        policy: SyncPolicy,
+        ledger: Ledger,
+        rng: random.Random,
+        slot: Callable[[], float],
+    ) -> None:
+        self.own, self.store, self.policy, self.ledger = own, store, policy, ledger
+        self.rng, self.slot = rng, slot
+
+    def claim(self, fs: FeedSync, size: int, now: float) -> None:
+        """Someone holds ``size`` entries of this feed: fetch what we lack."""
+        if size > fs.heard_size:
+            fs.heard_size = size
+            fs.heard_at = now
+        self.plan(fs, now)
+
+    def plan(self, fs: FeedSync, now: float) -> None:
+        mine, slot = self.store.size(fs.feed), self.slot()
+        if fs.heard_size <= mine or fs.request_due is not None or fs.feed == self.own:
+            return
+        asked = now - fs.asked_at < self.policy.retry * slot and fs.request_start == mine
+        if asked or now - fs.progress_at < slot:
+            return  # asked for, or an answer is still arriving: asking again would double it
+        place = rank(self.own, fs.feed[: fr.FEED_ID], mine, 4)
+        fs.request_start = mine
+        fs.request_due = now + slot * (0.5 + place) + self.rng.uniform(0, slot / 4)
+
+    def due(self, fs: FeedSync, now: float) -> list[Action]:
+        """The request for ``fs`` if it is due; or plan one again if an earlier ask got
+        nothing."""
+        due = fs.request_due is not None and now >= fs.request_due
+        if due:
+            fs.request_due = None
+            mine = self.store.size(fs.feed)
+            want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
+            if want > 0 and self.ledger.afford(now):
+                skip, upto = fs.repair(mine, want)
+                req = fr.Request(fs.feed[: fr.FEED_ID], mine, want, skip, upto)
+                fs.asked_at, fs.request_start, fs.served_at = now, mine, now
+                return self.ledger.send(fr.encode(req), now)
+        elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
+            self.plan(fs, now)
+        return []
