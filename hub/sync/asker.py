@@ -5,15 +5,19 @@
   lagging hubs do not ask at once (one overhearing another's request stays quiet; the
   engine sees to that). It never asks while an answer is still arriving, and asks again
   when an earlier request got nothing for ``retry`` slots.
+- **One at a time when airtime is scarce.** Across relays, once sync has spent
+  ``ask_alone`` of its hourly share, a hub asks for one feed at a time: the answers to two
+  requests can come from hubs on two sides of it that cannot hear each other, collide at
+  it (it hears both through two relays), and each collision costs a repeat.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from hub.sync import frames as fr
-from hub.sync.records import Action, FeedSync, SyncPolicy, rank
+from hub.sync.records import Action, FeedSync, SyncPolicy, asking, rank
 from hub.sync.responder import Ledger
 from hub.sync.store_port import SyncStore
 
@@ -51,11 +55,13 @@ class Asker:
         fs.request_start = mine
         fs.request_due = now + slot * (0.5 + place) + self.rng.uniform(0, slot / 4)
 
-    def due(self, fs: FeedSync, now: float) -> list[Action]:
+    def due(self, fs: FeedSync, now: float, feeds: Iterable[FeedSync]) -> list[Action]:
         """The request for ``fs`` if it is due; or plan one again if an earlier ask got
         nothing."""
         due = fs.request_due is not None and now >= fs.request_due
-        if due:
+        if due and self._alone(fs, now, feeds):
+            fs.request_due = now + self.slot() / 2
+        elif due:
             fs.request_due = None
             mine = self.store.size(fs.feed)
             want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
@@ -67,3 +73,10 @@ class Asker:
         elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
             self.plan(fs, now)
         return []
+
+    def _alone(self, fs: FeedSync, now: float, feeds: Iterable[FeedSync]) -> bool:
+        """Wait: airtime is scarce across relays, and another ask of ours is out."""
+        p, slot = self.policy, self.slot()
+        if not p.hop_limit or self.ledger.spent_in_hour(now) < p.ask_alone * self.ledger.budget:
+            return False
+        return asking(feeds, fs, self.store.size, now, p.retry * slot, slot)

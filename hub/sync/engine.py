@@ -328,7 +328,7 @@ class SyncEngine:
         """Everything due at ``now``: requests, answers, the summary, the announcement."""
         out: list[Action] = []
         for fs in self.feeds.values():
-            out += self.ask.due(fs, now)
+            out += self.ask.due(fs, now, self.feeds.values())
             probe = self.forks.due(fs, now, self.policy.batch)
             if probe is not None and self.ledger.afford(now):
                 out += self.ledger.send(fr.encode(probe), now)

@@ -34,6 +34,7 @@ class SyncPolicy:
     hop_limit: int = SYNC_HOP_LIMIT  # hops the mesh may relay a sync frame
     announce_every: float = 6 * HOUR
     requests_per_sender: int = 12  # per 10 minutes, per radio
+    ask_alone: float = 0.4  # across relays, past this share of its airtime: one ask at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,24 @@ def fetching(
     return any(
         fs.heard_size > held(fs.feed)
         and (fs.request_due is not None or now - max(fs.asked_at, fs.progress_at) < wait)
+        for fs in feeds
+    )
+
+
+def asking(
+    feeds: Iterable[FeedSync],
+    other_than: FeedSync,
+    held: Callable[[bytes], int],
+    now: float,
+    wait: float,
+    arriving: float,
+) -> bool:
+    """A request of ours for another feed we lack is out (sent within ``wait`` seconds),
+    or its answer is arriving (entries stored within ``arriving``)."""
+    return any(
+        fs is not other_than
+        and fs.heard_size > held(fs.feed)
+        and (now - fs.asked_at < wait or now - fs.progress_at < arriving)
         for fs in feeds
     )
 

@@ -293,6 +293,46 @@ def _paced_three(tmp_path: Path) -> Three:
     return hubs, air, clock
 
 
+def _asks_of(hub: Hub, clock: Clock, seconds: float) -> list[bytes]:
+    """The feed ids ``hub`` asks for over ``seconds`` in which nothing reaches it."""
+    asked = []
+    for _ in range(int(seconds * 4)):
+        clock.t += 0.25
+        for sent in hub.engine.tick(clock()):
+            frame = fr.decode(sent.payload)  # type: ignore[union-attr]
+            if isinstance(frame, fr.Request):
+                asked.append(frame.feed)
+    return asked
+
+
+@pytest.mark.parametrize("scarce", [False, True])
+def test_across_relays_a_hub_short_of_airtime_asks_for_one_feed_at_a_time(
+    tmp_path: Path, scarce: bool
+) -> None:
+    """A lacks B's and C's new entries. With airtime to spare it asks for both at once;
+    once sync has spent `ask_alone` of its share this hour it asks for one, and for the
+    other only when the first ask has had its time (the answers could come from two sides
+    and collide at A)."""
+    (a, b, c), _, clock = _paced_three(tmp_path)
+    for hub in (b, c):
+        hub.core.log.append("note", {"text": f"gate checked by {hub.name}"})
+        [told] = hub.engine.out.summary(clock())
+        a.engine.on_frame(told.payload, hub.node, clock(), relayed=True)  # type: ignore[union-attr]
+    ledger, retry = a.engine.ledger, a.engine.policy.retry * a.engine.slot
+    if scarce:
+        while ledger.spent_in_hour(clock()) < a.engine.policy.ask_alone * ledger.budget:
+            ledger.send(bytes(200), clock())
+        assert ledger.afford(clock())
+    wanted = {bytes.fromhex(h.feed)[:4] for h in (b, c)}
+    asked = _asks_of(a, clock, retry)  # no answer comes
+    if not scarce:
+        assert sorted(asked) == sorted(wanted)
+        return
+    [first] = asked
+    later = _asks_of(a, clock, retry)
+    assert later[0] == (wanted - {first}).pop()  # its turn came: put off, not dropped
+
+
 def test_a_repeat_is_held_while_the_answer_waits_behind_other_frames(tmp_path: Path) -> None:
     """Across relays frames leave one at a time: an answer handed over behind another is
     still leaving long after its own frames' airtime. A request repeated then is held."""
