@@ -175,7 +175,7 @@ class SyncEngine:
         if not agree:
             self.trickle.reset(now)
         elif relayed and self.out.told != self.out.frontier():
-            self._count("untold-news")  # its sender's earshot is not ours: ours still hear it
+            self._count("untold-news")  # its sender's earshot is not ours: ours lack the news
         elif not neutral:
             self.trickle.consistent()
 
