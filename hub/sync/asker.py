@@ -3,8 +3,10 @@
 - **When.** A hub that learns a feed is longer elsewhere asks ``(feed, start = what it
   holds, count)`` after a short back-off in a place hashed from the request, so several
   lagging hubs do not ask at once (one overhearing another's request stays quiet; the
-  engine sees to that). It never asks while an answer is still arriving, and asks again
-  when an earlier request got nothing for ``retry`` slots.
+  engine sees to that); across relays at a random point 0.5-2 slots later, drawn afresh
+  for every ask, so two requests that collided do not collide again. It never asks while
+  an answer is still arriving, and asks again when an earlier request got nothing for
+  ``retry`` slots.
 - **One at a time when airtime is scarce.** Across relays, once sync has spent
   ``ask_alone`` of its hourly share, a hub asks for one feed at a time: the answers to two
   requests can come from hubs on two sides of it that cannot hear each other, collide at
@@ -51,8 +53,11 @@ class Asker:
         asked = now - fs.asked_at < self.policy.retry * slot and fs.request_start == mine
         if asked or now - fs.progress_at < slot:
             return  # asked for, or an answer is still arriving: asking again would double it
-        place = rank(self.own, fs.feed[: fr.FEED_ID], mine, 4)
         fs.request_start = mine
+        if self.policy.hop_limit:  # a fresh draw each time: a collision is not repeated
+            fs.request_due = now + slot * self.rng.uniform(0.5, 2.0)
+            return
+        place = rank(self.own, fs.feed[: fr.FEED_ID], mine, 4)
         fs.request_due = now + slot * (0.5 + place) + self.rng.uniform(0, slot / 4)
 
     def due(self, fs: FeedSync, now: float, feeds: Iterable[FeedSync]) -> list[Action]:

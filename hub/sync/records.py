@@ -34,7 +34,7 @@ class SyncPolicy:
     hop_limit: int = SYNC_HOP_LIMIT  # hops the mesh may relay a sync frame
     announce_every: float = 6 * HOUR
     requests_per_sender: int = 12  # per 10 minutes, per radio
-    ask_alone: float = 0.4  # across relays, past this share of its airtime: one ask at a time
+    ask_alone: float = 0.2  # across relays, past this share of its airtime: one ask at a time
 
 
 @dataclass(frozen=True, slots=True)

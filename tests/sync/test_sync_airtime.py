@@ -333,6 +333,30 @@ def test_across_relays_a_hub_short_of_airtime_asks_for_one_feed_at_a_time(
     assert later[0] == (wanted - {first}).pop()  # its turn came: put off, not dropped
 
 
+def test_across_relays_a_request_that_got_nothing_is_asked_again_at_a_fresh_time(
+    tmp_path: Path,
+) -> None:
+    """Across relays a hub asks at a random point 0.5-2 slots after it learns what it
+    lacks, drawn afresh for every ask: a hashed place would put a retry at the same point
+    again, and two hubs whose requests collided would collide again."""
+    (a, b, _), _, clock = _paced_three(tmp_path)
+    b.core.log.append("note", {"text": "bench by the bus stop is broken"})
+    [told] = b.engine.out.summary(clock())
+    a.engine.on_frame(told.payload, b.node, clock(), relayed=True)  # type: ignore[union-attr]
+    fs = a.engine.feeds[bytes.fromhex(b.feed)[:4]]
+    slot, waits, planned = a.engine.slot, [], clock()
+    while len(waits) < 8:  # nothing answers: A asks again after each retry window
+        due = fs.request_due
+        clock.t += 0.25
+        sent = [fr.decode(x.payload) for x in a.engine.tick(clock())]  # type: ignore[union-attr]
+        if due is not None and any(isinstance(f, fr.Request) for f in sent):
+            waits.append((due - planned) / slot)
+        if due is None and fs.request_due is not None:
+            planned = clock()
+    assert all(0.5 <= w <= 2.0 for w in waits)
+    assert max(waits) - min(waits) > 0.25  # a hashed place varies by its jitter only
+
+
 def test_a_repeat_is_held_while_the_answer_waits_behind_other_frames(tmp_path: Path) -> None:
     """Across relays frames leave one at a time: an answer handed over behind another is
     still leaving long after its own frames' airtime. A request repeated then is held."""
