@@ -170,7 +170,9 @@ def find_vote(state: HubState, n: int | None, handle: str, now: float) -> Propos
         raise InputError(f"#{n} is open at {names}; vote at the hub that opened yours")
     if votable:
         return votable[0]
-    return own if own is not None or len(others) != 1 else others[0]
+    if own is not None:
+        return own  # ours, over: the reply says how it was decided
+    return others[0] if len(others) == 1 else None
 
 
 def check_vote(state: HubState, n: int | None, handle: str, now: float) -> Proposal:

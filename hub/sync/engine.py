@@ -174,7 +174,7 @@ class SyncEngine:
         self._count("relayed-summary", relayed)
         if not agree:
             self.trickle.reset(now)
-        elif relayed and self.out.told != self.out.frontier():
+        elif relayed and self.out.untold():
             self._count("untold-news")  # its sender's earshot is not ours: ours lack the news
         elif not neutral:
             self.trickle.consistent()
@@ -354,7 +354,7 @@ class SyncEngine:
             interval <= self.policy.imin
             and self._news_at < start
             and all_asked(feeds, start)
-            and self.out.told == self.out.frontier()
+            and not self.out.untold()
         ):
             self._count("summary-skipped-asked")
             return []

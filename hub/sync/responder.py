@@ -245,6 +245,10 @@ class Responder:
         self.told = self.frontier()
         return self.ledger.send(self._summary(), now)
 
+    def untold(self) -> bool:
+        """Has a feed's size changed since our last summary told it?"""
+        return self.told != self.frontier()
+
     def frontier(self) -> dict[bytes, int]:
         """The size of every feed kept, as a summary tells it."""
         return {k: self.store.size(k) for k in self.store.feeds()}
