@@ -122,16 +122,28 @@ def _process(cmd: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
                 proc.wait()
 
 
-def _wait_for(check: object, what: str, timeout: float = 20.0) -> None:
+def _wait_for(
+    check: object,
+    what: str,
+    timeout: float = 60.0,
+    proc: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> None:
+    """Until ``check()`` holds. A process starting on a Pi or a busy machine may take a
+    while (the portal's workers import Flask); one that exits is reported at once, with
+    its log."""
     deadline = time.monotonic() + timeout
+    see = f"; see {log}" if log is not None else ""
     while time.monotonic() < deadline:
         try:
             if check():  # type: ignore[operator]
                 return
         except OSError:
             pass
+        if proc is not None and proc.poll() is not None:
+            raise click.ClickException(f"{what} exited ({proc.returncode}){see}")
         time.sleep(0.1)
-    raise click.ClickException(f"{what} did not come up in {timeout:.0f} s")
+    raise click.ClickException(f"{what} did not come up in {timeout:.0f} s{see}")
 
 
 def _http_text(url: str) -> str:
@@ -242,9 +254,11 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
                 _process(["mosquitto", "-p", str(mqtt_port)], logs / "mosquitto.log")
             )
             run += ["--mqtt", f"mqtt://127.0.0.1:{mqtt_port}"]
-        stack.enter_context(_process(run, logs / "hub.log"))
-        _wait_for(lambda: (hub / "hub.sock").exists(), "the hub daemon")
-        stack.enter_context(
+        proc = stack.enter_context(_process(run, logs / "hub.log"))
+        _wait_for(
+            lambda: (hub / "hub.sock").exists(), "the hub daemon", proc=proc, log=logs / "hub.log"
+        )
+        proc = stack.enter_context(
             _process(
                 [
                     sys.executable,
@@ -260,25 +274,32 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
             )
         )
         portal = f"http://127.0.0.1:{portal_port}/"
-        _wait_for(lambda: _http_ok(portal + "healthz"), "the portal")
+        _wait_for(
+            lambda: _http_ok(portal + "healthz"), "the portal", proc=proc, log=logs / "portal.log"
+        )
         for i, d in enumerate(shops.values(), start=5):
             radio = f"tcp://127.0.0.1:{sim.ports[i]}"
-            stack.enter_context(
+            log = logs / f"{d.name}.log"
+            proc = stack.enter_context(
                 _process(
                     [sys.executable, "-m", "hub", "run", "--data", str(d), "--radio", radio, *SYNC],
-                    logs / f"{d.name}.log",
+                    log,
                 )
             )
-            _wait_for(lambda d=d: (d / "hub.sock").exists(), f"the {d.name} hub")
+            _wait_for(
+                lambda d=d: (d / "hub.sock").exists(), f"the {d.name} hub", proc=proc, log=log
+            )
         bakery = shops["Bakery"]
         bakery_portal = f"http://127.0.0.1:{portal_port + 1}/"
-        stack.enter_context(
+        log = logs / "bakery-portal.log"
+        proc = stack.enter_context(
             _process(
-                [*PORTAL, "--data", str(bakery), "--bind", f"127.0.0.1:{portal_port + 1}"],
-                logs / "bakery-portal.log",
+                [*PORTAL, "--data", str(bakery), "--bind", f"127.0.0.1:{portal_port + 1}"], log
             )
         )
-        _wait_for(lambda: _http_ok(bakery_portal + "healthz"), "the Bakery's portal")
+        _wait_for(
+            lambda: _http_ok(bakery_portal + "healthz"), "the Bakery's portal", proc=proc, log=log
+        )
 
         radios = {
             name: Handheld(name, sim.ports[i], hub_num)
