@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from steward_e2e import Handheld, canopy_json, run_canopy
 from steward_helpers import FakeClock
-from support import SimFactory, daemon_thread
+from support import SimFactory, daemon_thread, wait_for
 
 from hub.daemon import Daemon
 from hub.local import DataDir
@@ -50,6 +50,9 @@ def rig(tmp_path: Path, sim: SimFactory) -> Iterator[Rig]:
     service = RadioService(f"tcp://127.0.0.1:{mesh.ports[0]}", tick=0.05)
     daemon.services.append(service)
     with daemon_thread(daemon):
+        # the radio hands a received text only to a client already connected (the simulator,
+        # like current firmware): a steward's JOIN sent before that would be lost
+        wait_for(lambda: service.connected, 30.0, what="the hub's radio to connect")
         try:
             yield Rig(daemon, service, clock, data, mesh.node_num(0), coord, alice)
         finally:
