@@ -5,8 +5,10 @@
   lagging hubs do not ask at once (one overhearing another's request stays quiet; the
   engine sees to that); across relays at a random point 0.5-2 slots later, drawn afresh
   for every ask, so two requests that collided do not collide again. It never asks while
-  an answer is still arriving, and asks again when an earlier request got nothing for
-  ``retry`` slots.
+  an answer is still arriving: entries of the feed, or of any feed (answers queue behind
+  one another where hubs hear each other), heard within a slot. It asks again when an
+  earlier request got nothing for ``retry`` slots; the engine wakes for that, with no
+  frame heard to wake it. Out of airtime, it looks again a slot later.
 - **One at a time when airtime is scarce.** Across relays, once sync has spent
   ``ask_alone`` of its hourly share, a hub asks for one feed at a time: the answers to two
   requests can come from hubs on two sides of it that cannot hear each other, collide at
@@ -38,6 +40,7 @@ class Asker:
     ) -> None:
         self.own, self.store, self.policy, self.ledger = own, store, policy, ledger
         self.rng, self.slot = rng, slot
+        self.stream_at = -1e18  # when an answer of any feed last made progress (progress_at)
 
     def claim(self, fs: FeedSync, size: int, now: float) -> None:
         """Someone holds ``size`` entries of this feed: fetch what we lack."""
@@ -51,7 +54,7 @@ class Asker:
         if fs.heard_size <= mine or fs.request_due is not None or fs.feed == self.own:
             return
         asked = now - fs.asked_at < self.policy.retry * slot and fs.request_start == mine
-        if asked or now - fs.progress_at < slot:
+        if asked or now - max(fs.progress_at, self.stream_at) < slot:
             return  # asked for, or an answer is still arriving: asking again would double it
         fs.request_start = mine
         if self.policy.hop_limit:  # a fresh draw each time: a collision is not repeated
@@ -60,9 +63,18 @@ class Asker:
         place = rank(self.own, fs.feed[: fr.FEED_ID], mine, 4)
         fs.request_due = now + slot * (0.5 + place) + self.rng.uniform(0, slot / 4)
 
+    def wake(self, fs: FeedSync) -> float | None:
+        """When :meth:`plan` may next ask for ``fs``, if it lacks entries and no request is
+        planned: an ask that got nothing is repeated then, with no frame heard to wake us."""
+        held, slot = self.store.size(fs.feed), self.slot()
+        if fs.request_due is not None or fs.heard_size <= held or fs.feed == self.own:
+            return None
+        again = fs.asked_at + self.policy.retry * slot if fs.request_start == held else -1e18
+        return max(again, fs.progress_at + slot, self.stream_at + slot)
+
     def due(self, fs: FeedSync, now: float, feeds: Iterable[FeedSync]) -> list[Action]:
         """The request for ``fs`` if it is due; or plan one again if an earlier ask got
-        nothing."""
+        nothing (the engine wakes for that at :meth:`wake`)."""
         due = fs.request_due is not None and now >= fs.request_due
         if due and self._alone(fs, now, feeds):
             fs.request_due = now + self.slot() / 2
@@ -70,7 +82,9 @@ class Asker:
             fs.request_due = None
             mine = self.store.size(fs.feed)
             want = min(self.policy.batch, fs.heard_size - mine, fs.hole(mine))
-            if want > 0 and self.ledger.afford(now):
+            if want > 0 and not self.ledger.afford(now):
+                fs.request_due = now + self.slot()  # out of airtime: look again a slot on
+            elif want > 0:
                 skip, upto = fs.repair(mine, want)
                 req = fr.Request(fs.feed[: fr.FEED_ID], mine, want, skip, upto)
                 fs.asked_at, fs.request_start, fs.served_at = now, mine, now

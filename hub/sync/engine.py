@@ -119,6 +119,7 @@ class SyncEngine:
     def next_wake(self) -> float:
         times = [self.trickle.next_wake(), self._announce_at, *self.out.wakes()]
         times += [f.request_due for f in self.feeds.values() if f.request_due is not None]
+        times += [w for w in map(self.ask.wake, self.feeds.values()) if w is not None]
         times += [f.probe_due for f in self.feeds.values() if f.probe_due is not None]
         paced = self.pacer.wake()
         return min(times + ([paced] if paced is not None else []))
@@ -276,7 +277,7 @@ class SyncEngine:
             fs.keep_early(start, raws, mine)
             fs.gap_frames += 1  # an answer is still arriving: ask for the gap after it,
             if fs.gap_frames <= self.policy.answer_frames:  # but a stream of junk can't stall us
-                fs.progress_at = now
+                fs.progress_at = self.ask.stream_at = now
             self.ask.claim(fs, start, now)
             return []
         try:
@@ -296,7 +297,7 @@ class SyncEngine:
         if mine < size >= fs.heard_size:
             self.trickle.reset(now)  # caught up with a feed: news for neighbours that lack it
         if size > mine:
-            fs.progress_at, fs.gap_frames = now, 0
+            fs.progress_at, fs.gap_frames, self.ask.stream_at = now, 0, now
         if end <= mine:
             self._count("replayed")
         self.ask.claim(fs, max(end, size), now)

@@ -5,6 +5,7 @@ that has asked already."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -430,3 +431,95 @@ def test_where_every_hub_hears_every_other_the_whole_line_stays(three: Three) ->
     a.engine.out.holders.clear()
     ask = fr.Request(bytes.fromhex(b.feed)[:4], 0, 1)
     assert a.engine.out.place(ask, bytes.fromhex(b.feed)) == 1 + rank(a.engine.own, ask.feed, 0, 7)
+
+
+def test_an_ask_that_got_nothing_is_asked_again_with_no_frame_heard(three: Three) -> None:
+    """A hub whose request got nothing asks again after ``retry`` slots, woken by the engine
+    itself (``next_wake``), not by whatever frame or summary happens to come next."""
+    (a, b, _), _, clock = three
+    b.core.log.append("note", {"text": "gate open at the school"})
+    [told] = b.engine.out.summary(clock())
+    a.engine.on_frame(told.payload, b.node, clock())  # type: ignore[union-attr]
+    asked: list[float] = []
+    end = clock() + 80
+    while clock() < end:  # nothing answers, and A is ticked only when it asks to be
+        clock.t = max(clock.t + 0.01, a.engine.next_wake())
+        asked += [clock() for s in a.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+    slot = a.engine.slot
+    retry = a.engine.policy.retry * slot
+    gaps = [y - x for x, y in pairwise(asked)]
+    assert all(retry < g <= retry + 4 * slot for g in gaps), gaps  # back-off: at most 3.75 slots
+    assert len(asked) >= 6
+
+
+def test_out_of_airtime_a_hub_looks_again_a_slot_later_and_asks_once_it_may(
+    three: Three,
+) -> None:
+    """With sync's share of the hour spent, a due request waits and is looked at again a
+    slot later (the engine does not spin on it), and goes once the share is back."""
+    (a, b, _), _, clock = three
+    b.core.log.append("note", {"text": "gate open at the school"})
+    [told] = b.engine.out.summary(clock())
+    a.engine.ledger.spent.append((clock(), a.engine.ledger.budget))  # the hour's share is gone
+    a.engine.on_frame(told.payload, b.node, clock())  # type: ignore[union-attr]
+    asked: list[float] = []
+    wakes = 0
+    end = clock() + 60
+    while clock() < end:
+        clock.t = max(clock.t + 0.01, a.engine.next_wake())
+        wakes += 1
+        asked += [clock() for s in a.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+    assert not asked and a.engine.counts["deferred-airtime"] >= 10
+    assert wakes < 60 / a.engine.slot + 30  # a slot apart (and Trickle's), not a busy loop
+    clock.t += 3600  # the share comes back
+    while not asked:
+        clock.t = max(clock.t + 0.01, a.engine.next_wake())
+        asked += [clock() for s in a.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+    assert asked[0] - (end + 3600) <= 2 * a.engine.slot
+
+
+def test_no_second_ask_while_the_answer_to_another_feed_is_still_arriving(
+    three: Three,
+) -> None:
+    """Where hubs hear each other, answers queue behind one another: while entries of one
+    feed keep arriving, the ask for another feed, whose answer waits behind them, is not
+    repeated; once they stop, it is, after a slot."""
+    (a, b, c), air, clock = three
+    for i in range(40):
+        a.core.log.append("note", {"text": f"round {i} on the north loop"})
+    for i in range(8):
+        b.core.log.append("note", {"text": f"round {i} on the canal path"})
+    air.hubs = [a, b]
+    air.run(1200)  # A and B hold each other's new entries; C heard nothing
+    assert a.held(b) == b.held(b) > c.held(b)
+    aid, bid = (bytes.fromhex(h.feed)[:4] for h in (a, b))
+    [told] = a.engine.out.summary(clock())
+    c.engine.on_frame(told.payload, a.node, clock())  # type: ignore[union-attr]
+    asks: dict[bytes, list[tuple[float, bytes]]] = {aid: [], bid: []}
+
+    def run_c(seconds: float) -> None:
+        for _ in range(round(seconds / 0.05)):
+            clock.t += 0.05
+            for s in c.engine.tick(clock()):
+                f = fr.decode(s.payload)  # type: ignore[union-attr]
+                if isinstance(f, fr.Request):
+                    asks[f.feed].append((clock(), s.payload))  # type: ignore[union-attr]
+
+    while not (asks[aid] and asks[bid]):
+        run_c(0.25)
+    a.engine.on_frame(asks[aid][0][1], c.node, clock())  # A answers its own feed; B is away
+    answer: list[bytes] = []
+    while not answer:
+        clock.t += 0.25
+        answer = [s.payload for s in a.engine.tick(clock()) if s.payload[0] == fr.ENTRIES]  # type: ignore[union-attr]
+    slot = c.engine.slot
+    gap = 0.9 * slot
+    assert len(answer) * gap > (c.engine.policy.retry + 4) * slot  # it outlasts a retry
+    for p in answer:
+        c.engine.on_frame(p, a.node, clock())
+        run_c(gap)
+    assert c.held(a) == a.held(a)
+    assert len(asks[bid]) == 1  # not asked again while A's entries arrived
+    stopped = clock()
+    run_c(6 * slot)
+    assert len(asks[bid]) == 2 and asks[bid][1][0] - stopped <= 5 * slot  # asked again soon
