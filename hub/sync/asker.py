@@ -50,12 +50,10 @@ class Asker:
         self.plan(fs, now)
 
     def plan(self, fs: FeedSync, now: float) -> None:
+        ready = self.wake(fs)
+        if ready is None or now < ready:
+            return  # nothing to ask; or asked for, or an answer is still arriving
         mine, slot = self.store.size(fs.feed), self.slot()
-        if fs.heard_size <= mine or fs.request_due is not None or fs.feed == self.own:
-            return
-        asked = now - fs.asked_at < self.policy.retry * slot and fs.request_start == mine
-        if asked or now - max(fs.progress_at, self.stream_at) < slot:
-            return  # asked for, or an answer is still arriving: asking again would double it
         fs.request_start = mine
         if self.policy.hop_limit:  # a fresh draw each time: a collision is not repeated
             fs.request_due = now + slot * self.rng.uniform(0.5, 2.0)
@@ -64,8 +62,10 @@ class Asker:
         fs.request_due = now + slot * (0.5 + place) + self.rng.uniform(0, slot / 4)
 
     def wake(self, fs: FeedSync) -> float | None:
-        """When :meth:`plan` may next ask for ``fs``, if it lacks entries and no request is
-        planned: an ask that got nothing is repeated then, with no frame heard to wake us."""
+        """When :meth:`plan` may next ask for ``fs`` (None: it lacks nothing, or a request
+        is planned): once an ask that got nothing has had ``retry`` slots, and entries of
+        it, or of any feed, have stopped coming for a slot (asking again mid-answer would
+        double it). The engine wakes then, with no frame heard to wake it."""
         held, slot = self.store.size(fs.feed), self.slot()
         if fs.request_due is not None or fs.heard_size <= held or fs.feed == self.own:
             return None

@@ -9,16 +9,17 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from synckit import Air, Clock, Hub, federate, make_hub
+import pytest
+from synckit import POLICY, Air, Clock, Hub, federate, make_hub
 
-from hub.sync import Send
+from hub.sync import Send, SyncPolicy
 from hub.sync import frames as fr
 
 START = 1_800_000_000.0
 
 
-def _hubs(root: Path, clock: Clock) -> list[Hub]:
-    return [make_hub(root, n, 0x100 + i, clock, seed=i) for i, n in enumerate("ABC")]
+def _hubs(root: Path, clock: Clock, policy: SyncPolicy) -> list[Hub]:
+    return [make_hub(root, n, 0x100 + i, clock, i, policy) for i, n in enumerate("ABC")]
 
 
 def _drive(
@@ -58,9 +59,14 @@ def _drive(
     return sent
 
 
-def test_ticking_the_engine_before_its_next_wake_changes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "policy", [POLICY, SyncPolicy(hop_limit=1)], ids=["in earshot", "across relays, paced"]
+)
+def test_ticking_the_engine_before_its_next_wake_changes_nothing(
+    tmp_path: Path, policy: SyncPolicy
+) -> None:
     clock = Clock(START)
-    a, b, c = _hubs(tmp_path / "setup", clock)
+    a, b, c = _hubs(tmp_path / "setup", clock, policy)
     federate([a, b, c])
     air = Air([a, b, c], clock)
     air.run(120)
@@ -76,7 +82,7 @@ def test_ticking_the_engine_before_its_next_wake_changes_nothing(tmp_path: Path)
         root = tmp_path / f"early-{early}"
         shutil.copytree(tmp_path / "setup", root)
         clock = Clock(START + 1000)
-        hubs = _hubs(root, clock)
+        hubs = _hubs(root, clock, policy)
         runs.append(_drive(hubs, clock, 900, early))
         assert hubs[2].held(hubs[0]) == hubs[0].held(hubs[0])  # C caught up in both
     kinds = [p[0] for _, _, p in runs[0]]
