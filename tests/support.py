@@ -310,7 +310,8 @@ class Handheld:
             self.heard.append(Heard(packet.get("from", 0), packet.get("to", 0), decoded["text"]))
 
     def send(self, text: str) -> None:
-        self.iface.sendText(text, destinationId=self.hub)
+        """A DM to the hub, with want_ack as the phone apps send every DM."""
+        self.iface.sendText(text, destinationId=self.hub, wantAck=True)
 
     def send_channel(self, text: str) -> None:
         self.iface.sendText(text)
