@@ -6,7 +6,7 @@
   engine sees to that); across relays at a random point 0.5-2 slots later, drawn afresh
   for every ask, so two requests that collided do not collide again. It never asks while
   an answer is still arriving: entries of the feed, or of any feed (answers queue behind
-  one another where hubs hear each other), heard within a slot. It asks again when an
+  one another where hubs hear each other), taken within a slot. It asks again when an
   earlier request got nothing for ``retry`` slots; the engine wakes for that, with no
   frame heard to wake it. Out of airtime, it looks again a slot later.
 - **One at a time when airtime is scarce.** Across relays, once sync has spent
@@ -40,7 +40,7 @@ class Asker:
     ) -> None:
         self.own, self.store, self.policy, self.ledger = own, store, policy, ledger
         self.rng, self.slot = rng, slot
-        self.stream_at = -1e18  # when an answer of any feed last made progress (progress_at)
+        self.any_progress_at = -1e18  # the latest progress_at of any feed
 
     def claim(self, fs: FeedSync, size: int, now: float) -> None:
         """Someone holds ``size`` entries of this feed: fetch what we lack."""
@@ -70,7 +70,7 @@ class Asker:
         if fs.request_due is not None or fs.heard_size <= held or fs.feed == self.own:
             return None
         again = fs.asked_at + self.policy.retry * slot if fs.request_start == held else -1e18
-        return max(again, fs.progress_at + slot, self.stream_at + slot)
+        return max(again, self.any_progress_at + slot)  # any feed's: this feed's included
 
     def due(self, fs: FeedSync, now: float, feeds: Iterable[FeedSync]) -> list[Action]:
         """The request for ``fs`` if it is due; or plan one again if an earlier ask got
