@@ -146,6 +146,12 @@ def _wait_for(
     raise click.ClickException(f"{what} did not come up in {timeout:.0f} s{see}")
 
 
+def _start(stack: ExitStack, cmd: list[str], log: Path, what: str, check: object) -> None:
+    """Start ``cmd`` (output to ``log``, stopped with ``stack``) and wait until it is up."""
+    proc = stack.enter_context(_process(cmd, log))
+    _wait_for(check, what, proc=proc, log=log)
+
+
 def _http_text(url: str) -> str:
     import urllib.request
 
@@ -254,51 +260,32 @@ def demo_cmd(data: Path | None, portal_port: int, once: bool) -> None:
                 _process(["mosquitto", "-p", str(mqtt_port)], logs / "mosquitto.log")
             )
             run += ["--mqtt", f"mqtt://127.0.0.1:{mqtt_port}"]
-        proc = stack.enter_context(_process(run, logs / "hub.log"))
-        _wait_for(
-            lambda: (hub / "hub.sock").exists(), "the hub daemon", proc=proc, log=logs / "hub.log"
-        )
-        proc = stack.enter_context(
-            _process(
-                [
-                    sys.executable,
-                    "-m",
-                    "hub",
-                    "portal",
-                    "--data",
-                    str(hub),
-                    "--bind",
-                    f"127.0.0.1:{portal_port}",
-                ],
-                logs / "portal.log",
-            )
-        )
+        _start(stack, run, logs / "hub.log", "the hub daemon", lambda: (hub / "hub.sock").exists())
         portal = f"http://127.0.0.1:{portal_port}/"
-        _wait_for(
-            lambda: _http_ok(portal + "healthz"), "the portal", proc=proc, log=logs / "portal.log"
+        _start(
+            stack,
+            [*PORTAL, "--data", str(hub), "--bind", f"127.0.0.1:{portal_port}"],
+            logs / "portal.log",
+            "the portal",
+            lambda: _http_ok(portal + "healthz"),
         )
         for i, d in enumerate(shops.values(), start=5):
             radio = f"tcp://127.0.0.1:{sim.ports[i]}"
-            log = logs / f"{d.name}.log"
-            proc = stack.enter_context(
-                _process(
-                    [sys.executable, "-m", "hub", "run", "--data", str(d), "--radio", radio, *SYNC],
-                    log,
-                )
-            )
-            _wait_for(
-                lambda d=d: (d / "hub.sock").exists(), f"the {d.name} hub", proc=proc, log=log
+            _start(
+                stack,
+                [sys.executable, "-m", "hub", "run", "--data", str(d), "--radio", radio, *SYNC],
+                logs / f"{d.name}.log",
+                f"the {d.name} hub",
+                lambda d=d: (d / "hub.sock").exists(),
             )
         bakery = shops["Bakery"]
         bakery_portal = f"http://127.0.0.1:{portal_port + 1}/"
-        log = logs / "bakery-portal.log"
-        proc = stack.enter_context(
-            _process(
-                [*PORTAL, "--data", str(bakery), "--bind", f"127.0.0.1:{portal_port + 1}"], log
-            )
-        )
-        _wait_for(
-            lambda: _http_ok(bakery_portal + "healthz"), "the Bakery's portal", proc=proc, log=log
+        _start(
+            stack,
+            [*PORTAL, "--data", str(bakery), "--bind", f"127.0.0.1:{portal_port + 1}"],
+            logs / "bakery-portal.log",
+            "the Bakery's portal",
+            lambda: _http_ok(bakery_portal + "healthz"),
         )
 
         radios = {

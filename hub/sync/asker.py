@@ -42,6 +42,11 @@ class Asker:
         self.rng, self.slot = rng, slot
         self.any_progress_at = -1e18  # the latest progress_at of any feed
 
+    def progressed(self, fs: FeedSync, now: float) -> None:
+        """Entries of ``fs`` were taken: its answer (and so any queued behind it) is still
+        arriving."""
+        fs.progress_at = self.any_progress_at = now
+
     def claim(self, fs: FeedSync, size: int, now: float) -> None:
         """Someone holds ``size`` entries of this feed: fetch what we lack."""
         if size > fs.heard_size:
@@ -66,8 +71,10 @@ class Asker:
         is planned): once an ask that got nothing has had ``retry`` slots, and entries of
         it, or of any feed, have stopped coming for a slot (asking again mid-answer would
         double it). The engine wakes then, with no frame heard to wake it."""
+        if fs.request_due is not None or fs.feed == self.own:
+            return None
         held, slot = self.store.size(fs.feed), self.slot()
-        if fs.request_due is not None or fs.heard_size <= held or fs.feed == self.own:
+        if fs.heard_size <= held:
             return None
         again = fs.asked_at + self.policy.retry * slot if fs.request_start == held else -1e18
         return max(again, self.any_progress_at + slot)  # any feed's: this feed's included
@@ -89,8 +96,8 @@ class Asker:
                 req = fr.Request(fs.feed[: fr.FEED_ID], mine, want, skip, upto)
                 fs.asked_at, fs.request_start, fs.served_at = now, mine, now
                 return self.ledger.send(fr.encode(req), now)
-        elif fs.request_due is None and fs.heard_size > self.store.size(fs.feed):
-            self.plan(fs, now)
+        else:
+            self.plan(fs, now)  # a no-op unless an earlier ask got nothing and may be repeated
         return []
 
     def _alone(self, fs: FeedSync, now: float, feeds: Iterable[FeedSync]) -> bool:

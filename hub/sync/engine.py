@@ -277,7 +277,7 @@ class SyncEngine:
             fs.keep_early(start, raws, mine)
             fs.gap_frames += 1  # an answer is still arriving: ask for the gap after it,
             if fs.gap_frames <= self.policy.answer_frames:  # but a stream of junk can't stall us
-                fs.progress_at = self.ask.any_progress_at = now
+                self.ask.progressed(fs, now)
             self.ask.claim(fs, start, now)
             return []
         try:
@@ -297,7 +297,8 @@ class SyncEngine:
         if mine < size >= fs.heard_size:
             self.trickle.reset(now)  # caught up with a feed: news for neighbours that lack it
         if size > mine:
-            fs.progress_at, fs.gap_frames, self.ask.any_progress_at = now, 0, now
+            fs.gap_frames = 0
+            self.ask.progressed(fs, now)
         if end <= mine:
             self._count("replayed")
         self.ask.claim(fs, max(end, size), now)

@@ -433,18 +433,28 @@ def test_where_every_hub_hears_every_other_the_whole_line_stays(three: Three) ->
     assert a.engine.out.place(ask, bytes.fromhex(b.feed)) == 1 + rank(a.engine.own, ask.feed, 0, 7)
 
 
+def _news_of(hub: Hub, clock: Clock) -> bytes:
+    """``hub`` writes an entry and returns its summary telling it (sent to nobody)."""
+    hub.core.log.append("note", {"text": "gate open at the school"})
+    [told] = hub.engine.out.summary(clock())
+    return told.payload  # type: ignore[union-attr]
+
+
+def _tick_at_wake(hub: Hub, clock: Clock) -> list[float]:
+    """Move the clock to the hub's next wake and tick it; when it sent a request, then."""
+    clock.t = max(clock.t + 0.01, hub.engine.next_wake())
+    return [clock() for s in hub.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+
+
 def test_an_ask_that_got_nothing_is_asked_again_with_no_frame_heard(three: Three) -> None:
     """A hub whose request got nothing asks again after ``retry`` slots, woken by the engine
     itself (``next_wake``), not by whatever frame or summary happens to come next."""
     (a, b, _), _, clock = three
-    b.core.log.append("note", {"text": "gate open at the school"})
-    [told] = b.engine.out.summary(clock())
-    a.engine.on_frame(told.payload, b.node, clock())  # type: ignore[union-attr]
+    a.engine.on_frame(_news_of(b, clock), b.node, clock())
     asked: list[float] = []
     end = clock() + 80
     while clock() < end:  # nothing answers, and A is ticked only when it asks to be
-        clock.t = max(clock.t + 0.01, a.engine.next_wake())
-        asked += [clock() for s in a.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+        asked += _tick_at_wake(a, clock)
     slot = a.engine.slot
     retry = a.engine.policy.retry * slot
     gaps = [y - x for x, y in pairwise(asked)]
@@ -458,23 +468,19 @@ def test_out_of_airtime_a_hub_looks_again_a_slot_later_and_asks_once_it_may(
     """With sync's share of the hour spent, a due request waits and is looked at again a
     slot later (the engine does not spin on it), and goes once the share is back."""
     (a, b, _), _, clock = three
-    b.core.log.append("note", {"text": "gate open at the school"})
-    [told] = b.engine.out.summary(clock())
     a.engine.ledger.spent.append((clock(), a.engine.ledger.budget))  # the hour's share is gone
-    a.engine.on_frame(told.payload, b.node, clock())  # type: ignore[union-attr]
+    a.engine.on_frame(_news_of(b, clock), b.node, clock())
     asked: list[float] = []
     wakes = 0
     end = clock() + 60
     while clock() < end:
-        clock.t = max(clock.t + 0.01, a.engine.next_wake())
         wakes += 1
-        asked += [clock() for s in a.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+        asked += _tick_at_wake(a, clock)
     assert not asked and a.engine.counts["deferred-airtime"] >= 10
     assert wakes < 60 / a.engine.slot + 30  # a slot apart (and Trickle's), not a busy loop
     clock.t += 3600  # the share comes back
     while not asked:
-        clock.t = max(clock.t + 0.01, a.engine.next_wake())
-        asked += [clock() for s in a.engine.tick(clock()) if s.payload[0] == fr.REQUEST]  # type: ignore[union-attr]
+        asked += _tick_at_wake(a, clock)
     assert asked[0] - (end + 3600) <= 2 * a.engine.slot
 
 
